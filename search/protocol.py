@@ -1,0 +1,37 @@
+"""The interface every search index offers the forum."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Protocol, runtime_checkable
+
+from search.documents import CheckReport, SearchDocument, SearchQuery, SearchResults
+
+
+@runtime_checkable
+class Index(Protocol):
+    """A searchable collection of forum posts."""
+
+    def add(self, docs: Iterable[SearchDocument]) -> None:
+        """Add or replace documents (by id) and make them searchable before returning."""
+
+    def delete(self, ids: Iterable[int]) -> None:
+        """Remove documents by id; unknown ids are ignored."""
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Run a member's query; raise only QueryError or IndexUnavailable."""
+
+    def versions(self) -> dict[int, str]:
+        """Return every indexed id with the version stamp it was indexed at."""
+
+    def rebuild(
+        self,
+        docs: Iterable[SearchDocument],
+        *,
+        total: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Replace the whole index with docs, swapping it in atomically when complete."""
+
+    def check(self, expected: Mapping[int, str]) -> CheckReport:
+        """Compare the index with the database's id -> version map."""

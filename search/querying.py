@@ -1,0 +1,211 @@
+"""Turn what a member typed into a plan of clauses that any index can evaluate.
+
+Member text is never handed to a query parser: words, "quoted phrases" and -exclusions are
+read here, and everything else (colons, stars, AND/OR/NOT, stray quotes) is just text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from search.analysis import Token, clean_text, tokens
+from search.documents import KINDS, MAX_PER_PAGE, SORTS, SearchQuery
+from search.errors import QueryError
+from search.vocabulary import Vocabulary
+
+MAX_QUERY_CHARS = 200
+MAX_CLAUSES = 16
+MAX_PAGE = 1000
+
+# Words members wrap around what they mean ("does cbd help cramps"): they rank results
+# but no post has to contain them.
+FILLER_WORDS = frozenset(
+    """any anybody anyone best did do does else experience experiences get got good help
+    helped helpful helps how really someone tip tips tried try what which who why work
+    worked works not""".split()
+)
+
+WEAK_BOOST = 0.5
+FUZZY_BOOST = 0.8
+FUZZY_MAX_DF = 2
+
+_CHUNK = re.compile(r'(-?)"([^"]*)("?)|(\S+)')
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """Posts match when they contain all words (adjacent, if a phrase) or any concept."""
+
+    words: tuple[str, ...]
+    phrase: bool = False
+    concepts: tuple[tuple[str, float], ...] = ()
+    typed: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A parsed query: clauses every hit needs, ones that only rank, and ones that exclude."""
+
+    text: str
+    required: tuple[Clause, ...]
+    optional: tuple[Clause, ...]
+    excluded: tuple[Clause, ...]
+    corrections: tuple[tuple[str, str], ...]
+    notice: str | None
+
+    @property
+    def has_terms(self) -> bool:
+        """Return whether any clause can match or rank a post."""
+        return bool(self.required or self.optional)
+
+    @property
+    def highlight_stems(self) -> frozenset[str]:
+        """Return the stems to mark in titles and snippets."""
+        return frozenset(w for c in self.required + self.optional for w in c.words)
+
+    @property
+    def highlight_concepts(self) -> frozenset[str]:
+        """Return the concept slugs whose phrases should be marked."""
+        return frozenset(slug for c in self.required + self.optional for slug, _ in c.concepts)
+
+    def loosened(self) -> Plan:
+        """Return the plan with every clause optional (posts matching some words)."""
+        return replace(self, required=(), optional=self.required + self.optional)
+
+
+def normalise(query: SearchQuery) -> SearchQuery:
+    """Return query with page and per_page clamped, or raise QueryError for bad filters."""
+    if not isinstance(query.text, str):
+        raise QueryError("Search text must be text.")
+    if query.sort not in SORTS:
+        raise QueryError(f"Results can be sorted by {', '.join(SORTS)}, not {query.sort!r}.")
+    if query.kind is not None and query.kind not in KINDS:
+        raise QueryError(f"Posts are questions, experiences or answers, not {query.kind!r}.")
+    try:
+        page = min(max(int(query.page), 1), MAX_PAGE)
+        per_page = min(max(int(query.per_page), 1), MAX_PER_PAGE)
+        effectiveness = None if query.min_effectiveness is None else int(query.min_effectiveness)
+        tags = tuple(str(tag) for tag in query.tags)
+    except (TypeError, ValueError) as exc:
+        raise QueryError("The page or filter in this search is not a number.") from exc
+    return replace(query, page=page, per_page=per_page, min_effectiveness=effectiveness, tags=tags)
+
+
+def parse(text: str, vocabulary: Vocabulary, doc_frequency: Callable[[str], int]) -> Plan:
+    """Read a member's search text into a Plan.
+
+    :param doc_frequency: how many posts contain a stem; rare words get fuzzy alternatives.
+    """
+    text = clean_text(text).translate(_QUOTES).strip()
+    notice = None
+    if len(text) > MAX_QUERY_CHARS:
+        cut = text.rfind(" ", 0, MAX_QUERY_CHARS + 1)
+        text = text[: cut if cut > MAX_QUERY_CHARS // 2 else MAX_QUERY_CHARS].rstrip()
+        notice = f"Your search was shortened to its first {MAX_QUERY_CHARS} characters."
+
+    stream: list[tuple[Token, str]] = []
+    phrases: list[Clause] = []
+    excluded: list[Clause] = []
+    for match in _CHUNK.finditer(text):
+        negative, quoted, closed, bare = match.groups()
+        if bare is not None:
+            negative = "-" if bare.startswith("-") and len(bare) > 1 else ""
+            chunk = bare.lstrip("-") if negative else bare
+        else:
+            chunk = quoted
+        found = list(tokens(chunk))
+        if not found:
+            continue
+        exact = bare is None and closed == '"'
+        if negative:
+            excluded.append(_exclusion(found, vocabulary, chunk))
+        elif exact and len(found) > 1:
+            phrases.append(Clause(tuple(t.stem for t in found), phrase=True, typed=chunk))
+        elif exact:
+            phrases.append(Clause((found[0].stem,), typed=chunk[found[0].start : found[0].end]))
+        else:
+            stream.extend((token, chunk[token.start : token.end]) for token in found)
+
+    required, optional, corrections = _read_words(stream, vocabulary, doc_frequency)
+    required = phrases + required
+    if len(required) + len(optional) + len(excluded) > MAX_CLAUSES:
+        notice = f"Your search was shortened to its first {MAX_CLAUSES} words."
+        required = required[:MAX_CLAUSES]
+        optional = optional[: max(0, MAX_CLAUSES - len(required))]
+        excluded = excluded[: max(0, MAX_CLAUSES - len(required) - len(optional))]
+    return Plan(text, tuple(required), tuple(optional), tuple(excluded), tuple(corrections), notice)
+
+
+def _exclusion(found: list[Token], vocabulary: Vocabulary, chunk: str) -> Clause:
+    words = tuple(t.stem for t in found)
+    matches = vocabulary.match(words)
+    concepts: tuple[tuple[str, float], ...] = ()
+    if len(matches) == 1 and matches[0].start == 0 and matches[0].end == len(words):
+        concepts = ((matches[0].slug, 1.0),)
+    return Clause(words, phrase=len(words) > 1, concepts=concepts, typed=chunk)
+
+
+def _read_words(
+    stream: list[tuple[Token, str]],
+    vocabulary: Vocabulary,
+    doc_frequency: Callable[[str], int],
+) -> tuple[list[Clause], list[Clause], list[tuple[str, str]]]:
+    words = [token.stem for token, _ in stream]
+    spans = {m.start: m for m in vocabulary.match(words, slop=1, include_weak=True)}
+    required: list[Clause] = []
+    optional: list[Clause] = []
+    corrections: list[tuple[str, str]] = []
+    i = 0
+    while i < len(stream):
+        token, typed = stream[i]
+        span = spans.get(i)
+        if span is not None:
+            boost = WEAK_BOOST if span.weak else 1.0
+            members = [t for t, _ in stream[span.start : span.end] if t.word not in FILLER_WORDS]
+            clause_words = tuple(dict.fromkeys(t.stem for t in members)) or (token.stem,)
+            typed_span = " ".join(s for _, s in stream[span.start : span.end])
+            required.append(Clause(clause_words, concepts=((span.slug, boost),), typed=typed_span))
+            i = span.end
+            continue
+        i += 1
+        if token.word in FILLER_WORDS:
+            optional.append(Clause((token.stem,), typed=typed))
+            continue
+        concepts: tuple[tuple[str, float], ...] = ()
+        if (
+            len(token.word) >= 5
+            and not vocabulary.is_known(token.stem)
+            and doc_frequency(token.stem) <= FUZZY_MAX_DF
+        ):
+            guess = vocabulary.fuzzy(token.word)
+            if guess is not None:
+                concepts = ((guess[0], FUZZY_BOOST),)
+                corrections.append((typed, guess[1]))
+        required.append(Clause((token.stem,), concepts=concepts, typed=typed))
+    if not required and optional:
+        # A search made only of filler words ("how") still has to find something.
+        required, optional = optional, []
+    return required, optional, corrections
+
+
+def suggestion(plan: Plan, correct: Callable[[Clause], str | None]) -> str | None:
+    """Return the query with misspelled words replaced, or None when nothing was corrected.
+
+    :param correct: returns a better spelling for a single-word clause, or None.
+    """
+    fixes = dict(plan.corrections)
+    for clause in plan.required:
+        if len(clause.words) == 1 and not clause.phrase and clause.typed not in fixes:
+            better = correct(clause)
+            if better and better != clause.typed.lower():
+                fixes[clause.typed] = better
+    if not fixes:
+        return None
+    text = plan.text
+    for typed, better in fixes.items():
+        pattern = rf"(?<!\w){re.escape(typed)}(?!\w)"
+        text = re.sub(pattern, lambda _m, better=better: better, text, count=1)
+    return text if text != plan.text else None

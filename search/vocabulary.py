@@ -1,0 +1,163 @@
+"""The tag vocabulary as search sees it: concepts, their synonym phrases and fuzzy lookup."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from search.analysis import edit_distance, fold, stems, tokens
+
+_PARENTHESES = re.compile(r"\s*\([^)]*\)")
+
+# Synonyms this short are too ambiguous to tag a post by themselves ("pt", "ot").
+_WEAK_LENGTH = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """A tag from the taxonomy and every phrase that names it."""
+
+    slug: str
+    name: str
+    kind: str
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptMatch:
+    """A run of words [start, end) that names a concept."""
+
+    slug: str
+    start: int
+    end: int
+    weak: bool
+
+
+class Vocabulary:
+    """Map synonym phrases (brand names, misspellings, lay phrases) to concept slugs."""
+
+    def __init__(self, concepts: Iterable[Concept], ambiguous: Iterable[str] = ()) -> None:
+        self.concepts: dict[str, Concept] = {}
+        weak_phrases = {tuple(stems(phrase)) for phrase in ambiguous}
+        self._phrases: dict[tuple[str, ...], tuple[str, bool]] = {}
+        self._words: dict[str, tuple[str, str]] = {}
+        for concept in concepts:
+            self.concepts[concept.slug] = concept
+            for phrase in concept.phrases:
+                key = tuple(stems(phrase))
+                if not key:
+                    continue
+                # The first concept to claim a phrase keeps it.
+                owner, weak = self._phrases.setdefault(
+                    key,
+                    (
+                        concept.slug,
+                        key in weak_phrases or (len(key) == 1 and len(key[0]) <= _WEAK_LENGTH),
+                    ),
+                )
+                if len(key) == 1 and not weak and owner == concept.slug:
+                    word = fold(phrase.strip())
+                    canonical = concept.slug.replace("-", " ")
+                    # A synonym a letter or two away from the slug is a known misspelling:
+                    # suggest the proper spelling rather than echoing the mistake.
+                    display = canonical if edit_distance(word, canonical, 2) <= 2 else word
+                    self._words.setdefault(word, (concept.slug, display))
+                    self._words.setdefault(key[0], (concept.slug, display))
+        self._first = {key[0] for key in self._phrases}
+        self._longest = max((len(key) for key in self._phrases), default=0)
+        self.known_stems = frozenset(s for key in self._phrases for s in key)
+
+    @classmethod
+    def from_taxonomy(cls, taxonomy: Mapping[str, Any]) -> Vocabulary:
+        """Build a vocabulary from the parsed taxonomy JSON (symptoms, treatments, ...)."""
+        concepts = []
+        for group in taxonomy.values():
+            if not isinstance(group, list):
+                continue
+            for entry in group:
+                if not isinstance(entry, Mapping) or "slug" not in entry:
+                    continue
+                slug = str(entry["slug"])
+                name = str(entry.get("name", slug))
+                phrases = [slug.replace("-", " "), name, _PARENTHESES.sub("", name)]
+                phrases += [str(s) for s in entry.get("synonyms", ())]
+                concepts.append(
+                    Concept(slug, name, str(entry.get("kind", "")), tuple(dict.fromkeys(phrases)))
+                )
+        ambiguous = [str(s) for s in taxonomy.get("ambiguous_synonyms", ())]
+        return cls(concepts, ambiguous)
+
+    def match(
+        self, words: Sequence[str], *, slop: int = 0, include_weak: bool = False
+    ) -> list[ConceptMatch]:
+        """Find concept phrases in a stem sequence, longest first, left to right.
+
+        :param slop: how many extra words may sit inside a multi-word phrase (queries use 1,
+            so "legs jump at night" still names "legs at night").
+        """
+        found: list[ConceptMatch] = []
+        i = 0
+        n = len(words)
+        while i < n:
+            if words[i] not in self._first:
+                i += 1
+                continue
+            best = self._exact(words, i) if not slop else self._sloppy(words, i, slop)
+            if best is not None and (include_weak or not best.weak):
+                found.append(best)
+                i = best.end
+            else:
+                i += 1
+        return found
+
+    def _exact(self, words: Sequence[str], i: int) -> ConceptMatch | None:
+        for length in range(min(self._longest, len(words) - i), 0, -1):
+            hit = self._phrases.get(tuple(words[i : i + length]))
+            if hit is not None:
+                return ConceptMatch(hit[0], i, i + length, hit[1])
+        return None
+
+    def _sloppy(self, words: Sequence[str], i: int, slop: int) -> ConceptMatch | None:
+        exact = self._exact(words, i)
+        best = exact
+        best_key = (exact.end - exact.start, 0) if exact else (0, 0)
+        for key, (slug, weak) in self._phrases.items():
+            if len(key) < 2 or key[0] != words[i] or len(key) < best_key[0]:
+                continue
+            j, k = i + 1, 1
+            limit = min(len(words), i + len(key) + slop)
+            while j < limit and k < len(key):
+                if words[j] == key[k]:
+                    k += 1
+                j += 1
+            if k == len(key):
+                candidate_key = (len(key), -(j - i - len(key)))
+                if candidate_key > best_key:
+                    best, best_key = ConceptMatch(slug, i, j, weak), candidate_key
+        return best
+
+    def concepts_in(self, text: str) -> list[str]:
+        """Return the concept slugs named in text, once per mention (weak synonyms ignored)."""
+        words = [token.stem for token in tokens(text)]
+        return [m.slug for m in self.match(words)]
+
+    def fuzzy(self, word: str) -> tuple[str, str] | None:
+        """Return (slug, vocabulary word) for a likely misspelling of a drug or symptom name."""
+        word = fold(word)
+        if len(word) < 5:
+            return None
+        limit = 1 if len(word) < 8 else 2
+        best: tuple[int, str, str] | None = None
+        for candidate, (slug, display) in self._words.items():
+            if len(candidate) < 5 or abs(len(candidate) - len(word)) > limit:
+                continue
+            distance = edit_distance(word, candidate, limit)
+            if distance <= limit and (best is None or distance < best[0]):
+                best = (distance, slug, display)
+        return None if best is None else (best[1], best[2])
+
+    def is_known(self, word_stem: str) -> bool:
+        """Return whether a stem is part of any synonym phrase."""
+        return word_stem in self.known_stems

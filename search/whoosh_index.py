@@ -1,0 +1,646 @@
+"""The Whoosh-backed index: the only module that imports whoosh.
+
+On disk the index directory holds generations, each a complete Whoosh index::
+
+    <directory>/CURRENT                 name of the generation searches use
+    <directory>/gen-<ns>-<pid>/         Whoosh files
+    <directory>/REBUILDING              name of the generation a rebuild is filling
+    <directory>/gen-<ns>-<pid>.journal  writes made during that rebuild, replayed before the swap
+    <directory>/rebuild.lock            held by the one rebuild allowed at a time
+
+A rebuild fills a fresh generation while searches and writes carry on in the current one,
+then repoints CURRENT (an atomic rename) and removes the old generation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import heapq
+import json
+import logging
+import os
+import random
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import columns as whoosh_columns
+from whoosh import fields as whoosh_fields
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.analysis import Token as WhooshToken
+from whoosh.analysis import Tokenizer
+from whoosh.reading import TermNotFound
+
+from search.analysis import surface_form, tokens
+from search.documents import CheckReport, SearchDocument, SearchQuery, SearchResults
+from search.documents import compare_versions as _compare
+from search.errors import IndexBusy, IndexUnavailable, QueryError
+from search.execution import run
+from search.querying import Clause, Plan
+from search.vocabulary import Vocabulary
+
+log = logging.getLogger(__name__)
+
+CURRENT = "CURRENT"
+REBUILDING = "REBUILDING"
+REBUILD_LOCK = "rebuild.lock"
+TITLE_BOOST = 2.0
+TERM_CACHE_SIZE = 256
+REBUILD_PROCS = 2
+REBUILD_LIMIT_MB = 192
+MULTIPROC_THRESHOLD = 5000
+UNAVAILABLE = "Search is being rebuilt; please try again in a few minutes."
+
+
+class ThawTokenizer(Tokenizer):
+    """Feed Whoosh the stems search.analysis produces, so every index agrees on words."""
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[WhooshToken]:
+        """Yield one Whoosh token per analysed word of value."""
+        t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            t.pos = start_pos
+            t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        for token in tokens(value):
+            t.text = token.stem
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = token.word
+            if positions:
+                t.pos = start_pos + token.pos
+            if chars:
+                t.startchar, t.endchar = start_char + token.start, start_char + token.end
+            yield t
+
+
+def build_schema() -> whoosh_fields.Schema:
+    """Return the schema of one generation."""
+    analyzer = ThawTokenizer()
+    return whoosh_fields.Schema(
+        id=whoosh_fields.ID(unique=True, stored=True),
+        pk=whoosh_fields.NUMERIC(int, bits=64, sortable=True),
+        thread=whoosh_fields.STORED(),
+        kind=whoosh_fields.ID(stored=True),
+        title=whoosh_fields.TEXT(analyzer=analyzer, phrase=True, stored=True),
+        body=whoosh_fields.TEXT(analyzer=analyzer, phrase=True, stored=True),
+        concepts=whoosh_fields.KEYWORD(scorable=True),
+        tags=whoosh_fields.KEYWORD(),
+        treatment=whoosh_fields.ID(),
+        effectiveness=whoosh_fields.NUMERIC(int, bits=32),
+        author=whoosh_fields.ID(),
+        created=whoosh_fields.NUMERIC(int, bits=64, sortable=True),
+        helpful=whoosh_fields.NUMERIC(int, bits=64, sortable=True, signed=True),
+        visibility=whoosh_fields.ID(),
+        source_id=whoosh_fields.ID(stored=True),
+        version=whoosh_fields.COLUMN(whoosh_columns.VarBytesColumn()),
+    )
+
+
+def _timestamp(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+def document_fields(doc: SearchDocument, vocabulary: Vocabulary) -> dict[str, Any]:
+    """Return the Whoosh field values for one post."""
+    concepts = vocabulary.concepts_in(f"{doc.title}\n{doc.body}")
+    if doc.treatment:
+        concepts.append(doc.treatment)
+    fields: dict[str, Any] = {
+        "id": str(doc.id),
+        "pk": doc.id,
+        "thread": doc.thread_id,
+        "kind": doc.kind,
+        "title": doc.title,
+        "body": doc.body,
+        "concepts": " ".join(concepts),
+        "tags": " ".join(doc.tags),
+        "author": doc.author,
+        "created": _timestamp(doc.created_at),
+        "helpful": int(doc.helpful),
+        "visibility": doc.visibility,
+        "version": doc.version.encode("utf-8"),
+    }
+    if doc.treatment:
+        fields["treatment"] = doc.treatment
+    if doc.effectiveness is not None:
+        fields["effectiveness"] = int(doc.effectiveness)
+    if doc.source_id:
+        fields["source_id"] = doc.source_id
+    return fields
+
+
+def _doc_to_json(doc: SearchDocument) -> dict[str, Any]:
+    data = {name: getattr(doc, name) for name in SearchDocument.__slots__}
+    data["created_at"] = doc.created_at.isoformat()
+    data["tags"] = list(doc.tags)
+    return data
+
+
+def _doc_from_json(data: dict[str, Any]) -> SearchDocument:
+    data = dict(data)
+    data["created_at"] = datetime.fromisoformat(data["created_at"])
+    data["tags"] = tuple(data["tags"])
+    return SearchDocument(**data)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+class _SegmentData:
+    """Per-document values of one immutable segment, read once and reused after refreshes."""
+
+    __slots__ = ("tags", "created", "helpful")
+
+    def __init__(self, reader: Any) -> None:
+        count = reader.doc_count_all()
+        tags: list[tuple[str, ...]] = [()] * count
+        for tag in reader.field_terms("tags"):
+            for docnum in reader.postings("tags", tag).all_ids():
+                tags[docnum] = (*tags[docnum], tag)
+        self.tags = tags
+        self.created = list(reader.column_reader("created")) if count else []
+        self.helpful = list(reader.column_reader("helpful")) if count else []
+
+
+class _SearcherState:
+    """A Whoosh searcher with the caches that are valid for exactly that searcher."""
+
+    def __init__(self, searcher: Any, segments: dict[str, _SegmentData]) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.terms: dict[tuple[str, str], frozenset[int]] = {}
+        self._segments = segments
+        self._columns: tuple[list[tuple[str, ...]], list[int], list[int]] | None = None
+        self._all: frozenset[int] | None = None
+        self._lock = threading.Lock()
+
+    def columns(self) -> tuple[list[tuple[str, ...]], list[int], list[int]]:
+        if self._columns is None:
+            with self._lock:
+                if self._columns is None:
+                    self._columns = self._load_columns()
+        return self._columns
+
+    def _load_columns(self) -> tuple[list[tuple[str, ...]], list[int], list[int]]:
+        tags: list[tuple[str, ...]] = []
+        created: list[int] = []
+        helpful: list[int] = []
+        seen = set()
+        for leaf, _offset in self.searcher.leaf_searchers():
+            reader = leaf.reader()
+            segment = reader.segment()
+            key = segment.segment_id() if segment is not None else f"reader-{id(reader)}"
+            seen.add(key)
+            data = self._segments.get(key)
+            if data is None:
+                data = self._segments[key] = _SegmentData(reader)
+            tags += data.tags
+            created += data.created
+            helpful += data.helpful
+        for key in set(self._segments) - seen:
+            self._segments.pop(key, None)
+        return tags, created, helpful
+
+    def all_docs(self) -> frozenset[int]:
+        if self._all is None:
+            self._all = frozenset(self.reader.all_doc_ids())
+        return self._all
+
+
+class _WhooshBackend:
+    """The query primitives over one Whoosh searcher; keys are Whoosh document numbers."""
+
+    def __init__(self, state: _SearcherState, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self._state = state
+        self._searcher = state.searcher
+        self._reader = state.reader
+
+    def doc_frequency(self, stem: str) -> int:
+        return self._reader.doc_frequency("title", stem) + self._reader.doc_frequency("body", stem)
+
+    def term_docs(self, field: str, term: str) -> Set[int]:
+        key = (field, term)
+        cache = self._state.terms
+        found = cache.get(key)
+        if found is None:
+            try:
+                found = frozenset(self._reader.postings(field, term).all_ids())
+            except TermNotFound:
+                found = frozenset()
+            if len(cache) >= TERM_CACHE_SIZE:
+                cache.clear()
+            cache[key] = found
+        return found
+
+    def phrase_docs(self, words: tuple[str, ...]) -> Set[int]:
+        q = wq.Or([wq.Phrase("title", list(words)), wq.Phrase("body", list(words))])
+        return frozenset(self._searcher.docs_for_query(q))
+
+    def all_docs(self) -> Set[int]:
+        return self._state.all_docs()
+
+    def hidden_docs(self, include_held: bool) -> Set[int]:
+        hidden = ("removed", "deleted") if include_held else ("held", "removed", "deleted")
+        return frozenset().union(*(self.term_docs("visibility", v) for v in hidden))
+
+    def effective_docs(self, minimum: int) -> Set[int]:
+        q = wq.NumericRange("effectiveness", minimum, None)
+        return frozenset(self._searcher.docs_for_query(q))
+
+    def tags_of(self, key: int) -> Iterable[str]:
+        return self._state.columns()[0][key]
+
+    def rank(self, plan: Plan, docs: Set[int], sort: str, limit: int) -> list[tuple[int, float]]:
+        _, created, helpful = self._state.columns()
+        if sort == "new":
+            return [(d, 0.0) for d in heapq.nlargest(limit, docs, key=created.__getitem__)]
+        if sort == "helpful":
+            top = heapq.nlargest(limit, docs, key=lambda d: (helpful[d], created[d]))
+            return [(d, 0.0) for d in top]
+        results = self._searcher.search(
+            _scoring_query(plan), limit=limit, filter=docs if isinstance(docs, set) else set(docs)
+        )
+        ranked = [(docnum, float(score)) for score, docnum in results.top_n]
+        wanted = min(limit, len(docs))
+        if len(ranked) < wanted:
+            # Posts found only through a concept the scorer could not weigh still belong.
+            seen = {d for d, _ in ranked}
+            rest = heapq.nlargest(
+                wanted - len(ranked), (d for d in docs if d not in seen), key=created.__getitem__
+            )
+            ranked += [(d, 0.0) for d in rest]
+        return ranked
+
+    def stored(self, key: int) -> tuple[int, int, str, str, str]:
+        fields = self._searcher.stored_fields(key)
+        return (
+            int(fields["id"]),
+            int(fields["thread"]),
+            fields["kind"],
+            fields.get("title", ""),
+            fields.get("body", ""),
+        )
+
+    def correct(self, clause: Clause) -> str | None:
+        word = clause.words[0]
+        if len(word) < 4 or self.doc_frequency(word):
+            return None
+        maxdist = 1 if len(word) < 7 else 2
+        found = self._searcher.corrector("body").suggest(word, limit=1, maxdist=maxdist)
+        if not found:
+            return None
+        return surface_form(found[0], clause.typed.lower())
+
+
+def _clause_query(clause: Clause) -> wq.Query:
+    if clause.phrase:
+        words = list(clause.words)
+        textual: wq.Query = wq.Or(
+            [wq.Phrase("title", words, boost=TITLE_BOOST), wq.Phrase("body", words)]
+        )
+    else:
+        parts = [
+            wq.Or([wq.Term("title", w, boost=TITLE_BOOST), wq.Term("body", w)])
+            for w in clause.words
+        ]
+        textual = parts[0] if len(parts) == 1 else wq.And(parts)
+    if not clause.concepts:
+        return textual
+    concepts = [wq.Term("concepts", slug, boost=boost) for slug, boost in clause.concepts]
+    return wq.Or([textual, *concepts])
+
+
+def _scoring_query(plan: Plan) -> wq.Query:
+    required = [_clause_query(c) for c in plan.required]
+    optional = [_clause_query(c) for c in plan.optional]
+    if not required:
+        return wq.Or(optional)
+    base = required[0] if len(required) == 1 else wq.And(required)
+    return wq.AndMaybe(base, wq.Or(optional)) if optional else base
+
+
+class WhooshIndex:
+    """A Whoosh index in a directory, safe to share between worker processes."""
+
+    def __init__(
+        self,
+        directory: Path | str,
+        vocabulary: Vocabulary,
+        *,
+        lock_timeout: float = 5.0,
+    ) -> None:
+        self.directory = Path(directory)
+        self.vocabulary = vocabulary
+        self.lock_timeout = lock_timeout
+        self._lock = threading.Lock()
+        self._generation: str | None = None
+        self._ix: Any = None
+        self._state: _SearcherState | None = None
+        self._segments: dict[str, _SegmentData] = {}
+
+    # Generations
+
+    def _current_name(self) -> str:
+        try:
+            name = (self.directory / CURRENT).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            raise IndexUnavailable(UNAVAILABLE) from None
+        except OSError as exc:
+            raise IndexUnavailable(UNAVAILABLE) from exc
+        if not name or "/" in name or name.startswith("."):
+            raise IndexUnavailable(UNAVAILABLE)
+        return name
+
+    def _open(self) -> Any:
+        """Return the Whoosh index of the current generation, reopening after a swap."""
+        name = self._current_name()
+        if name != self._generation or self._ix is None:
+            try:
+                ix = whoosh_index.open_dir(str(self.directory / name))
+            except Exception as exc:
+                log.warning("Cannot open search index generation %s: %r", name, exc)
+                raise IndexUnavailable(UNAVAILABLE) from exc
+            self._ix, self._generation, self._state = ix, name, None
+            self._segments = {}
+        return self._ix
+
+    def _searcher_state(self) -> _SearcherState:
+        with self._lock:
+            ix = self._open()
+            state = self._state
+            try:
+                if state is None:
+                    state = _SearcherState(ix.searcher(), self._segments)
+                elif not state.searcher.up_to_date():
+                    state = _SearcherState(state.searcher.refresh(), self._segments)
+            except Exception as exc:
+                self._state = None
+                self._ix = None
+                log.warning("Cannot read search index generation %s: %r", self._generation, exc)
+                raise IndexUnavailable(UNAVAILABLE) from exc
+            self._state = state
+            return state
+
+    # Reading
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Run a member's query; raise only QueryError or IndexUnavailable."""
+        try:
+            return run(_WhooshBackend(self._searcher_state(), self.vocabulary), query)
+        except (QueryError, IndexUnavailable):
+            raise
+        except Exception as exc:
+            log.exception("Search failed; treating the index as unavailable")
+            with self._lock:
+                self._state = None
+                self._ix = None
+            raise IndexUnavailable(UNAVAILABLE) from exc
+
+    def versions(self) -> dict[int, str]:
+        """Return every indexed id with its version stamp."""
+        state = self._searcher_state()
+        try:
+            found: dict[int, str] = {}
+            for leaf, _offset in state.searcher.leaf_searchers():
+                reader = leaf.reader()
+                if not reader.doc_count_all():
+                    continue
+                pks = reader.column_reader("pk")
+                stamps = reader.column_reader("version")
+                for docnum in reader.all_doc_ids():
+                    found[int(pks[docnum])] = bytes(stamps[docnum]).decode("utf-8")
+            return found
+        except Exception as exc:
+            raise IndexUnavailable(UNAVAILABLE) from exc
+
+    def check(self, expected: Mapping[int, str]) -> CheckReport:
+        """Compare the index with the database's id -> version map."""
+        return _compare(self.versions(), expected)
+
+    # Writing
+
+    def add(self, docs: Iterable[SearchDocument]) -> None:
+        """Add or replace documents by id, committed before returning."""
+        batch = list(docs)
+        if batch:
+            self._write(batch, [])
+
+    def delete(self, ids: Iterable[int]) -> None:
+        """Remove documents by id; unknown ids are ignored."""
+        batch = [int(i) for i in ids]
+        if batch:
+            self._write([], batch)
+
+    def _acquire_writer(self, deadline: float) -> tuple[str, Any]:
+        """Return (generation, writer) holding the write lock of the current generation."""
+        delay = 0.005
+        while True:
+            name = self._current_name()
+            try:
+                ix = whoosh_index.open_dir(str(self.directory / name))
+                writer = ix.writer()
+            except whoosh_index.LockError:
+                now = time.monotonic()
+                if now >= deadline:
+                    raise IndexBusy(
+                        "The search index stayed locked by another writer; try again later."
+                    ) from None
+                time.sleep(min(delay * random.uniform(0.5, 1.5), max(deadline - now, 0.001)))
+                delay = min(delay * 2, 0.1)
+                continue
+            except Exception as exc:
+                raise IndexUnavailable(UNAVAILABLE) from exc
+            if self._current_name() == name:
+                return name, writer
+            writer.cancel()  # a rebuild swapped generations while we waited
+
+    def _write(self, docs: list[SearchDocument], ids: list[int]) -> None:
+        fields = [document_fields(doc, self.vocabulary) for doc in docs]
+        name, writer = self._acquire_writer(time.monotonic() + self.lock_timeout)
+        try:
+            for values in fields:
+                writer.update_document(**values)
+            for doc_id in ids:
+                writer.delete_by_term("id", str(doc_id))
+            self._journal(name, docs, ids)
+            writer.commit()
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                writer.cancel()
+            if isinstance(exc, Exception):
+                raise IndexUnavailable(UNAVAILABLE) from exc
+            raise
+
+    def _journal(self, name: str, docs: list[SearchDocument], ids: list[int]) -> None:
+        """Record writes for a rebuild in progress, which replays them before its swap."""
+        try:
+            target = (self.directory / REBUILDING).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return
+        if not target or target == name:
+            return
+        lines = [json.dumps({"add": _doc_to_json(doc)}) for doc in docs]
+        lines += [json.dumps({"delete": doc_id}) for doc_id in ids]
+        with open(self.directory / f"{target}.journal", "a", encoding="utf-8") as handle:
+            handle.write("".join(line + "\n" for line in lines))
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    # Rebuilding
+
+    def rebuild(
+        self,
+        docs: Iterable[SearchDocument],
+        *,
+        total: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Build a fresh generation from docs and swap it in atomically.
+
+        Searches keep using the old generation until the swap; writes made meanwhile are
+        journaled and replayed into the new one. Raise IndexBusy if a rebuild is running.
+        """
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with self._rebuild_lock():
+            name = f"gen-{time.time_ns()}-{os.getpid()}"
+            path = self.directory / name
+            journal = self.directory / f"{name}.journal"
+            try:
+                path.mkdir()
+                _write_atomically(self.directory / REBUILDING, name)
+                count = self._fill(path, docs, total, progress)
+                self._swap(name, journal)
+            except BaseException:
+                (self.directory / REBUILDING).unlink(missing_ok=True)
+                shutil.rmtree(path, ignore_errors=True)
+                journal.unlink(missing_ok=True)
+                raise
+            log.info("Search index rebuilt with %d documents in %s", count, name)
+            self._remove_old_generations(keep=name)
+
+    @contextlib.contextmanager
+    def _rebuild_lock(self) -> Iterator[None]:
+        handle = open(self.directory / REBUILD_LOCK, "a+")
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise IndexBusy("A search index rebuild is already running.") from None
+            yield
+        finally:
+            handle.close()
+
+    def _fill(
+        self,
+        path: Path,
+        docs: Iterable[SearchDocument],
+        total: int | None,
+        progress: Callable[[int], None] | None,
+    ) -> int:
+        ix = whoosh_index.create_in(str(path), build_schema())
+        procs = REBUILD_PROCS if (total or 0) >= MULTIPROC_THRESHOLD else 1
+        if procs > 1:
+            writer = ix.writer(procs=procs, multisegment=True, limitmb=REBUILD_LIMIT_MB)
+        else:
+            writer = ix.writer(limitmb=REBUILD_LIMIT_MB)
+        count = 0
+        try:
+            for doc in docs:
+                writer.add_document(**document_fields(doc, self.vocabulary))
+                count += 1
+                if progress is not None and count % 500 == 0:
+                    progress(count)
+            writer.commit()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                writer.cancel()
+            raise
+        if progress is not None:
+            progress(count)
+        return count
+
+    def _swap(self, name: str, journal: Path) -> None:
+        """Replay journaled writes and repoint CURRENT while writers of the old one wait."""
+        try:
+            old = self._current_name()
+        except IndexUnavailable:
+            old = None
+        old_writer = None
+        if old is not None and (self.directory / old).is_dir():
+            try:
+                _, old_writer = self._acquire_writer(time.monotonic() + 60 * self.lock_timeout)
+            except IndexUnavailable:
+                old_writer = None  # the old generation is broken; nothing to wait for
+        try:
+            self._replay(name, journal)
+            _write_atomically(self.directory / CURRENT, name)
+            (self.directory / REBUILDING).unlink(missing_ok=True)
+        finally:
+            if old_writer is not None:
+                with contextlib.suppress(Exception):
+                    old_writer.cancel()
+        journal.unlink(missing_ok=True)
+
+    def _replay(self, name: str, journal: Path) -> None:
+        if not journal.exists():
+            return
+        writer = whoosh_index.open_dir(str(self.directory / name)).writer()
+        try:
+            with open(journal, encoding="utf-8") as handle:
+                for line in handle:
+                    if not line.strip():
+                        continue
+                    entry = json.loads(line)
+                    if "add" in entry:
+                        doc = _doc_from_json(entry["add"])
+                        writer.update_document(**document_fields(doc, self.vocabulary))
+                    else:
+                        writer.delete_by_term("id", str(entry["delete"]))
+            writer.commit()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                writer.cancel()
+            raise
+
+    def _remove_old_generations(self, keep: str) -> None:
+        for entry in self.directory.iterdir():
+            if entry.name.startswith("gen-") and entry.name != keep:
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
