@@ -1,0 +1,170 @@
+"""Read a post once: normalised text, quotations, sentences, clauses and drug mentions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from moderation.knowledge import MAX_NAME_WORDS, Drug, Knowledge, knowledge
+
+# Same-length replacements only, so offsets into the normalised text are offsets into the post.
+_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
+                       "\u2014": "-", "\u00a0": " ", "\u00d7": "x"})
+_QUOTE = re.compile(r"(?<![\w])(['\"])(?=\S)([^'\"\n]{1,160}?)(?<=\S)\1(?![\w])")
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n+|;|\s-\s|\s=\s")
+_CLAUSE_END = re.compile(r",|:|\bbut\b|\bso\b|\band then\b|\bthen\b|\bbecause\b|\bcos\b")
+_WORD = re.compile(r"[a-z0-9\u00b5]+(?:['-][a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A drug named in the post."""
+
+    drug: Drug
+    start: int
+    end: int
+    negated: bool
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the post: a sentence or a clause."""
+
+    start: int
+    end: int
+
+
+def fold(text: str) -> str:
+    """Return the post lower-cased with typographic quotes and dashes made plain, same length."""
+    folded = text.translate(_FOLD)
+    lowered = folded.lower()
+    if len(lowered) == len(folded):
+        return lowered
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in folded)
+
+
+def _mask_quotes(low: str) -> tuple[str, tuple[Span, ...]]:
+    spans = tuple(Span(m.start(2), m.end(2)) for m in _QUOTE.finditer(low))
+    if not spans:
+        return low, spans
+    chars = list(low)
+    for span in spans:
+        chars[span.start : span.end] = " " * (span.end - span.start)
+    return "".join(chars), spans
+
+
+def _split(text: str, pattern: re.Pattern[str], start: int = 0, end: int | None = None
+           ) -> tuple[Span, ...]:
+    end = len(text) if end is None else end
+    spans = []
+    cursor = start
+    for match in pattern.finditer(text, start, end):
+        if match.start() > cursor and text[cursor : match.start()].strip():
+            spans.append(Span(cursor, match.end()))
+        cursor = match.end()
+    if cursor < end and text[cursor:end].strip():
+        spans.append(Span(cursor, end))
+    return tuple(spans)
+
+
+_RIGHT_AFTER = re.compile(
+    r"^\s*(?:(?:mg|mgs|mcg|units?|sprays?|x|s)\s*)?(?:(?:of|my|his|her|the|your)\s+)*$"
+)
+_NEGATORS = frozenset({"no", "not", "without", "never", "avoid", "avoiding", "off"})
+
+
+class Document:
+    """A post prepared for the rules: every view of the text is computed at most once."""
+
+    def __init__(self, text: str, kb: Knowledge | None = None) -> None:
+        self.text = text
+        self.kb = kb or knowledge()
+        self.low = fold(text)
+        self.masked, self.quotes = _mask_quotes(self.low)
+
+    @cached_property
+    def sentences(self) -> tuple[Span, ...]:
+        """Return the sentences of the post (quoted text does not end a sentence)."""
+        return _split(self.masked, _SENTENCE_END)
+
+    def sentence_at(self, pos: int) -> Span:
+        """Return the sentence holding a character offset."""
+        for span in self.sentences:
+            if span.start <= pos < span.end:
+                return span
+        return Span(0, len(self.text))
+
+    def clauses(self, sentence: Span) -> tuple[Span, ...]:
+        """Return the clauses of a sentence."""
+        return _split(self.masked, _CLAUSE_END, sentence.start, sentence.end)
+
+    def clause_at(self, pos: int) -> Span:
+        """Return the clause holding a character offset."""
+        for clause in self.clauses(self.sentence_at(pos)):
+            if clause.start <= pos < clause.end:
+                return clause
+        return self.sentence_at(pos)
+
+    @cached_property
+    def words(self) -> tuple[tuple[str, int, int], ...]:
+        """Return (word, start, end) for every word of the post."""
+        return tuple((m.group(), m.start(), m.end()) for m in _WORD.finditer(self.low))
+
+    @cached_property
+    def mentions(self) -> tuple[Mention, ...]:
+        """Return the drugs named in the post, longest name first at each position."""
+        words = self.words
+        names = self.kb.names
+        found = []
+        i = 0
+        while i < len(words):
+            hit = None
+            for n in range(min(MAX_NAME_WORDS, len(words) - i), 0, -1):
+                key = tuple(w for w, _, _ in words[i : i + n])
+                if n == 1 and key[0].endswith("'s"):
+                    key = (key[0][:-2],)
+                drug = names.get(key)
+                if drug is not None:
+                    hit = (drug, n)
+                    break
+            if hit is None:
+                i += 1
+                continue
+            drug, n = hit
+            start, end = words[i][1], words[i + n - 1][2]
+            negated = i > 0 and words[i - 1][0] in _NEGATORS
+            found.append(Mention(drug, start, end, negated))
+            i += n
+        return tuple(found)
+
+    @cached_property
+    def medicines(self) -> tuple[Mention, ...]:
+        """Return the mentions of medicines (not alcohol)."""
+        return tuple(m for m in self.mentions if m.drug.kind == "medicine")
+
+    def drug_before(self, pos: int, *, same_sentence: bool = False) -> Mention | None:
+        """Return the nearest medicine named before an offset (or after it in the same sentence)."""
+        sentence = self.sentence_at(pos)
+        before = [m for m in self.medicines if m.end <= pos]
+        in_sentence = [m for m in before if m.start >= sentence.start]
+        if in_sentence:
+            return in_sentence[-1]
+        after = [m for m in self.medicines if m.start >= pos and m.start < sentence.end]
+        if after:
+            return after[0]
+        if same_sentence:
+            return None
+        return before[-1] if before else None
+
+    def mention_at(self, pos: int) -> Mention | None:
+        """Return the drug named right after an offset ("two tizanidine", "600 units of botox")."""
+        for mention in self.mentions:
+            if mention.start >= pos:
+                gap = self.masked[pos : mention.start]
+                return mention if _RIGHT_AFTER.match(gap) else None
+        return None
+
+    def in_quote(self, pos: int) -> bool:
+        """Tell whether an offset lies inside quoted text."""
+        return any(q.start <= pos < q.end for q in self.quotes)

@@ -1,0 +1,338 @@
+"""Find doses in a post: amounts, units, how often, and the daily total they add up to."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from moderation.document import Document
+from moderation.knowledge import Drug, Knowledge, knowledge
+
+_ONES = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}
+_PHRASES = {"a hundred": 100, "a couple of": 2, "a couple": 2, "a dozen": 12, "half a": 0.5,
+            "a half": 0.5, "half": 0.5}
+_SMALL = "|".join(sorted(_ONES, key=len, reverse=True))
+_TEN = "|".join(_TENS)
+_WORDNUM = (
+    rf"(?:(?:{_TEN})(?:[- ](?:{_SMALL}))?|{_SMALL})(?: hundred(?: and)?(?: (?:{_TEN})"
+    rf"(?:[- ](?:{_SMALL}))?| (?:{_SMALL}))?)?|a hundred|a couple(?: of)?|a dozen|half a|a half"
+)
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
+_COUNT = r"\d+|once|twice|thrice|one|two|three|four|five|six|seven|eight"
+_FREQ = re.compile(
+    rf"(?P<x>\bx\s*(?P<xn>\d+|two|three|four|five|six)\b|(?<![a-z])(?P<xn2>\d)\s*x\b(?!\s*\d))"
+    rf"|(?P<times>\b(?P<tn>{_COUNT})(?:\s*x|\s+times?)?\s+(?:a|per|each|every|/)\s*day\b"
+    rf"|\b(?P<tn3>{_COUNT})\s+times\s+daily\b)"
+    r"|(?P<abbr>\b(?:tid|tds|bd|bid|qid|qds|od|qd|qhs)\b)"
+    r"|(?P<every>\bevery\s+(?P<hours>\d+|two|three|four|five|six|eight|twelve)\s*"
+    r"(?:hours|hour|hrs|hr|h)\b)"
+    r"|(?P<daily>\b(?:a|per|each|every|/)\s*day\b|\bdaily\b|/\s*d\b|\bin total\b|\btotal\b"
+    r"|\ba night\b)"
+    r"|(?P<single>\bin one go\b|\ball at once\b|\bat once\b|\bin one hit\b|\bat a time\b"
+    r"|\bat one time\b|\btogether\b)"
+    r"|(?P<once>\bat night\b|\bat bed ?time\b|\bbefore bed\b|\bin the morning\b|\bnightly\b"
+    r"|\beach night\b|\bevery night\b|\bevery morning\b|\bin the evening\b|\bat lunch\b)"
+)
+_ABBR = {"tid": 3, "tds": 3, "bd": 2, "bid": 2, "qid": 4, "qds": 4, "od": 1, "qd": 1, "qhs": 1}
+_REFERENCE_BEFORE = re.compile(
+    r"\b(?:max(?:imum)?|limit|more than|less than|fewer than|over|above|past|exceed\w*|"
+    r"instead of|than|says?|said|beyond|not|never)\W+(?:(?:the|a|of|is|at|was|about|around)\W+)*$"
+)
+_REFERENCE_AFTER = re.compile(
+    r"\W*(?:(?:is|was|being)\s+)?(?:the\s+|a\s+)?(?:max(?:imum)?\b|limit\b|cap\b|ceiling\b|"
+    r"on the box\b|on the label\b|too much\b|safe\b)"
+)
+_CONCENTRATION = re.compile(
+    rf"(?P<num>{_DIGITS})\s*mg\s*(?:per|/|in|a|an|every|each)\s*(?P<per>{_DIGITS})?\s*ml\b"
+)
+_PER_LONGER = re.compile(r"\W*(?:a|per|each|this|that|every)\s+(?:week|month|fortnight|year)")
+_ATTACH = re.compile(r"^\W*(?:(?:is|was|'s|s|at|on|of|to|now|up|down|about|around)\W+){0,3}$")
+_NON_DOSE_NEXT = re.compile(
+    r"\s*(?:%|k\b|km\b|min|mins|minute|minutes|hour|hours|hrs|day|days|week|weeks|month|"
+    r"months|year|years|yrs|yo\b|times|am\b|pm\b|x\s*\d|st\b|nd\b|rd\b|th\b|kg|lbs?\b|stone|"
+    r"miles|metres|meters|steps|people|of us|sessions|rounds|feet|ft\b|cm\b)"
+)
+_NOT_A_DOSE_BEFORE = re.compile(r"\b(?:age|aged|since|in|over|from|till|until|by)\s*$")
+_TABLET_NEXT = re.compile(
+    r"\s*(?:[a-z]+\s+){0,2}?(?:tablets?|tabs?|pills?|caps?|capsules?)\b"
+)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """An amount of a drug named in the post, with what it adds up to per dose and per day."""
+
+    start: int
+    end: int
+    drug: Drug | None
+    amount: float
+    unit: str
+    dose: float | None
+    daily: float | None
+    scheduled: bool
+    reference: bool
+
+
+def word_number(text: str) -> float | None:
+    """Return the value of a number written in words ("two hundred and fifty"), else None."""
+    text = text.strip().replace("-", " ")
+    if text in _PHRASES:
+        return _PHRASES[text]
+    total = 0
+    current = 0
+    for word in text.split():
+        if word == "and":
+            continue
+        if word in _ONES:
+            current += _ONES[word]
+        elif word in _TENS:
+            current += _TENS[word]
+        elif word == "hundred":
+            current = (current or 1) * 100
+        else:
+            return None
+    return float(total + current)
+
+
+def _number(text: str) -> float | None:
+    text = text.strip()
+    if text[:1].isdigit() or text[:1] == ".":
+        return float(text.replace(",", ""))
+    return word_number(text)
+
+
+@cache
+def _quantity_pattern(kb: Knowledge) -> re.Pattern[str]:
+    units = "|".join(re.escape(u) for u in sorted(kb.units, key=len, reverse=True))
+    return re.compile(
+        rf"(?<![\w.,])(?:(?P<mult>\d+|two|three|four)\s*x\s*)?"
+        rf"(?P<num>{_DIGITS}|{_WORDNUM})(?![\d,]|\.\d)"
+        rf"(?:\s*(?P<unit>{units})(?![a-z\u00b5])|(?P<plural>s)\b)?"
+    )
+
+
+def _frequency(doc: Document, start: int, stop: int) -> tuple[float | None, str]:
+    """Return (doses per day, kind) for the frequency written after a quantity."""
+    per_day: float | None = None
+    kind = ""
+    pos = start
+    for _ in range(2):
+        match = _FREQ.search(doc.masked, pos, stop)
+        if match is None or match.start() - pos > 40:
+            break
+        if match.group("x") or match.group("times"):
+            count = (match.group("xn") or match.group("xn2") or match.group("tn")
+                     or match.group("tn3"))
+            per_day = _count(count)
+            return per_day, "multiple"
+        if match.group("abbr"):
+            return float(_ABBR[match.group("abbr")]), "multiple"
+        if match.group("every"):
+            hours = _count(match.group("hours"))
+            return (24.0 / hours if hours else None), "multiple"
+        if match.group("daily"):
+            return 1.0, "total"
+        if match.group("single"):
+            kind = "single"
+        elif match.group("once") and not kind:
+            kind = "once"
+        pos = match.end()
+    return per_day, kind
+
+
+def _count(word: str | None) -> float | None:
+    if word is None:
+        return None
+    named = {"once": 1, "twice": 2, "thrice": 3}
+    if word in named:
+        return float(named[word])
+    return _number(word)
+
+
+def _convert(amount: float, unit: str, drug: Drug | None, concentration: float | None
+             ) -> tuple[float, str]:
+    if unit == "g":
+        return amount * 1000, "mg"
+    if unit == "ml" and concentration is not None:
+        return amount * concentration, "mg"
+    return amount, unit
+
+
+def _strengths(doc: Document, kb: Knowledge) -> dict[str, float]:
+    """Return tablet strengths the post states ("robaxin 750s", "100mg caps") per drug id."""
+    found: dict[str, float] = {}
+    for match in _quantity_pattern(kb).finditer(doc.masked):
+        unit = match.group("unit")
+        plural = match.group("plural")
+        if not plural and kb.units.get(unit or "") != "mg":
+            continue
+        if not plural and not _TABLET_NEXT.match(doc.masked, match.end()):
+            continue
+        mention = doc.drug_before(match.start())
+        amount = _number(match.group("num"))
+        if mention is not None and amount:
+            found.setdefault(mention.drug.id, amount)
+    return found
+
+
+def quantities(doc: Document, kb: Knowledge | None = None) -> tuple[Quantity, ...]:
+    """Return the doses written in the post, each tied to the drug it most likely belongs to."""
+    kb = kb or knowledge()
+    pattern = _quantity_pattern(kb)
+    conc_match = _CONCENTRATION.search(doc.masked)
+    concentration = None
+    if conc_match:
+        per = _number(conc_match.group("per")) if conc_match.group("per") else 1.0
+        concentration = (_number(conc_match.group("num")) or 0) / (per or 1.0)
+    strengths = _strengths(doc, kb)
+    found = []
+    matches = [m for m in pattern.finditer(doc.masked) if not _FREQ.match(doc.masked, m.start())]
+    for index, match in enumerate(matches):
+        if conc_match and conc_match.start() <= match.start() < conc_match.end():
+            continue
+        amount = _number(match.group("num"))
+        if not amount:
+            continue
+        unit_word = match.group("unit")
+        unit = kb.units.get(unit_word) if unit_word else None
+        sentence = doc.sentence_at(match.start())
+        stop = sentence.end
+        if index + 1 < len(matches):
+            stop = min(stop, matches[index + 1].start())
+        mention = doc.drug_before(match.start())
+        following = doc.mention_at(match.end())
+        if following is not None:
+            mention = following
+        drug = mention.drug if mention else None
+        if drug is not None and drug.kind != "medicine":
+            continue
+        per_day, kind = _frequency(doc, match.end(), stop)
+        if unit is None:
+            before = doc.masked[max(sentence.start, match.start() - 24) : match.start()]
+            attached = (mention is not None and mention.end <= match.start()
+                        and _ATTACH.match(doc.masked[mention.end : match.start()]) is not None)
+            follows_drug = (mention is not None and mention.start >= match.end()
+                            and mention.start - match.end() <= 4)
+            if match.group("plural") and not kind and per_day is None:
+                continue
+            if _NON_DOSE_NEXT.match(doc.masked, match.end()) and not match.group("plural"):
+                if not match.group("mult"):
+                    continue
+            if not (attached or follows_drug or per_day is not None or kind
+                    or match.group("plural")):
+                continue
+            if _NOT_A_DOSE_BEFORE.search(before):
+                continue
+            if drug is None:
+                continue
+            if drug.id in strengths and (amount <= 12 and not match.group("plural")
+                                         or follows_drug):
+                amount, unit = amount * strengths[drug.id], "mg"
+            elif match.group("plural") or drug.unit in (None, "unit", "spray", "ml"):
+                unit = drug.unit or "mg"
+            else:
+                unit = drug.unit
+        elif unit == "dose":
+            if drug is None or drug.id not in strengths:
+                continue
+            amount, unit = amount * strengths[drug.id], "mg"
+        if match.group("mult"):
+            amount *= _count(match.group("mult")) or 1
+        if drug is not None and drug.generic == "baclofen":
+            # Pump doses are micrograms and tablet doses milligrams; the unit tells them apart.
+            route = "baclofen-intrathecal" if unit == "mcg" else "baclofen"
+            drug = kb.by_id.get(route, drug) if unit in ("mcg", "mg") else drug
+        amount, unit = _convert(amount, unit, drug, concentration)
+        before = doc.masked[max(sentence.start, match.start() - 30) : match.start()]
+        reference = (
+            _REFERENCE_BEFORE.search(before) is not None
+            or _REFERENCE_AFTER.match(doc.masked, match.end()) is not None
+            or _PER_LONGER.match(doc.masked, match.end()) is not None
+            or doc.in_quote(match.start())
+        )
+        dose = amount if kind != "total" else None
+        if kind == "multiple" and per_day is not None:
+            daily = amount * per_day
+        elif kind in ("total", "once"):
+            daily = amount
+        else:
+            daily = None
+        found.append(Quantity(
+            start=match.start(), end=match.end(), drug=drug, amount=amount, unit=unit,
+            dose=dose, daily=daily, scheduled=kind in ("multiple", "once"), reference=reference,
+        ))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class Excess:
+    """A dose over a drug's usual maximum: the figure, the limit, and the evidence."""
+
+    drug: Drug
+    amount: float
+    unit: str
+    per_day: bool
+    start: int
+    end: int
+
+
+def _excess_for(drug: Drug, group: list[Quantity], doc: Document) -> Excess | None:
+    limit = drug.max_daily
+    if limit is None:
+        return None
+    usable = [q for q in group if not q.reference and q.unit == limit.unit]
+    if not usable:
+        return None
+    best: Excess | None = None
+    by_sentence: dict[int, list[Quantity]] = {}
+    for q in usable:
+        by_sentence.setdefault(doc.sentence_at(q.start).start, []).append(q)
+    for qs in by_sentence.values():
+        scheduled = [q for q in qs if q.scheduled and q.daily is not None]
+        total = sum(q.daily for q in scheduled if q.daily is not None)
+        if len(scheduled) > 1 and total > limit.amount:
+            candidate = Excess(drug, total, limit.unit, True, scheduled[0].start,
+                               scheduled[-1].end)
+            best = _larger(best, candidate)
+        for q in qs:
+            if q.daily is not None and q.daily > limit.amount:
+                best = _larger(best, Excess(drug, q.daily, limit.unit, True, q.start, q.end))
+            elif q.amount > limit.amount:
+                best = _larger(best, Excess(drug, q.amount, limit.unit, q.daily is not None,
+                                            q.start, q.end))
+    single = drug.max_single
+    if best is None and single is not None:
+        for q in usable:
+            if q.dose is not None and q.dose > single.amount:
+                return Excess(drug, q.dose, single.unit, False, q.start, q.end)
+    return best
+
+
+def _larger(a: Excess | None, b: Excess) -> Excess:
+    return b if a is None or b.amount > a.amount else a
+
+
+def excesses(doc: Document, found: tuple[Quantity, ...]) -> tuple[Excess, ...]:
+    """Return, per drug, the largest dose in the post that is over the usual maximum."""
+    groups: dict[str, list[Quantity]] = {}
+    drugs: dict[str, Drug] = {}
+    for q in found:
+        if q.drug is not None:
+            groups.setdefault(q.drug.id, []).append(q)
+            drugs[q.drug.id] = q.drug
+    result = []
+    for drug_id, group in groups.items():
+        excess = _excess_for(drugs[drug_id], group, doc)
+        if excess is not None:
+            result.append(excess)
+    return tuple(result)

@@ -1,0 +1,453 @@
+"""The screening rules: each finds one kind of unsafe act and decides if the post endorses it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from moderation.document import Document, Mention
+from moderation.doses import Excess, excesses, quantities
+from moderation.knowledge import Drug
+from moderation.stance import PRESCRIBER, Stance
+
+POLICY = "Thaw dosing knowledge, section 3 (labelling policy)"
+HIGH, MEDIUM, LOW = "high", "medium", "low"
+_STOPPABLE = frozenset({"high", "very_high", "moderate", "dmt"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason a post needs attention, with the evidence as offsets into the post."""
+
+    rule: str
+    severity: str
+    drug: str | None
+    start: int
+    end: int
+    explanation: str
+    reference: str
+    evidence: str
+
+
+class Context:
+    """A post with its reading, stance and doses, shared by all the rules."""
+
+    def __init__(self, text: str) -> None:
+        self.doc = Document(text)
+        self.stance = Stance(self.doc)
+        self._excesses: tuple[Excess, ...] | None = None
+
+    @property
+    def excesses(self) -> tuple[Excess, ...]:
+        """Return the doses over a usual maximum, computed on first use."""
+        if self._excesses is None:
+            self._excesses = excesses(self.doc, quantities(self.doc, self.doc.kb))
+        return self._excesses
+
+    def finding(self, rule: str, severity: str, drug: Drug | None, start: int, end: int,
+                explanation: str, reference: str) -> Finding:
+        """Build a finding for this post."""
+        generic = drug.generic if drug is not None else None
+        return Finding(rule, severity, generic, start, end, explanation, reference,
+                       self.doc.text[start:end])
+
+    def drugs_with(self, test: Callable[[Drug], bool]) -> list[Mention]:
+        """Return the non-negated medicine mentions whose drug passes a test."""
+        return [m for m in self.doc.medicines if not m.negated and test(m.drug)]
+
+
+def _figure(amount: float) -> str:
+    return f"{amount:,.0f}" if amount == int(amount) else f"{amount:g}"
+
+
+def _unit(unit: str, amount: float) -> str:
+    if unit in ("spray", "unit"):
+        return unit + ("" if amount == 1 else "s")
+    return unit
+
+
+def over_max_dose(ctx: Context) -> Iterator[Finding]:
+    """Flag doses over the usual maximum: held when recommended, noticed when reported."""
+    for excess in ctx.excesses:
+        drug = excess.drug
+        limit = drug.max_daily if excess.per_day or drug.max_single is None else drug.max_single
+        if excess.per_day or limit is drug.max_daily:
+            limit = drug.max_daily
+        assert limit is not None
+        name = drug.generic if drug.id == drug.generic else f"{drug.generic} ({drug.id})"
+        figure = f"{_figure(excess.amount)} {_unit(excess.unit, excess.amount)} of {name}"
+        if drug.unit == "unit":
+            when = " in one session"
+        else:
+            when = " a day" if excess.per_day else " at once"
+        explanation = f"This suggests {figure}{when}; the usual maximum is {limit.text}."
+        if ctx.stance.recommends(excess.start):
+            yield ctx.finding("over_max_dose_advice", HIGH, drug, excess.start, excess.end,
+                              explanation, limit.source)
+        else:
+            yield ctx.finding("over_max_dose_report", LOW, drug, excess.start, excess.end,
+                              explanation.replace("This suggests", "This mentions"),
+                              limit.source)
+
+
+_STOP = re.compile(
+    r"\b(?:just |simply )?(?:stop(?:ped|ping|s)?|quit(?:ting|s)?|drop(?:ped|ping|s)?|ditch(?:ed|"
+    r"ing)?|chuck(?:ed|ing)?|binn?(?:ed)?|dump(?:ed)?|come off|came off|coming off|get off|go "
+    r"off|went off|cut (?:it |them )?out|give (?:it |them )?up|gave (?:it |them )?up|went cold|"
+    r"go cold|going cold|cold turkey|clean break|to nothing|to zero|packed in|pack (?:it|them) in"
+    r"|no more)\b"
+)
+_ABRUPT = re.compile(
+    r"\b(?:cold turkey|cold|straight away|straightaway|overnight|all at once|at once|immediately"
+    r"|completely|to nothing|to zero|clean break|in one go|the night before|over the weekend|"
+    r"tomorrow|yesterday|today|just stop\w*|whenever you like|whenever you want|no need to (?:"
+    r"wean|taper)|no point (?:in )?(?:tapering|weaning)|without (?:a )?(?:tapering|weaning|taper|"
+    r"wean)|rather than (?:tapering|weaning)|instead of (?:the )?(?:taper|wean)|(?:tapering|"
+    r"weaning|titration) (?:is |just )|couldn't be bothered|dragging it out|drags? (?:it )?out|"
+    r"(?:anyone|everyone) (?:want|wants) to|do the same|starting (?:tomorrow|today|now)|"
+    r"from (?:tomorrow|today|now))\b"
+)
+
+
+def abrupt_stop(ctx: Context) -> Iterator[Finding]:
+    """Flag advice or approval of stopping a medicine with withdrawal risk without a taper."""
+    mentions = ctx.drugs_with(lambda d: d.withdrawal_risk in _STOPPABLE)
+    negated = [m for m in ctx.doc.medicines if m.negated and m.drug.withdrawal_risk in _STOPPABLE]
+    if not mentions and not negated:
+        return
+    masked = ctx.doc.masked
+    abrupt = _ABRUPT.search(masked)
+    for match in _STOP.finditer(masked):
+        sentence = ctx.doc.sentence_at(match.start())
+        advice = ctx.stance.is_advice(sentence) and match.group().startswith("just")
+        if abrupt is None and not advice:
+            continue
+        if not ctx.stance.recommends(match.start()):
+            continue
+        target = ctx.doc.drug_before(match.end()) or (mentions or negated)[0]
+        drug = target.drug
+        if drug.withdrawal_risk not in _STOPPABLE:
+            drug = (mentions or negated)[0].drug
+        if drug.withdrawal_risk == "dmt":
+            yield ctx.finding(
+                "stopping_dmt", HIGH, drug, match.start(), match.end(),
+                f"Stopping {drug.generic} without the neurologist can bring MS activity back, "
+                "sometimes worse than before.", drug.withdrawal_note or POLICY)
+            return
+        yield ctx.finding(
+            "abrupt_stop", HIGH, drug, match.start(), match.end(),
+            f"Stopping {drug.generic} suddenly is dangerous: {drug.withdrawal_note}.",
+            f"Thaw dosing knowledge, {drug.generic}: withdrawal risk ({drug.withdrawal_risk})")
+        return
+
+
+_ESCALATE = re.compile(
+    r"\b(?:doubl(?:ed|ing) (?:up|it|them|my|your|the)?|double (?:it|them|my|your|the|up)|"
+    r"tripl(?:e|ed|ing)|(?:add(?:ed|ing)?|take|took|have|pop(?:ped)?|throw in|adding) (?:in )?"
+    r"(?:an? |one |my )?(?:extra|another|more|fifth|sixth|additional|one more|couple more|second"
+    r" dose)|extra (?:dose|one|tablet|pill|capsule|spray)s?|have another|take more|top(?:ped|ping)?"
+    r" (?:it |them |yourself )?up|bump(?:ed|ing)? (?:it |them |\w+ \w+ )?up|up(?:ped|ping)? (?:it"
+    r"|my|the|your|them)|go(?:ing)? up|went up|jump(?:ed)? (?:straight )?(?:up )?to|went straight"
+    r" to|go straight to|straight to the full|worked (?:myself|my way) up|crank(?:ed)? (?:it )?up"
+    r"|increas(?:e|ed|ing) (?:it|my|the|your)|rais(?:e|ed|ing) (?:it|my|the|your)|more is better|"
+    r"skip the (?:\w+ )?(?:titration|starter|build|taper)|more if)\b"
+)
+
+
+def dose_escalation(ctx: Context) -> Iterator[Finding]:
+    """Flag advice or approval of raising a dose without the prescriber."""
+    mentions = ctx.drugs_with(lambda d: True)
+    if not mentions:
+        return
+    for match in _ESCALATE.finditer(ctx.doc.masked):
+        sentence = ctx.doc.sentence_at(match.start())
+        if ctx.stance.is_attributed(sentence) and not ctx.stance.defiance:
+            continue
+        if not ctx.stance.recommends(match.start()):
+            continue
+        if not (ctx.stance.support or ctx.stance.is_advice(sentence)):
+            continue
+        target = ctx.doc.drug_before(match.end()) or mentions[0]
+        drug = target.drug
+        yield ctx.finding(
+            "dose_escalation", HIGH, drug, match.start(), match.end(),
+            f"Raising a {drug.generic} dose without the prescriber risks an overdose; "
+            "dose changes should go through the person who prescribes it.",
+            _max_source(drug))
+        return
+
+
+def _max_source(drug: Drug) -> str:
+    if drug.max_daily is not None:
+        return f"{POLICY}; maximum: {drug.max_daily.source}"
+    return POLICY
+
+
+_COMBINE = re.compile(r"\+|&|\b(?:plus|with|together|on top of|after|alongside|and|mixed|mix|"
+                      r"combo|combined|both|kept|keep|still|carr(?:y|ied) on|while|whilst|"
+                      r"during|same time)\b")
+
+
+# "Don't stop your meds" is no warning against a combination: it urges carrying on with it.
+_KEEP_TAKING = re.compile(r"\b(?:don't|do not|never|dont) (?:ever )?stop")
+
+
+def dangerous_combination(ctx: Context) -> Iterator[Finding]:
+    """Flag approving accounts or advice of combining drugs that are dangerous together."""
+    mentions = [m for m in ctx.doc.mentions if not m.negated]
+    if len(mentions) < 2:
+        return
+    for combo in ctx.doc.kb.combinations:
+        firsts = [m for m in mentions if combo.a in m.drug.tags]
+        seconds = [m for m in mentions if combo.b in m.drug.tags and m.drug.id != combo.a]
+        for a in firsts:
+            for b in seconds:
+                if a.drug.id == b.drug.id:
+                    continue
+                start, end = min(a.start, b.start), max(a.end, b.end)
+                if not _COMBINE.search(ctx.doc.masked, start, end) and (
+                    ctx.doc.sentence_at(start) != ctx.doc.sentence_at(end - 1)
+                ):
+                    continue
+                if not ctx.stance.recommends(start, inherent=True, ignore=_KEEP_TAKING):
+                    continue
+                if any(ctx.stance.is_question(s) for s in ctx.doc.sentences):
+                    if not ctx.stance.support:
+                        continue
+                yield ctx.finding(
+                    "dangerous_combination", HIGH, a.drug, start, end,
+                    f"Taking {a.drug.generic} with {b.drug.generic} is dangerous: {combo.why}.",
+                    combo.source)
+                return
+
+
+_PERSON = (r"(?:mum|mom|mam|dad|friend|mate|husband|hubby|wife|partner|housemate|flatmate|sister|"
+           r"brother|neighbou?r|nan|nana|gran|grandad|grandma|dog|cat|vet|son|daughter|boyfriend"
+           r"|girlfriend|bf|gf|colleague|cousin|aunt|uncle|auntie|someone|somebody|friends)")
+_SOURCING = re.compile(
+    r"\b(?:selling|sell|sells|for sale|dm (?:me|offers)|pm me|message me|inbox me|hmu|"
+    r"(?:got|have|has) (?:some |loads |plenty )?(?:spare|leftover|extra)|happy to (?:share|send|"
+    r"give|post)|can (?:send|post|give) (?:you|some)|for (?:friends|anyone|people) (?:here |who )"
+    r"|backup stash|stash|anyone (?:got|have|spare|has)|can (?:anyone|someone|somebody) (?:spare"
+    r"|send|lend|give)|spare (?:a few|some|any)|will pay|(?:they|you) don't need|looking to buy|"
+    r"where (?:can i|to) (?:buy|get|order)|who(?:'s| has) (?:got )?(?:spare|some)|always someone"
+    r" with|borrow(?:ed|ing)?|lend(?:ing)? (?:me|you)|lent me|share (?:one|a|my|our|her|his|"
+    r"their) (?:\w+ )?(?:prescription|script)|sharing (?:my|our|a|one|her|his)|"
+    rf"{_PERSON}'s (?:\w+ )?(?:prescription|script|pills|tablets|meds|medication)|"
+    rf"{_PERSON}'s (?:\w+ )?(?:is the same|covers)|covers me|dropped off (?:her|his|their) "
+    r"(?:leftover|spare|old)|(?:her|his|their) leftover|brings me|stock cupboard|nobody counts|"
+    r"no rx|no prescription|without (?:a )?(?:prescription|script|rx)|no script|online pharmacy|"
+    r"instagram|telegram|whatsapp group|snapchat|dark ?web|street|dealer|research chemicals?|"
+    r"from (?:abroad|overseas|india|mexico|turkey)|tick the right boxes|fudge|knock-?off|"
+    r"order(?:ed)? (?:it |them |some )?online|bought (?:it |them |some )?online|buy (?:it |them |"
+    r"some )?online|private guy|a guy (?:who|that)|group chat)\b"
+)
+
+
+def sharing_or_sourcing(ctx: Context) -> Iterator[Finding]:
+    """Flag offering, asking for, sharing or buying prescription medicine outside a pharmacy."""
+    mentions = ctx.drugs_with(lambda d: d.id not in ("cannabis",))
+    generic = re.search(r"\b(?:meds|medication|medicine|pills|tablets|prescription|script)\b",
+                        ctx.doc.low)
+    if not mentions and generic is None:
+        return
+    for match in _SOURCING.finditer(ctx.doc.masked):
+        sentence = ctx.doc.sentence_at(match.start())
+        soliciting = ctx.stance.is_question(sentence) and re.match(
+            r"(?:anyone|can|spare|who|where|will)", match.group())
+        if ctx.stance.is_negated(match.start()):
+            continue
+        if not soliciting and not ctx.stance.recommends(match.start(), inherent=True):
+            continue
+        if soliciting and ctx.stance.is_warning():
+            continue
+        drug = (ctx.doc.drug_before(match.end()) or (mentions[0] if mentions else None))
+        target = drug.drug if drug is not None else None
+        legal = ""
+        if target is not None and "controlled" in target.classes:
+            legal = " It is a controlled drug, so passing it on is also illegal."
+        yield ctx.finding(
+            "sharing_or_sourcing", HIGH, target, match.start(), match.end(),
+            "Prescription medicine should come only from your own prescription and a pharmacy; "
+            "sharing, selling or buying it elsewhere is unsafe." + legal,
+            POLICY + (" (sharing_or_sourcing); controlled-drug status per dosing knowledge"
+                      if legal else " (sharing_or_sourcing)"))
+        return
+
+
+_PUMP_CONTEXT = re.compile(r"\b(?:pump|pumps|itb|intrathecal|refill|refills|reservoir|catheter)\b")
+_TAMPER = re.compile(
+    r"\b(?:(?:bump|turn|push|put|up|change|adjust|reprogram|program)(?:ed|ped|med|ing)? (?:up )?"
+    r"(?:my |the )?own (?:rate|dose|pump)|my own (?:rate|dose|bolus|programm\w*)|(?:programm?(?:"
+    r"ed|ing)?|adjust(?:ed|ing)?|bolus(?:ed|ing)?|refill(?:ed|ing)?|top(?:ped)? up|fill(?:ed)?)"
+    r" (?:it |the pump |my pump )?(?:myself|ourselves|at home)|clinician (?:tablet|programmer)|"
+    r"(?:ignore|ignoring|ignored) (?:the |my |its |any |those )?(?:\w+ )?(?:alarms?|beeps?|"
+    r"beeping|warnings?|alerts?)|alarms? can beep|let (?:it|the alarm|them) beep|beep away|"
+    r"(?:skip|skipping|skipped|stretch|stretching|push(?:ing)? back|put(?:ting)? off|delay(?:ing)?"
+    r"|cancel(?:led|ling)?) (?:the |my |a )?(?:next )?(?:refill|replacement|battery)|putting "
+    r"(?:the |my )?(?:\w+ )?(?:replacement|refill|battery) off|not rearranging|run (?:it )?(?:dry|"
+    r"empty|out)|needle kit|refill kit|(?:refilled|refill|topped up) (?:my pump )?(?:at|by|with) "
+    r"(?:a |my |the |whatever )?(?:walk-in|gp|practice nurse|kit|needle|pharmacy|local)|"
+    r"didn't bother telling (?:my |the )?pump|(?:refilled|refill) (?:it )?(?:abroad|on holiday))"
+)
+
+
+def pump_tampering(ctx: Context) -> Iterator[Finding]:
+    """Flag self-programming, DIY refills, ignored alarms and skipped refills of an ITB pump."""
+    if not _PUMP_CONTEXT.search(ctx.doc.low):
+        return
+    itb = ctx.doc.kb.by_id.get("baclofen-intrathecal")
+    for match in _TAMPER.finditer(ctx.doc.masked):
+        if not ctx.stance.recommends(match.start(), inherent=True):
+            continue
+        yield ctx.finding(
+            "pump_tampering", HIGH, itb, match.start(), match.end(),
+            "Only the pump team should program, refill or service a baclofen pump; a pump that "
+            "runs empty or is mis-set can cause life-threatening withdrawal or overdose.",
+            "Lioresal Intrathecal / Gablofen US label (boxed warning on abrupt discontinuation)")
+        return
+
+
+_CATCH_UP = re.compile(
+    r"\b(?:to catch up|catch(?:ing)? up|make up for|made up for|making up for|doubl(?:e|ed|ing) up"
+    r"|(?:\d+|two|three|four|all) (?:\w+ )?doses (?:at once|together|in one go)|both doses "
+    r"(?:at once|together))\b"
+)
+_MISSED = re.compile(r"\b(?:miss(?:ed|ing)?|skip(?:ped|ping)?|forg[eo]t\w*|left (?:it|them))\b")
+
+
+def missed_dose_catch_up(ctx: Context) -> Iterator[Finding]:
+    """Flag taking several doses at once to make up for missed ones."""
+    if not ctx.doc.medicines or not _MISSED.search(ctx.doc.masked):
+        return
+    for match in _CATCH_UP.finditer(ctx.doc.masked):
+        if not ctx.stance.recommends(match.start(), inherent=True):
+            continue
+        drug = ctx.doc.drug_before(match.start()) or ctx.doc.medicines[0]
+        yield ctx.finding(
+            "missed_dose_catch_up", HIGH, drug.drug, match.start(), match.end(),
+            "Taking missed doses all at once can cause an overdose; the usual advice is to skip "
+            "a missed dose rather than double up.",
+            "Ampyra FDA label and Sativex SmPC: no double or extra doses after a missed one")
+        return
+
+
+_HIDING = re.compile(
+    rf"\b(?:don't tell (?:them|your|the|anyone)|not telling (?:my|the|your|them|anyone)|without "
+    rf"telling|(?:hide|hiding|hid) (?:it|them|my|your|the)|keep (?:it|them) from|lie to (?:your|"
+    rf"the|my)|take them quietly|tell (?:your|the) {PRESCRIBER} you're on|(?:they|doc|neuro|gp) "
+    r"(?:don't |doesn't )?(?:need|needs) to know)\b"
+)
+
+
+def hiding_from_prescriber(ctx: Context) -> Iterator[Finding]:
+    """Flag advice or approval of hiding medicines from the clinicians treating you."""
+    if not ctx.doc.medicines:
+        return
+    for match in _HIDING.finditer(ctx.doc.masked):
+        if not ctx.stance.recommends(match.start(), inherent=True):
+            continue
+        drug = ctx.doc.drug_before(match.start()) or ctx.doc.medicines[0]
+        if drug.drug.withdrawal_risk == "dmt":
+            continue
+        yield ctx.finding(
+            "hiding_from_prescriber", MEDIUM, drug.drug, match.start(), match.end(),
+            "Keeping medicines or dose changes from the clinicians treating you can lead to "
+            "dangerous interactions, overdose or withdrawal.", POLICY + " (other_unsafe)")
+        return
+
+
+def stopping_dmt(ctx: Context) -> Iterator[Finding]:
+    """Flag stopping or skipping a disease-modifying therapy without the neurologist."""
+    dmts = ctx.drugs_with(lambda d: d.withdrawal_risk == "dmt")
+    if not dmts:
+        return
+    for match in _STOP.finditer(ctx.doc.masked):
+        if not (ctx.stance.dismissals or ctx.stance.defiance or ctx.stance.endorsements):
+            continue
+        if not ctx.stance.recommends(match.start()):
+            continue
+        drug = dmts[0].drug
+        yield ctx.finding(
+            "stopping_dmt", HIGH, drug, match.start(), match.end(),
+            f"Stopping {drug.generic} without the neurologist can bring MS activity back, "
+            "sometimes worse than before.", drug.withdrawal_note or POLICY)
+        return
+
+
+def dismisses_medical_advice(ctx: Context) -> Iterator[Finding]:
+    """Flag posts that wave away dose limits, tapers, warnings or the prescriber."""
+    if not ctx.doc.medicines:
+        return
+    for hit in ctx.stance.dismissals + ctx.stance.defiance:
+        if not ctx.stance.recommends(hit.start):
+            continue
+        drug = ctx.doc.drug_before(hit.start) or ctx.doc.medicines[0]
+        yield ctx.finding(
+            "dismisses_medical_advice", MEDIUM, drug.drug, hit.start, hit.end,
+            "This waves away medical guidance about "
+            f"{drug.drug.generic}; dose limits, tapering plans and warnings exist because of "
+            "real risks.", POLICY)
+        return
+
+
+_PRACTICE = re.compile(
+    r"\b(?P<drive>driv(?:e|ing)\b[^.!?]{0,30}?\b(?:after|on)\b)"
+    r"|\b(?P<crush>(?:crush|split|chew|break)(?:ed|ing|es)?\b)"
+    r"|\b(?P<child>giv(?:e|ing|en) (?:it |them |some |one )?to (?:my|your|the) (?:kids?|child|"
+    r"children|son|daughter|dog|cat|pet|toddler|baby)\b)"
+    r"|\b(?P<inject>inject(?:ed|ing)? (?:it |them )?(?:myself|yourself)|self[- ]inject\w*|"
+    r"cosmetic (?:botox|toxin)|(?:bought|buy|order\w*) (?:\w+ )?(?:botox|toxin|dysport|xeomin)"
+    r" online)"
+)
+_PRACTICE_WHY = {
+    "drive": ("Driving on a sedating medicine can be dangerous and, in many countries, illegal "
+              "if it impairs you.", POLICY + " (other_unsafe); sedation per FDA labels"),
+    "crush": ("Crushing, splitting or chewing a prolonged-release tablet can release the whole "
+              "dose at once.", "Ampyra FDA label: do not split, crush or chew (seizure risk)"),
+    "child": ("Medicine prescribed for one person can seriously harm a child or a pet.",
+              POLICY + " (other_unsafe)"),
+    "inject": ("Botulinum toxin should be injected only by a trained clinician with a licensed "
+               "product; toxin can spread and affect swallowing and breathing.",
+               "Botox/Dysport/Xeomin labels: boxed warning on distant spread of toxin effect"),
+}
+
+
+def unsafe_practice(ctx: Context) -> Iterator[Finding]:
+    """Flag recommended unsafe practices: driving sedated, crushing slow-release tablets, etc."""
+    if not ctx.doc.medicines:
+        return
+    for match in _PRACTICE.finditer(ctx.doc.masked):
+        kind = match.lastgroup or "drive"
+        drugs = ctx.drugs_with(lambda d: True)
+        if kind == "drive":
+            drugs = [m for m in drugs if m.drug.classes & {"cns_depressant", "sedative"}]
+        elif kind == "crush":
+            drugs = [m for m in drugs if "prolonged" in (m.drug.route or "")]
+        if not drugs:
+            continue
+        sentence = ctx.doc.sentence_at(match.start())
+        if not (ctx.stance.support or ctx.stance.is_advice(sentence)):
+            continue
+        if not ctx.stance.recommends(match.start()):
+            continue
+        why, source = _PRACTICE_WHY[kind]
+        yield ctx.finding("unsafe_practice", HIGH, drugs[0].drug, match.start(), match.end(),
+                          why, source)
+        return
+
+
+RULES: tuple[Callable[[Context], Iterator[Finding]], ...] = (
+    over_max_dose,
+    abrupt_stop,
+    dose_escalation,
+    dangerous_combination,
+    sharing_or_sourcing,
+    pump_tampering,
+    missed_dose_catch_up,
+    hiding_from_prescriber,
+    stopping_dmt,
+    unsafe_practice,
+    dismisses_medical_advice,
+)

@@ -1,0 +1,241 @@
+"""Tell advice from report, question and warning: the roles sentences play in a post."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from moderation.document import Document, Span
+
+PRESCRIBER = (
+    r"(?:neuro(?:logist)?s?|doctors?|docs?|dr|gps?|consultants?|(?:ms |pump |specialist )?"
+    r"nurses?|pharmacists?|prescribers?|specialists?|clinic|pain team|(?:pump |rehab |neuro )?"
+    r"team|rehab|physicians?|surgeons?|spinal unit|psychiatrist|registrar|prescription)"
+)
+_CLINICIAN = PRESCRIBER.replace("|prescription)", ")")
+_ATTRIBUTION = re.compile(
+    rf"\b{_CLINICIAN}(?:'s)?\b[^.!?]{{0,40}}?\b(?:has|have|had|having) (?:me|him|her|them|us)"
+    r"|\b" + _CLINICIAN + r"(?:'s)?\b[^.!?]{0,30}?\b(?:put|started|prescribed|upped|raised|"
+    r"increased|lowered|reduced|wants?|wanted|told|said|says|agreed|okayed|approved|advised|"
+    r"recommended|suggested|lets?|allows?|allowed|changed|tweaks?|set|sets|plan|rule|orders?|"
+    r"gave|give|switched|moved|titrat\w+|stopped|took me off|weaned|tapered|uses|did|does)\b"
+    rf"|\b(?:per|prescribed by|on the advice of|under|with|by|from) (?:my |the |our )?{_CLINICIAN}"
+    r"\b|\bprescribed\b|\bunder (?:close |medical )?supervision\b|\bas directed\b"
+
+)
+_QUESTION_START = re.compile(
+    r"\s*(?:(?:so|and|but|also|hi|hey|help|question)\W+)?(?:(?:is|are|does|do|did|can|could|"
+    r"should|would|will|has|have|shall)\s+(?:i|it|anyone|anybody|someone|this|that|there|my|"
+    r"your|you|he|she|we|they|the|a|an|one|people)\b|(?:how|what|why|when|where|which|who)(?:'s|"
+    r"\s+(?:do|does|did|is|are|can|could|should|would|will|much|many|long|often|happens|counts))"
+    r"\b|anyone know|has anyone|wondering|i wonder|any advice|any tips)"
+)
+_RHETORICAL = re.compile(r"\b\w+ who\?")
+_IMPERATIVE = frozenset(
+    "take add double triple stop drop quit ditch chuck skip go try keep tell drive switch order "
+    "ask top bump up have use mix combine cut push crank split crush buy get message dm pm grab "
+    "pop swap borrow share ignore let forget hide carry come jump start increase raise bring "
+    "throw knock put dont don't never avoid wait check call stick pack say".split()
+)
+_FILLER = frozenset(
+    "just so then and simply honestly seriously really also plus or but guys folks lol tbh "
+    "newbie hey hi ok okay yeah please always".split()
+)
+_SECOND_PERSON = re.compile(
+    r"\b(?:you|your|you're|youre|you'll|u|ya|y'all|yourself|anyone can|everyone should|"
+    r"anyone else should|do the same|newbies?|hey newbie)\b"
+)
+_MODAL = re.compile(
+    r"\b(?:should|shd|can|could|need to|needs to|have to|must|just|try|gotta|'ll|will|might as "
+    r"well|are better off|don't need|do not need|doesn't need|don't have to)\b"
+)
+_WARN_IMPERATIVE = re.compile(
+    r"\b(?:please )?(?:don't|do not|never|dont|avoid|stop)\s+(?:ever\s+)?(?:\w+ ){0,2}?"
+    r"(?:take|taking|stop|stopping|mix|mixing|go|do|buy|buying|share|sharing|ignore|skip|drink|"
+    r"drinking|double|exceed|crush|crushing|try|trying|combine|combining|convert|assume|let|"
+    r"touch|come off|quit|drop|increase|up|raise|self|order|borrow|give|drive|fiddle|mess)\b"
+)
+WARNING = re.compile(
+    r"\b(?:dangerous|danger|risky|not worth|isn't worth|for a reason|glad i didn't|glad i did"
+    r"n't|learn(?:ed|t) (?:my|the hard)|lesson|scary|scared|terrified|warn\w*|careful|be safe|"
+    r"safely|check with|talk to your|speak to your|ask (?:your|the|a) (?:\w+ )?" + PRESCRIBER +
+    r"|call (?:your|the|111|999|911)|stick to|know the signs|say no|illegal|reported (?:it|them|"
+    r"him|her)|too (?:much|hard|strong)|way too|made me (?:faint|collapse|pass out|so ill|sick|"
+    r"ill)|tempted|regret\w*|(?:big|huge|my|a|was a) mistake|bad idea|not a good idea|"
+    r"don't be like me|properly|slowly|gradually|under supervision|never again|ended up in|"
+    r"seizure|seizures|"
+    r"emergency|overdos\w+|please|don't risk|withdrawal is real|not safe|unsafe|harm|fatal|"
+    r"died|death|breathing problems|stopped breathing|rebound|from strangers|told me off|"
+    r"reputable)\b"
+)
+ENDORSE = re.compile(
+    r"(?:\b\d+% recommend|\bhighly recommend|\bi recommend|\brecommend(?:ed)? it|\bwould "
+    r"recommend|\btry it\b|\btry this\b|\bgive it a (?:go|try)|\bdo it\b|\bdo the same|\bworks"
+    r" (?:every time|a treat|wonders)|\bbest (?:\w+ ){0,2}(?:night|nights|sleep|combo|thing|"
+    r"decision|trick|way|in ages|in months|in years)\b|\bno (?:issues|problems|side effects|"
+    r"regrets)\b|\ball good\b|\bfelt fine\b|\bfeel fine\b|\bfeels great\b|\btotally (?:fine|"
+    r"manageable|safe)|\b(?:it's|its|is|was) fine\b|\bbut managing\b|\bmanageable\b|\beasier "
+    r"than\b|\bway easier\b|\banyone can\b|\bso can (?:i|you)\b|\bmore is (?:\w+ )?better\b|"
+    r"\bthe trick is\b|\b(?:pro )?tip\b|\bhack\b|\bfor max(?:imum)? effect\b|\bout cold\b|"
+    r"\bknocks? (?:me |you |it )?out\b|\bknocked out\b|\bout in \d+|\bhit like\b|\bnever looked"
+    r" back\b|\bworks for me\b|\bi'll cope\b|\bclean break\b|\bworth it\b|\bsaves? (?:the|a|"
+    r"you) \w+|\btrifecta\b|\bwho\?|\bbounce back\b|\bthat's how i\b|\bmy own system\b|"
+    r"\bgame changer\b|\bnothing happened\b|\bnever happened\b|\bslept (?:the whole|like)\b|"
+    r"\bcan't overdose\b|\bjust ask\b|\bkeep (?:any|some|a few)\b)"
+)
+_GUIDANCE = (
+    r"(?:max(?:imum)?|label|limit|cap|doses?|dose thing|titration|taper(?:ing)?|wean(?:ing)?|"
+    r"warnings?|leaflet|guidance|guidelines|rules|advice|dmts?|starter pack|schedule|plan|"
+    r"instructions|side effects)"
+)
+_DISMISSIVE = (
+    r"(?:over[- ]?cautious|overrated|over-rated|fearmongering|fear mongering|scaremongering|"
+    r"nanny\w*|a scam|scams|written by lawyers|(?:just )?marketing|a joke|for lightweights|"
+    r"pointless|nonsense|rubbish|bs|bollocks|a waste of time|unnecessary|overkill|"
+    r"(?:them|people) covering themselves|covering themselves|just (?:drags?|dragging))"
+)
+DISMISS = re.compile(
+    rf"\b{_GUIDANCE}\b[^.!?]{{0,25}}?\b{_DISMISSIVE}"
+    rf"|\b{_DISMISSIVE}\b"
+    r"|\bdoesn't count\b|\bcan't overdose\b|\bnot addictive\b|\bno need to (?:wean|taper|ask|"
+    r"clear|wait|check|tell|see|bother|go back|come down)|\bno point (?:in )?(?:tapering|weaning|"
+    r"going back|asking|waiting|dragging)|\bdidn't see the point\b|\bdon't bother\b|\bcouldn't be"
+    r" bothered\b|\bcan't be bothered\b|\bdidn't bother\b|\bdon't wait\b|\bwhy wait\b|\bwithout "
+    r"waiting\b|\bdon't let them\b|\b(?:they|doc|neuro|gp|nobody|no one) (?:doesn't |don't )?"
+    r"(?:need|needs) to know\b|\bdon't tell (?:them|your|the|anyone)\b|\bnot telling (?:my|the|"
+    r"your|them)\b|\bwithout telling\b|\bwithout asking\b|\btell (?:your|the) \w+ after\b|"
+    r"\bquietly\b|\bthey'd only\b|\bthey'll only\b|\bself[- ]managed\b|\bself[- ]medicat\w*|"
+    r"\bwhenever you (?:like|want|feel)\b|\bmakes (?:zero|no) difference\b|\brather than adding\b|"
+    r"\bon my own\b|\bmyself\b|\bno need for (?:a |the )?(?:doctor|gp|neuro|prescription|script)|"
+    r"\bdoctors? (?:don't|dont) know\b|\bwho needs\b|\bnobody counts\b|\bno one counts\b"
+)
+DEFY = re.compile(
+    rf"\b{PRESCRIBER}\b[^.!?]{{0,60}}?\b(?:but i|but i've|but i'm|but that|instead i|rather than"
+    r"|and i said no|i've said no|i said no)\b"
+    r"|\b(?:instead of|rather than|ignor\w+|couldn't be bothered with|skip\w*|without|refused|"
+    r"refusing) (?:the |my |her |his |their |a )?(?:\d+ \w+ )?(?:wean|taper|plan|titration|"
+    r"schedule|advice|starter pack|starter)\b"
+    r"|\b(?:i've|i have|i) (?:said no|refused|declined)\b"
+)
+_CONTRAST = re.compile(r"\b(?:but|because|cos|though|although|instead|whereas|while)\b")
+NEGATION = re.compile(
+    r"\b(?:don't|dont|do not|never|not|no|didn't|won't|wouldn't|shouldn't|can't|cannot|avoid|"
+    r"without|stop|refuse|instead of)\b[^.!?,]{0,20}$"
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A cue found in the post."""
+
+    name: str
+    start: int
+    end: int
+
+
+def _hits(name: str, pattern: re.Pattern[str], doc: Document) -> tuple[Hit, ...]:
+    return tuple(Hit(name, m.start(), m.end()) for m in pattern.finditer(doc.masked))
+
+
+class Stance:
+    """The cues of a post that decide whether an unsafe act is recommended or warned against."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+
+    @cached_property
+    def endorsements(self) -> tuple[Hit, ...]:
+        """Return the places where the post approves of what it describes."""
+        return _hits("endorse", ENDORSE, self.doc)
+
+    @cached_property
+    def dismissals(self) -> tuple[Hit, ...]:
+        """Return the places where the post waves away medical guidance or the prescriber."""
+        return _hits("dismiss", DISMISS, self.doc)
+
+    @cached_property
+    def defiance(self) -> tuple[Hit, ...]:
+        """Return the places where the writer goes against a prescriber's plan."""
+        return _hits("defy", DEFY, self.doc)
+
+    @cached_property
+    def warnings(self) -> tuple[Hit, ...]:
+        """Return the places where the post warns or urges caution."""
+        found = list(_hits("warn", WARNING, self.doc))
+        found.extend(_hits("warn", _WARN_IMPERATIVE, self.doc))
+        return tuple(found)
+
+    @cached_property
+    def support(self) -> int:
+        """Return how strongly the post approves of unsafe practice, summed over its cues."""
+        return len(self.endorsements) + 2 * len(self.dismissals) + 2 * len(self.defiance)
+
+    def is_question(self, sentence: Span) -> bool:
+        """Tell whether a sentence asks something."""
+        text = _RHETORICAL.sub("", self.doc.masked[sentence.start : sentence.end])
+        return "?" in text or _QUESTION_START.match(text) is not None
+
+    def is_advice(self, sentence: Span) -> bool:
+        """Tell whether a sentence tells the reader (or someone else) what to do."""
+        doc = self.doc
+        text = doc.masked[sentence.start : sentence.end]
+        if _SECOND_PERSON.search(text) and _MODAL.search(text):
+            return True
+        if re.search(r"\b(?:told|tell|telling|advised|got) (?:my|his|her|him|them)\b.{0,30}\bto"
+                     r" (?:take|stop|add|double|go|up)\b", text):
+            return True
+        for clause in doc.clauses(sentence):
+            words = [w for w, s, _ in doc.words if clause.start <= s < clause.end]
+            while words and words[0] in _FILLER:
+                words.pop(0)
+            if words and words[0] in _IMPERATIVE and not doc.in_quote(clause.start):
+                if words[0] in ("don't", "dont", "never", "avoid") and len(words) > 1 and (
+                    words[1] not in ("bother", "wait", "worry", "let", "need", "tell")
+                ):
+                    continue
+                return True
+        return False
+
+    def is_attributed(self, sentence: Span, pos: int | None = None) -> bool:
+        """Tell whether a sentence credits a prescriber with the dose or decision at an offset.
+
+        An attribution on the far side of "but" or "because" speaks of something else.
+        """
+        low = self.doc.low
+        for match in _ATTRIBUTION.finditer(low, sentence.start, sentence.end):
+            if pos is None:
+                return True
+            lo, hi = sorted((pos, match.start()))
+            if not _CONTRAST.search(low, lo, hi):
+                return True
+        return False
+
+    def is_negated(self, start: int) -> bool:
+        """Tell whether the words just before an offset negate what follows."""
+        clause = self.doc.clause_at(start)
+        return NEGATION.search(self.doc.masked[clause.start : start]) is not None
+
+    def is_warning(self) -> bool:
+        """Tell whether the post's cautions outweigh its approval."""
+        return 2 * len(self.warnings) > self.support
+
+    def recommends(self, start: int, *, inherent: bool = False,
+                   ignore: re.Pattern[str] | None = None) -> bool:
+        """Tell whether the post recommends or approves the act described at an offset.
+
+        :param inherent: the act is unsafe in itself (diversion, pump tampering), so a plain
+            first-person account counts unless the post warns against it.
+        :param ignore: warnings matching this pattern are about something else here.
+        """
+        doc = self.doc
+        sentence = doc.sentence_at(start)
+        if doc.in_quote(start) or self.is_question(sentence) or self.is_negated(start):
+            return False
+        advice = self.is_advice(sentence)
+        attributed = self.is_attributed(sentence, start)
+        pro = 2 * advice + self.support + (1 if inherent else 0)
+        warnings = [w for w in self.warnings
+                    if ignore is None or not ignore.search(doc.masked, w.start, w.end)]
+        con = 2 * len(warnings) + (3 if attributed and not self.defiance else 0)
+        return pro > con
