@@ -13,7 +13,10 @@ _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"
                        "\u2014": "-", "\u00a0": " ", "\u00d7": "x"})
 _QUOTE = re.compile(r"(?<![\w])(['\"])(?=\S)([^'\"\n]{1,160}?)(?<=\S)\1(?![\w])")
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n+|;|\s-\s|\s=\s")
-_CLAUSE_END = re.compile(r",|:|\bbut\b|\bso\b|\band then\b|\bthen\b|\bbecause\b|\bcos\b")
+_CLAUSE_END = re.compile(
+    r",|:|\bbut\b|\bso\b|\band then\b|\bthen\b|\bbecause\b|\bcos\b|\bwhile\b|\bwhereas\b"
+    r"|\band (?=(?:i|i'm|he|she|they|we|my|his|her|their)\b)"
+)
 _WORD = re.compile(r"[a-z0-9\u00b5]+(?:['-][a-z0-9]+)*")
 
 

@@ -189,8 +189,24 @@ _COMBINE = re.compile(r"\+|&|\b(?:plus|with|together|on top of|after|alongside|a
                       r"during|same time)\b")
 
 
+_PERSON_WORDS = (r"husband|hubby|wife|partner|mum|mom|dad|son|daughter|friend|mate|sister|"
+                 r"brother|housemate|flatmate|boyfriend|girlfriend|bf|gf|gran|nan|grandad")
 # "Don't stop your meds" is no warning against a combination: it urges carrying on with it.
 _KEEP_TAKING = re.compile(r"\b(?:don't|do not|never|dont) (?:ever )?stop")
+
+
+_MY_PERSON = re.compile(rf"\b(?:my|our) (?:{_PERSON_WORDS})(?:'s)?\b")
+_FIRST = re.compile(r"\b(?:i|i'm|i've|i'd|my|me|we|our)\b")
+_THIRD = re.compile(rf"\b(?:he|she|his|her|him|they|their|{_PERSON_WORDS})\b")
+
+
+def _owner(ctx: Context, mention: Mention) -> str:
+    """Return whose medicine a mention is, judged from its clause ("self" or "other")."""
+    clause = ctx.doc.clause_at(mention.start)
+    text = _MY_PERSON.sub(" they ", ctx.doc.masked[clause.start : clause.end])
+    if _THIRD.search(text) and not _FIRST.search(text):
+        return "other"
+    return "self"
 
 
 def dangerous_combination(ctx: Context) -> Iterator[Finding]:
@@ -206,6 +222,8 @@ def dangerous_combination(ctx: Context) -> Iterator[Finding]:
                 if a.drug.id == b.drug.id:
                     continue
                 start, end = min(a.start, b.start), max(a.end, b.end)
+                if _owner(ctx, a) != _owner(ctx, b):
+                    continue
                 if not _COMBINE.search(ctx.doc.masked, start, end) and (
                     ctx.doc.sentence_at(start) != ctx.doc.sentence_at(end - 1)
                 ):
@@ -236,7 +254,9 @@ _SOURCING = re.compile(
     r"their) (?:\w+ )?(?:prescription|script)|sharing (?:my|our|a|one|her|his)|"
     rf"{_PERSON}'s (?:\w+ )?(?:prescription|script|pills|tablets|meds|medication)|"
     rf"{_PERSON}'s (?:\w+ )?(?:is the same|covers)|covers me|dropped off (?:her|his|their) "
-    r"(?:leftover|spare|old)|(?:her|his|their) leftover|brings me|stock cupboard|nobody counts|"
+    r"(?:leftover|spare|old)|(?:her|his|their) leftover|brings me|(?:gives?|gave|giving|hands?|"
+    r"handed|passe[sd]|sends?|sent|slips?|slipped) me (?:some of |a few of |one of )?(?:her|his|"
+    r"their)|stock cupboard|nobody counts|"
     r"no rx|no prescription|without (?:a )?(?:prescription|script|rx)|no script|online pharmacy|"
     r"instagram|telegram|whatsapp group|snapchat|dark ?web|street|dealer|research chemicals?|"
     r"from (?:abroad|overseas|india|mexico|turkey)|tick the right boxes|fudge|knock-?off|"
@@ -283,9 +303,11 @@ _TAMPER = re.compile(
     r"ed|ing)?|adjust(?:ed|ing)?|bolus(?:ed|ing)?|refill(?:ed|ing)?|top(?:ped)? up|fill(?:ed)?)"
     r" (?:it |the pump |my pump )?(?:myself|ourselves|at home)|clinician (?:tablet|programmer)|"
     r"(?:ignore|ignoring|ignored) (?:the |my |its |any |those )?(?:\w+ )?(?:alarms?|beeps?|"
-    r"beeping|warnings?|alerts?)|alarms? can beep|let (?:it|the alarm|them) beep|beep away|"
+    r"beeping|warnings?|alerts?)|alarms? can beep|let (?:it|the alarm|them) beep|"
+    r"beep away|"
     r"(?:skip|skipping|skipped|stretch|stretching|push(?:ing)? back|put(?:ting)? off|delay(?:ing)?"
-    r"|cancel(?:led|ling)?) (?:the |my |a )?(?:next )?(?:refill|replacement|battery)|putting "
+    r"|cancel(?:led|ling)?) (?:the |my |a )?(?:next )?(?:pump )?(?:refill|replacement|battery)"
+    r"|putting "
     r"(?:the |my )?(?:\w+ )?(?:replacement|refill|battery) off|not rearranging|run (?:it )?(?:dry|"
     r"empty|out)|needle kit|refill kit|(?:refilled|refill|topped up) (?:my pump )?(?:at|by|with) "
     r"(?:a |my |the |whatever )?(?:walk-in|gp|practice nurse|kit|needle|pharmacy|local)|"

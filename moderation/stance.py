@@ -81,7 +81,9 @@ ENDORSE = re.compile(
     r"\bknocks? (?:me |you |it )?out\b|\bknocked out\b|\bout in \d+|\bhit like\b|\bnever looked"
     r" back\b|\bworks for me\b|\bi'll cope\b|\bclean break\b|\bworth it\b|\bsaves? (?:the|a|"
     r"you) \w+|\btrifecta\b|\bwho\?|\bbounce back\b|\bthat's how i\b|\bmy own system\b|"
-    r"\bgame changer\b|\bnothing happened\b|\bnever happened\b|\bslept (?:the whole|like)\b|"
+    r"\bgame changer\b|"
+    r"\b(?:is|was|it's|its) (?:way |much |so |far )?easier\b|\bnothing happened\b|"
+    r"\bnever happened\b|\bslept (?:the whole|like)\b|"
     r"\bcan't overdose\b|\bjust ask\b|\bkeep (?:any|some|a few)\b)"
 )
 _GUIDANCE = (
@@ -96,7 +98,10 @@ _DISMISSIVE = (
     r"(?:them|people) covering themselves|covering themselves|just (?:drags?|dragging))"
 )
 DISMISS = re.compile(
-    rf"\b{_GUIDANCE}\b[^.!?]{{0,25}}?\b{_DISMISSIVE}"
+    r"\b(?:screw|forget|sod|ignore|bin|stuff|never mind|bugger) (?:the |all the |your )?"
+    rf"{_GUIDANCE}\b"
+    rf"|\b(?:they|doctors|docs|gps|neuros|nurses) fuss\w*|\btoo (?:cautious|careful)\b"
+    rf"|\b{_GUIDANCE}\b[^.!?]{{0,25}}?\b{_DISMISSIVE}"
     rf"|\b{_DISMISSIVE}\b"
     r"|\bdoesn't count\b|\bcan't overdose\b|\bnot addictive\b|\bno need to (?:wean|taper|ask|"
     r"clear|wait|check|tell|see|bother|go back|come down)|\bno point (?:in )?(?:tapering|weaning|"
