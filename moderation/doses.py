@@ -47,6 +47,7 @@ _ABBR = {"tid": 3, "tds": 3, "bd": 2, "bid": 2, "qid": 4, "qds": 4, "od": 1, "qd
 _REFERENCE_BEFORE = re.compile(
     r"\b(?:max(?:imum)?|limit|more than|less than|fewer than|over|above|past|exceed\w*|"
     r"instead of|than|says?|said|beyond|not|never)\W+(?:(?:the|a|of|is|at|was|about|around)\W+)*$"
+    r"|\b(?:max(?:imum)?|limit|ceiling)\b[^.,;!?]{0,25}\b(?:is|of|at|was|=)\W*$"
 )
 _REFERENCE_AFTER = re.compile(
     r"\W*(?:(?:is|was|being)\s+)?(?:the\s+|a\s+)?(?:max(?:imum)?\b|limit\b|cap\b|ceiling\b|"
@@ -196,7 +197,9 @@ def quantities(doc: Document, kb: Knowledge | None = None) -> tuple[Quantity, ..
         concentration = (_number(conc_match.group("num")) or 0) / (per or 1.0)
     strengths = _strengths(doc, kb)
     found = []
-    matches = [m for m in pattern.finditer(doc.masked) if not _FREQ.match(doc.masked, m.start())]
+    in_freq = [(f.start(), f.end()) for f in _FREQ.finditer(doc.masked)]
+    matches = [m for m in pattern.finditer(doc.masked)
+               if not any(a <= m.start() < b for a, b in in_freq)]
     for index, match in enumerate(matches):
         if conc_match and conc_match.start() <= match.start() < conc_match.end():
             continue
