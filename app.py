@@ -1,0 +1,43 @@
+"""The application factory: `flask --app app run` finds create_app here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+from forum.cli import register_commands
+from forum.config import configure
+from forum.database import prepare_database
+from forum.extensions import csrf, db, limiter, login_manager, migrate
+from forum.views import register_blueprints, register_error_handlers
+
+
+def create_app(config: Mapping[str, object] | None = None) -> Flask:
+    """Build the forum: defaults, environment, the given mapping, then everything else."""
+    instance_path = (config or {}).get("INSTANCE_PATH")  # tests and tools may move it
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
+                static_folder="forum/static")
+    configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    prepare_database(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions from forum.extensions to this app."""
+    from forum.database import MIGRATIONS_DIR
+    from forum.services.members import load_session_member
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to do that."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_session_member)

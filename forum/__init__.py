@@ -1,0 +1,1 @@
+"""Thaw's web application: persistence, services, forms, views and commands."""

@@ -1,0 +1,132 @@
+"""Command-line commands: users, posts import/export, demo content."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from forum.errors import Invalid, NotFound
+from forum.models import ROLES, utcnow
+
+users_cli = AppGroup("users", help="Create members and change their roles.")
+posts_cli = AppGroup("posts", help="Import and export posts (JSON lines).")
+demo_cli = AppGroup("demo", help="Load or remove the demo content.")
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the command groups to `flask`."""
+    for group in (users_cli, posts_cli, demo_cli):
+        app.cli.add_command(group)
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _fail(error: Invalid) -> None:
+    raise click.ClickException(" ".join(error.errors.values()))
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--email", help="Email address (never shown publicly).")
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
+def create_user(username: str, email: str | None, role: str) -> None:
+    """Create a member; the password comes from a prompt or the first line of stdin."""
+    from forum.services.members import register
+
+    try:
+        member = register(username=username, email=email or f"{username.lower()}@users.invalid",
+                          password=_read_password(), role=role)
+    except Invalid as error:
+        _fail(error)
+    click.echo(f"Created {member.username} ({member.role}).")
+
+
+@users_cli.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+def set_role(username: str, role: str) -> None:
+    """Give a member the role member, moderator or admin."""
+    from forum.services.members import set_role as change_role
+
+    try:
+        member = change_role(username=username, role=role)
+    except NotFound:
+        raise click.ClickException(f"No member is called {username!r}.") from None
+    click.echo(f"{member.username} is now {member.role}.")
+
+
+@users_cli.command("suspend")
+@click.argument("username")
+@click.option("--days", type=click.IntRange(0, 3650), default=7, show_default=True,
+              help="0 lifts a suspension.")
+@click.option("--reason", default="", help="Told to the member when they try to post.")
+def suspend_user(username: str, days: int, reason: str) -> None:
+    """Stop a member from posting for a number of days."""
+    from forum.services.members import get_member, suspend
+
+    try:
+        member = get_member(username)
+        suspend(actor=None, member=member, until=utcnow() + timedelta(days=days) if days else None,
+                reason=reason)
+    except NotFound:
+        raise click.ClickException(f"No member is called {username!r}.") from None
+    except Invalid as error:
+        _fail(error)
+    click.echo(f"{member.username} is suspended for {days} days." if days
+               else f"{member.username} can post again.")
+
+
+@posts_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_posts(file: Path) -> None:
+    """Import posts from a JSON-lines file; the whole file is checked before anything is kept."""
+    from forum.services.transfer import ImportFailed, import_rows, read_rows
+
+    try:
+        with file.open(encoding="utf-8") as handle:
+            rows = read_rows(handle)
+    except ImportFailed as error:
+        raise click.ClickException(f"{file}, line {error.line}: {error.reason}. "
+                                   "Nothing was imported.") from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file} is not UTF-8 text. Nothing was imported.") from None
+    with click.progressbar(length=len(rows), label="Importing", file=sys.stderr) as bar:
+        result = import_rows(rows, progress=bar.update)
+    click.echo(f"Imported {result.added} posts; {result.skipped} were already here.")
+
+
+@posts_cli.command("export")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
+              help="File to write (default: standard output).")
+def export_posts(output) -> None:
+    """Write every published post as JSON lines."""
+    from forum.services.transfer import export_lines
+
+    for line in export_lines():
+        output.write(line + "\n")
+
+
+@demo_cli.command("load")
+def load_demo_content() -> None:
+    """Add the demo members and posts (skipped if they are already here)."""
+    from forum.services.demo import load_demo
+
+    added = load_demo()
+    click.echo(f"Added {added} demo posts." if added else "The demo content is already here.")
+
+
+@demo_cli.command("remove")
+def remove_demo_content() -> None:
+    """Delete the demo members and posts."""
+    from forum.services.demo import remove_demo
+
+    click.echo(f"Removed {remove_demo()} demo posts and the demo members.")

@@ -1,0 +1,113 @@
+"""Configuration: safe defaults, then the environment, then the mapping given to the factory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from flask import Flask
+
+
+class SetupError(click.ClickException):
+    """The forum cannot start as configured; the message says why and how to fix it."""
+
+
+DEFAULTS: dict[str, object] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "WTF_CSRF_TIME_LIMIT": None,  # no time limits on writing: a token lasts the session
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_FAILURE_LIMIT": "10 per 15 minutes",
+    "POSTS_PER_PAGE": 20,
+    "LOAD_DEMO_CONTENT": True,
+}
+
+ENVIRONMENT = {
+    "SECRET_KEY": "SECRET_KEY",
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "SEARCH_INDEX_DIR": "SEARCH_INDEX_DIR",
+    "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+}
+
+
+def database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at psycopg 3, the driver the forum ships with."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def configure(app: Flask, config: Mapping[str, object] | None) -> None:
+    """Fill app.config from defaults, the environment and `config`, in that order."""
+    app.config.update(DEFAULTS)
+    for env_name, key in ENVIRONMENT.items():
+        if os.environ.get(env_name):
+            app.config[key] = os.environ[env_name]
+    if config:
+        app.config.update(config)
+
+    # The embedded default: SQLite and the index under instance/, set up on first start.
+    embedded = "SQLALCHEMY_DATABASE_URI" not in app.config
+    app.config.setdefault("EMBEDDED", embedded)
+    app.config.setdefault("AUTO_SETUP", embedded)
+    if "SESSION_COOKIE_SECURE" not in (config or {}):  # Flask's own default is False
+        app.config["SESSION_COOKIE_SECURE"] = not embedded and not app.testing
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
+    instance = Path(app.instance_path)
+    if embedded:
+        ensure_instance_folder(instance)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'thaw.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(str(app.config["SQLALCHEMY_DATABASE_URI"]))
+    app.config.setdefault("SEARCH_INDEX_DIR", str(instance / "search-index"))
+    if not app.config.get("SECRET_KEY"):
+        if not embedded and not app.testing:
+            raise SetupError(
+                "SECRET_KEY is not set. Production needs one: "
+                "export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        app.config["SECRET_KEY"] = instance_secret(instance)
+
+
+def ensure_instance_folder(instance: Path) -> None:
+    """Create the instance folder, or explain in one line why it cannot be used."""
+    try:
+        instance.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SetupError(
+            f"Cannot create the instance folder {instance} ({error.strerror}). "
+            f"Fix: mkdir -p {instance} && chmod u+rwx {instance}"
+        ) from None
+    if not os.access(instance, os.W_OK | os.X_OK):
+        raise SetupError(
+            f"The instance folder {instance} is not writable. Fix: chmod u+rwx {instance}"
+        )
+
+
+def instance_secret(instance: Path) -> str:
+    """Return the secret key kept in the instance folder, making one on first start."""
+    ensure_instance_folder(instance)
+    path = instance / "secret_key"
+    if not path.exists():
+        # Write aside and rename, so a second process never reads a half-written key.
+        draft = instance / f".secret_key.{os.getpid()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)  # fails if another process got there first: keep theirs
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,100 @@
+"""Forms: field declarations and CSRF; the rules themselves live in the services."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from forum.errors import Invalid
+from forum.taxonomy import load_taxonomy
+
+EFFECTIVENESS_CHOICES = [
+    SelectChoice("1", "1 – did not help"),
+    SelectChoice("2", "2 – helped a little"),
+    SelectChoice("3", "3 – helped somewhat"),
+    SelectChoice("4", "4 – helped a lot"),
+    SelectChoice("5", "5 – helped very much"),
+]
+STILL_USING_CHOICES = [SelectChoice("yes", "Yes"), SelectChoice("no", "No"),
+                       SelectChoice("", "Prefer not to say")]
+
+
+def treatment_choices() -> list[SelectChoice]:
+    return [SelectChoice(tag.slug, tag.name) for tag in load_taxonomy().treatments]
+
+
+class RegisterForm(FlaskForm):
+    username = StringField("Username (shown to everyone)")
+    email = StringField("Email (never shown to anyone)")
+    password = PasswordField("Password (at least 8 characters)")
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username")
+    password = PasswordField("Password")
+    remember = BooleanField("Keep me logged in on this device")
+    next = HiddenField()
+
+
+class QuestionForm(FlaskForm):
+    title = StringField("Your question, in one line")
+    body = TextAreaField("Details")
+    tags = StringField("Tags: symptoms and treatments, separated by commas")
+
+
+class ExperienceForm(QuestionForm):
+    title = StringField("A title for your experience")
+    body = TextAreaField("What happened, in your own words")
+    treatment = SelectField("Treatment", choices=[])
+    effectiveness = RadioField("How well did it work?", choices=EFFECTIVENESS_CHOICES)
+    side_effects = StringField("Side effects, separated by commas (optional)")
+    duration_months = StringField("How long you used it, in months (optional)")
+    still_using = RadioField("Are you still using it?", choices=STILL_USING_CHOICES, default="")
+    dose = StringField("Dose, in your own words (optional)")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.treatment.choices = [SelectChoice("", "Choose a treatment"), *treatment_choices()]
+
+
+class AnswerForm(FlaskForm):
+    body = TextAreaField("Your answer")
+
+
+class ProfileForm(FlaskForm):
+    bio = TextAreaField("About you (optional, shown on your profile)")
+    treatments = SelectMultipleField(
+        "Treatments you use", choices=[], widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.treatments.choices = treatment_choices()
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: carries only the CSRF token."""
+
+
+def show_errors(form: FlaskForm, error: Invalid) -> None:
+    """Attach a service's field messages to the form's fields (or to the form as a whole)."""
+    general = []
+    for field, message in error.errors.items():
+        target = getattr(form, field, None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = [message]
+        else:
+            general.append(message)
+    form.form_errors = general

@@ -1,0 +1,215 @@
+"""Typed SQLAlchemy models: members, posts and what hangs off them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.extensions import db
+
+ROLES = ("member", "moderator", "admin")
+KINDS = ("question", "experience", "answer")
+THREAD_KINDS = ("question", "experience")
+# published: everyone sees it; held: waiting for a moderator; removed: by a moderator;
+# deleted: by its author (the thread keeps a stub).
+STATUSES = ("published", "held", "removed", "deleted")
+
+
+def utcnow() -> datetime:
+    """Return the current UTC time as a naive datetime (stored the same on every database)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Member(UserMixin, db.Model):
+    __tablename__ = "member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(30))
+    # Lower-cased copies keep names and emails unique regardless of case.
+    username_key: Mapped[str] = mapped_column(String(30), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_key: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # None for imported accounts, which cannot log in until they reset their password.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    suspended_until: Mapped[datetime | None] = mapped_column(DateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
+    # Bumped to end every session of the member at once (logout, password change, suspension).
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_imported: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    treatments: Mapped[list[MemberTreatment]] = relationship(
+        cascade="all, delete-orphan", order_by="MemberTreatment.slug"
+    )
+
+    __table_args__ = (CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),)
+
+    def get_id(self) -> str:
+        """Return the session identity: the id and the session version together."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in ("moderator", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def is_suspended(self, now: datetime | None = None) -> bool:
+        """Tell whether the member is suspended at `now`."""
+        return self.suspended_until is not None and self.suspended_until > (now or utcnow())
+
+
+class MemberTreatment(db.Model):
+    __tablename__ = "member_treatment"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("member.id", ondelete="CASCADE"), primary_key=True
+    )
+    slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Post(db.Model):
+    __tablename__ = "post"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    # Answers point at the question or experience report that starts their thread.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("post.id"), index=True)
+    title: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="published", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_activity_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    source_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    accepted_answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("post.id", use_alter=True, ondelete="SET NULL")
+    )
+    helpful_count: Mapped[int] = mapped_column(Integer, default=0)
+    answer_count: Mapped[int] = mapped_column(Integer, default=0)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    author: Mapped[Member] = relationship(lazy="joined", innerjoin=True)
+    tags: Mapped[list[PostTag]] = relationship(
+        cascade="all, delete-orphan", order_by="PostTag.slug", lazy="selectin"
+    )
+    experience: Mapped[Experience | None] = relationship(
+        cascade="all, delete-orphan", uselist=False, lazy="selectin"
+    )
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('question', 'experience', 'answer')", name="kind"),
+        CheckConstraint(
+            "status IN ('published', 'held', 'removed', 'deleted')", name="status"
+        ),
+    )
+
+    @property
+    def thread_id(self) -> int:
+        return self.parent_id if self.parent_id is not None else self.id
+
+    @property
+    def is_thread(self) -> bool:
+        return self.kind in THREAD_KINDS
+
+    @property
+    def tag_slugs(self) -> list[str]:
+        return [tag.slug for tag in self.tags]
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == "published"
+
+
+class PostTag(db.Model):
+    __tablename__ = "post_tag"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
+    )
+    slug: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class Experience(db.Model):
+    """The structured part of an experience report."""
+
+    __tablename__ = "experience"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
+    )
+    treatment: Mapped[str] = mapped_column(String(64), index=True)
+    effectiveness: Mapped[int] = mapped_column(SmallInteger)
+    duration_months: Mapped[int | None] = mapped_column(Integer)
+    still_using: Mapped[bool | None] = mapped_column(Boolean)
+    dose: Mapped[str | None] = mapped_column(String(200))
+
+    side_effects: Mapped[list[SideEffect]] = relationship(
+        cascade="all, delete-orphan", order_by="SideEffect.name", lazy="selectin"
+    )
+
+    __table_args__ = (
+        CheckConstraint("effectiveness BETWEEN 1 AND 5", name="effectiveness"),
+        CheckConstraint("duration_months IS NULL OR duration_months >= 0", name="duration"),
+    )
+
+    @property
+    def side_effect_names(self) -> list[str]:
+        return [effect.name for effect in self.side_effects]
+
+
+class SideEffect(db.Model):
+    __tablename__ = "side_effect"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("experience.post_id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(80), primary_key=True, index=True)
+
+
+class PostRevision(db.Model):
+    """A previous version of a post, kept when it is edited."""
+
+    __tablename__ = "post_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    tags: Mapped[str] = mapped_column(Text, default="")  # space-separated slugs
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Vote(db.Model):
+    """A member marking a post as helpful."""
+
+    __tablename__ = "vote"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("member.id", ondelete="CASCADE"), primary_key=True
+    )
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,174 @@
+"""Members: registration, authentication, profiles, roles and suspension."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+
+from forum.errors import Invalid, NotFound, PermissionDenied
+from forum.extensions import db
+from forum.models import ROLES, Member, MemberTreatment
+from forum.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, needs_rehash, verify_password
+from forum.taxonomy import load_taxonomy
+from forum.validation import clean_text, collect
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,29}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _check_username(field: str, value: str) -> str:
+    name = clean_text(field, value, label="Username", max_length=30, single_line=True)
+    if not USERNAME_RE.match(name):
+        raise Invalid(field, "Usernames are 3-30 letters, digits, dots, dashes or underscores, "
+                             "starting with a letter or digit.")
+    return name
+
+
+def _check_email(field: str, value: str) -> str:
+    email = clean_text(field, value, label="Email", max_length=254, single_line=True)
+    if not EMAIL_RE.match(email):
+        raise Invalid(field, "That does not look like an email address (name@example.org).")
+    return email
+
+
+def _check_password(field: str, value: str) -> str:
+    password = "" if value is None else str(value)
+    if "\x00" in password:
+        raise Invalid(field, "The password contains a NUL character; choose another.")
+    if len(password) < MIN_LENGTH:
+        raise Invalid(field, f"Use a password of at least {MIN_LENGTH} characters.")
+    if len(password) > MAX_LENGTH:
+        raise Invalid(field, f"Use a password of at most {MAX_LENGTH} characters.")
+    return password
+
+
+def find_member(username: str) -> Member | None:
+    """Return the member with this username (any case), or None."""
+    return db.session.scalar(select(Member).where(Member.username_key == username.lower()))
+
+
+def get_member(username: str) -> Member:
+    """Return the member with this username, or raise NotFound."""
+    member = find_member(username)
+    if member is None:
+        raise NotFound(username)
+    return member
+
+
+def _new_member(*, username: str, email: str | None, password: str | None, role: str,
+                is_demo: bool = False, is_imported: bool = False) -> Member:
+    return Member(
+        username=username,
+        username_key=username.lower(),
+        email=email,
+        email_key=email.lower() if email else None,
+        password_hash=hash_password(password) if password else None,
+        role=role,
+        bio="",
+        is_demo=is_demo,
+        is_imported=is_imported,
+    )
+
+
+def register(*, username: str, email: str, password: str, role: str = "member",
+             is_demo: bool = False) -> Member:
+    """Create a member account, or raise Invalid naming every field that is wrong."""
+    errors: dict[str, str] = {}
+    username = collect(errors, "username", _check_username, username)
+    email = collect(errors, "email", _check_email, email)
+    password = collect(errors, "password", _check_password, password)
+    if role not in ROLES:
+        errors["role"] = f"Role must be one of: {', '.join(ROLES)}."
+    if username and find_member(username):
+        errors["username"] = "That username is taken; please choose another."
+    if email and db.session.scalar(select(Member.id).where(Member.email_key == email.lower())):
+        errors["email"] = ("That email cannot be used for a new account. "
+                           "If you already have one, log in instead.")
+    if errors:
+        raise Invalid.from_errors(errors)
+    member = _new_member(username=username, email=email, password=password, role=role,
+                         is_demo=is_demo)
+    db.session.add(member)
+    db.session.commit()
+    return member
+
+
+def imported_member(username: str) -> Member:
+    """Return the member for an imported post's author, adding an account that cannot log in."""
+    member = find_member(username)
+    if member is None:
+        member = _new_member(username=username, email=None, password=None, role="member",
+                             is_imported=True)
+        db.session.add(member)
+    return member
+
+
+def authenticate(*, username: str, password: str) -> Member | None:
+    """Return the member these credentials belong to, or None; never says which part was wrong."""
+    member = find_member(username or "") if USERNAME_RE.match(username or "") else None
+    stored = member.password_hash if member else None
+    if not verify_password(stored, password or ""):
+        return None
+    if needs_rehash(stored):
+        member.password_hash = hash_password(password)
+        db.session.commit()
+    return member
+
+
+def set_role(*, username: str, role: str) -> Member:
+    """Give a member a role (member, moderator or admin)."""
+    if role not in ROLES:
+        raise Invalid("role", f"Role must be one of: {', '.join(ROLES)}.")
+    member = get_member(username)
+    member.role = role
+    db.session.commit()
+    return member
+
+
+def update_profile(*, actor: Member, member: Member, bio: str, treatments: list[str]) -> Member:
+    """Change a member's bio and the treatments they use."""
+    if actor.id != member.id and not actor.is_admin:
+        raise PermissionDenied("You can only edit your own profile.")
+    bio = clean_text("bio", bio, label="Your bio", required=False, max_length=2000)
+    known = {tag.slug for tag in load_taxonomy().treatments}
+    unknown = [slug for slug in treatments if slug not in known]
+    if unknown:
+        raise Invalid("treatments", f"Unknown treatment: {', '.join(unknown[:3])}.")
+    member.bio = bio
+    member.treatments = [MemberTreatment(slug=slug) for slug in dict.fromkeys(treatments)]
+    db.session.commit()
+    return member
+
+
+def suspend(*, actor: Member | None, member: Member, until: datetime | None, reason: str) -> Member:
+    """Suspend a member until a time (None lifts it), ending their sessions at once."""
+    if actor is not None and not actor.is_moderator:
+        raise PermissionDenied("Only moderators can suspend members.")
+    if actor is not None and member.is_admin and not actor.is_admin:
+        raise PermissionDenied("Moderators cannot suspend an admin.")
+    if until is not None:
+        reason = clean_text("reason", reason, label="The reason", max_length=500)
+        member.session_version += 1
+    member.suspended_until = until
+    member.suspension_reason = reason if until is not None else None
+    db.session.commit()
+    return member
+
+
+def end_sessions(*, member: Member) -> None:
+    """End every session of this member (all devices, remember-me cookies too)."""
+    member.session_version += 1
+    db.session.commit()
+
+
+def load_session_member(identity: str) -> Member | None:
+    """Return the member a session identity ("id:version") names, if still valid."""
+    member_id, _, version = identity.partition(":")
+    if not member_id.isdigit() or not version.isdigit():
+        return None
+    member = db.session.get(Member, int(member_id))
+    if member is None or member.session_version != int(version):
+        return None
+    return member

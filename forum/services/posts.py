@@ -1,0 +1,435 @@
+"""Posts: asking, sharing experiences, answering, editing, deleting, accepting, voting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import case, func, select, update
+
+from forum.errors import Invalid, NotFound, PermissionDenied, Suspended
+from forum.extensions import db
+from forum.markup import render_markdown
+from forum.models import (
+    THREAD_KINDS,
+    Experience,
+    Member,
+    Post,
+    PostRevision,
+    PostTag,
+    SideEffect,
+    Vote,
+    utcnow,
+)
+from forum.taxonomy import MAX_TAGS, load_taxonomy
+from forum.validation import clean_text, collect
+
+TITLE_MIN, TITLE_MAX = 8, 200
+BODY_MAX = 20_000
+SIDE_EFFECTS_MAX = 10
+
+
+@dataclass(frozen=True)
+class ExperienceInput:
+    """The structured part of an experience report, as a member entered it."""
+
+    treatment: str = ""
+    effectiveness: object = None
+    side_effects: str | list[str] = ""
+    duration_months: object = None
+    still_using: bool | None = None
+    dose: str | None = None
+
+
+@dataclass
+class Draft:
+    """A post's fields after validation, ready to be stored."""
+
+    kind: str
+    title: str | None
+    body: str
+    tags: list[str] = field(default_factory=list)
+    experience: dict | None = None
+
+
+def _check_title(field_name: str, value: object) -> str:
+    return clean_text(field_name, value, label="The title", min_length=TITLE_MIN,
+                      max_length=TITLE_MAX, single_line=True)
+
+
+def _check_body(field_name: str, value: object) -> str:
+    return clean_text(field_name, value, label="The text", max_length=BODY_MAX)
+
+
+def _check_tags(field_name: str, value: str | list[str]) -> list[str]:
+    return load_taxonomy().parse_tags(value, field=field_name)
+
+
+def _whole_number(value: object, field_name: str, label: str, low: int, high: int) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = int(str(value).strip()) if not isinstance(value, bool) else None
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise Invalid(field_name, f"{label} must be a whole number from {low} to {high}.")
+    return number
+
+
+def _check_experience(data: ExperienceInput, errors: dict[str, str]) -> dict | None:
+    taxonomy = load_taxonomy()
+    result: dict = {}
+    slug = taxonomy.resolve(data.treatment or "")
+    if not (data.treatment or "").strip():
+        errors["treatment"] = "Choose the treatment this report is about."
+    elif slug is None or taxonomy.tags[slug].kind != "treatment":
+        close = [s for s in taxonomy.close_matches(str(data.treatment))
+                 if taxonomy.tags[s].kind == "treatment"]
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        errors["treatment"] = f"“{str(data.treatment)[:40]}” is not a treatment we know.{hint}"
+    result["treatment"] = slug
+    try:
+        result["effectiveness"] = _whole_number(data.effectiveness, "effectiveness",
+                                                "Effectiveness", 1, 5)
+        if result["effectiveness"] is None:
+            errors["effectiveness"] = ("Rate how well it worked, from 1 (not at all) "
+                                       "to 5 (very well).")
+    except Invalid as error:
+        errors.update(error.errors)
+    try:
+        result["duration_months"] = _whole_number(data.duration_months, "duration_months",
+                                                  "How long (months)", 0, 600)
+    except Invalid as error:
+        errors.update(error.errors)
+    raw = data.side_effects
+    names = raw.split(",") if isinstance(raw, str) else list(raw or [])
+    effects: list[str] = []
+    for name in names:
+        text = " ".join(str(name).lower().split())
+        if not text:
+            continue
+        try:
+            text = clean_text("side_effects", text, label="A side effect", max_length=80,
+                              single_line=True)
+        except Invalid as error:
+            errors.update(error.errors)
+            continue
+        slug_for = taxonomy.resolve(text)
+        effects.append(slug_for if slug_for else text)
+    effects = list(dict.fromkeys(effects))
+    if len(effects) > SIDE_EFFECTS_MAX:
+        errors["side_effects"] = f"List at most {SIDE_EFFECTS_MAX} side effects."
+    result["side_effects"] = effects
+    result["still_using"] = data.still_using
+    dose = collect(errors, "dose", clean_text, data.dose, label="The dose", required=False,
+                   max_length=200, single_line=True)
+    result["dose"] = dose or None
+    return result
+
+
+def validate_thread(*, kind: str, title: object, body: object, tags: str | list[str],
+                    experience: ExperienceInput | None = None) -> Draft:
+    """Check a question or experience report, raising Invalid with every problem at once."""
+    if kind not in THREAD_KINDS:
+        raise Invalid("kind", "A thread is a question or an experience report.")
+    errors: dict[str, str] = {}
+    clean_title = collect(errors, "title", _check_title, title)
+    clean_body = collect(errors, "body", _check_body, body)
+    slugs = collect(errors, "tags", _check_tags, tags) or []
+    details = None
+    if kind == "experience":
+        details = _check_experience(experience or ExperienceInput(), errors)
+        treatment = details.get("treatment")
+        if treatment and "tags" not in errors and treatment not in slugs:
+            if len(slugs) >= MAX_TAGS:
+                errors["tags"] = f"Use at most {MAX_TAGS} tags, including the treatment."
+            else:
+                slugs.insert(0, treatment)
+    if errors:
+        raise Invalid.from_errors(errors)
+    return Draft(kind=kind, title=clean_title, body=clean_body, tags=slugs, experience=details)
+
+
+def validate_answer(*, body: object) -> Draft:
+    """Check an answer's text."""
+    return Draft(kind="answer", title=None, body=_check_body("body", body))
+
+
+def ensure_can_post(member: Member) -> None:
+    """Raise Suspended with the reason when the member may not post now."""
+    if member.is_suspended():
+        until = member.suspended_until.strftime("%-d %B %Y, %H:%M UTC")
+        raise Suspended(f"Your account is suspended until {until}, so you cannot post. "
+                        f"Reason given: {member.suspension_reason or 'none'}")
+
+
+def build_post(draft: Draft, *, author: Member, parent: Post | None = None,
+               created_at: datetime | None = None, source_id: str | None = None,
+               is_demo: bool = False) -> Post:
+    """Make a Post from a validated draft, without adding or committing it."""
+    when = created_at or utcnow()
+    post = Post(
+        kind=draft.kind,
+        author=author,
+        parent_id=parent.id if parent is not None else None,
+        title=draft.title,
+        body=draft.body,
+        body_html=render_markdown(draft.body),
+        status="published",
+        created_at=when,
+        updated_at=when,
+        last_activity_at=when,
+        source_id=source_id,
+        is_demo=is_demo,
+        helpful_count=0,
+        answer_count=0,
+    )
+    post.tags = [PostTag(slug=slug) for slug in draft.tags]
+    if draft.experience is not None:
+        post.experience = _experience_row(draft.experience)
+    return post
+
+
+def _experience_row(details: dict) -> Experience:
+    return Experience(
+        treatment=details["treatment"],
+        effectiveness=details["effectiveness"],
+        duration_months=details["duration_months"],
+        still_using=details["still_using"],
+        dose=details["dose"],
+        side_effects=[SideEffect(name=name) for name in details["side_effects"]],
+    )
+
+
+def create_thread(*, author: Member, kind: str, title: object, body: object,
+                  tags: str | list[str], experience: ExperienceInput | None = None,
+                  is_demo: bool = False) -> Post:
+    """Start a thread with a question or an experience report."""
+    ensure_can_post(author)
+    draft = validate_thread(kind=kind, title=title, body=body, tags=tags, experience=experience)
+    post = build_post(draft, author=author, is_demo=is_demo)
+    db.session.add(post)
+    db.session.commit()
+    return post
+
+
+def create_answer(*, author: Member, parent: Post, body: object, is_demo: bool = False) -> Post:
+    """Reply to a question or an experience report."""
+    ensure_can_post(author)
+    if not parent.is_thread or parent.status not in ("published", "deleted"):
+        raise NotFound(parent.id)
+    draft = validate_answer(body=body)
+    post = build_post(draft, author=author, parent=parent, is_demo=is_demo)
+    db.session.add(post)
+    db.session.flush()
+    refresh_thread(parent)
+    db.session.commit()
+    return post
+
+
+def _ensure_can_change(actor: Member, post: Post) -> None:
+    if post.author_id != actor.id and not actor.is_moderator:
+        raise PermissionDenied("You can only change your own posts.")
+    if post.status == "deleted":
+        raise NotFound(post.id)
+
+
+def edit_post(*, actor: Member, post: Post, body: object, title: object = None,
+              tags: str | list[str] | None = None,
+              experience: ExperienceInput | None = None) -> Post:
+    """Change a post, keeping its previous version in the history."""
+    _ensure_can_change(actor, post)
+    if post.author_id == actor.id:
+        ensure_can_post(actor)
+    if post.is_thread:
+        draft = validate_thread(kind=post.kind, title=title, body=body,
+                                tags=tags if tags is not None else post.tag_slugs,
+                                experience=experience)
+    else:
+        draft = validate_answer(body=body)
+    db.session.add(PostRevision(post_id=post.id, title=post.title, body=post.body,
+                                tags=" ".join(post.tag_slugs), editor_id=actor.id))
+    post.title = draft.title
+    post.body = draft.body
+    post.body_html = render_markdown(draft.body)
+    post.edited_at = utcnow()
+    if post.is_thread:
+        post.tags = [PostTag(slug=slug) for slug in draft.tags]
+    if draft.experience is not None and post.experience is not None:
+        _update_experience(post.experience, draft.experience)
+    db.session.commit()
+    return post
+
+
+def _update_experience(row: Experience, details: dict) -> None:
+    row.treatment = details["treatment"]
+    row.effectiveness = details["effectiveness"]
+    row.duration_months = details["duration_months"]
+    row.still_using = details["still_using"]
+    row.dose = details["dose"]
+    row.side_effects = [SideEffect(name=name) for name in details["side_effects"]]
+
+
+def delete_post(*, actor: Member, post: Post) -> Post:
+    """Soft-delete a post: its thread keeps a "removed by author" stub."""
+    _ensure_can_change(actor, post)
+    post.status = "deleted"
+    if post.parent_id is not None:
+        parent = db.session.get(Post, post.parent_id)
+        if parent is not None:
+            if parent.accepted_answer_id == post.id:
+                parent.accepted_answer_id = None
+            db.session.flush()
+            refresh_thread(parent)
+    db.session.commit()
+    return post
+
+
+def accept_answer(*, actor: Member, answer: Post) -> Post:
+    """Mark an answer as the accepted one for its question (again to take it back)."""
+    if answer.kind != "answer" or answer.parent_id is None:
+        raise NotFound(answer.id)
+    question = db.session.get(Post, answer.parent_id)
+    if question is None or question.kind != "question":
+        raise Invalid("answer", "Only answers to questions can be accepted.")
+    if question.author_id != actor.id:
+        raise PermissionDenied("Only the person who asked can accept an answer.")
+    if answer.status != "published":
+        raise Invalid("answer", "Only a published answer can be accepted.")
+    question.accepted_answer_id = None if question.accepted_answer_id == answer.id else answer.id
+    db.session.commit()
+    return question
+
+
+def toggle_helpful(*, actor: Member, post: Post) -> bool:
+    """Mark an answer or experience report as helpful, or take the mark back; return the state."""
+    if post.kind not in ("answer", "experience"):
+        raise Invalid("post", "Only answers and experience reports can be marked helpful.")
+    if post.status != "published":
+        raise NotFound(post.id)
+    if post.author_id == actor.id:
+        raise PermissionDenied("You cannot mark your own post as helpful.")
+    vote = db.session.get(Vote, (actor.id, post.id))
+    if vote is None:
+        db.session.add(Vote(member_id=actor.id, post_id=post.id))
+    else:
+        db.session.delete(vote)
+    db.session.flush()
+    count = select(func.count()).select_from(Vote).where(Vote.post_id == post.id)
+    db.session.execute(update(Post).where(Post.id == post.id)
+                       .values(helpful_count=count.scalar_subquery()))
+    db.session.commit()
+    db.session.refresh(post)
+    return vote is None
+
+
+def refresh_thread(root: Post) -> None:
+    """Recount a thread's published answers and its last activity (no commit)."""
+    published = (select(func.count()).select_from(Post)
+                 .where(Post.parent_id == root.id, Post.status == "published"))
+    latest = select(func.max(Post.created_at)).where(Post.parent_id == root.id,
+                                                     Post.status == "published")
+    root.answer_count = db.session.scalar(published) or 0
+    root.last_activity_at = db.session.scalar(latest) or root.created_at
+
+
+def can_see(viewer: Member | None, post: Post) -> bool:
+    """Tell whether a viewer may read a post's content."""
+    if post.status == "published":
+        return True
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    if viewer.is_moderator:
+        return post.status != "deleted"
+    return post.status == "held" and post.author_id == viewer.id
+
+
+@dataclass
+class ThreadView:
+    """A thread as a viewer sees it: the opening post and the answers they may see or stub."""
+
+    root: Post
+    answers: list[Post]
+    voted: set[int]
+
+
+def get_post(post_id: int) -> Post:
+    """Return a post by id, or raise NotFound."""
+    post = db.session.get(Post, post_id)
+    if post is None:
+        raise NotFound(post_id)
+    return post
+
+
+def get_thread(*, thread_id: int, viewer: Member | None) -> ThreadView:
+    """Return a thread for this viewer; NotFound when they may not see it."""
+    root = get_post(thread_id)
+    if not root.is_thread or (root.status != "deleted" and not can_see(viewer, root)):
+        raise NotFound(thread_id)
+    accepted_first = case((Post.id == (root.accepted_answer_id or -1), 0), else_=1)
+    answers = list(db.session.scalars(
+        select(Post).where(Post.parent_id == root.id)
+        .order_by(accepted_first, Post.helpful_count.desc(), Post.created_at, Post.id)
+    ))
+    shown = [a for a in answers if a.status == "deleted" or can_see(viewer, a)]
+    voted: set[int] = set()
+    if viewer is not None and viewer.is_authenticated:
+        ids = [root.id, *(a.id for a in shown)]
+        voted = set(db.session.scalars(
+            select(Vote.post_id).where(Vote.member_id == viewer.id, Vote.post_id.in_(ids))))
+    return ThreadView(root=root, answers=shown, voted=voted)
+
+
+def revisions(post: Post) -> list[PostRevision]:
+    """Return a post's previous versions, newest first."""
+    return list(db.session.scalars(
+        select(PostRevision).where(PostRevision.post_id == post.id)
+        .order_by(PostRevision.created_at.desc(), PostRevision.id.desc())))
+
+
+def public_threads(kind: str | None = None, *, unanswered: bool = False):
+    """Return a query for published threads, newest first."""
+    query = select(Post).where(Post.parent_id.is_(None), Post.status == "published")
+    if kind:
+        query = query.where(Post.kind == kind)
+    if unanswered:
+        query = query.where(Post.answer_count == 0)
+    return query.order_by(Post.created_at.desc(), Post.id.desc())
+
+
+def threads_tagged(slug: str):
+    """Return a query for published threads carrying a tag, newest first."""
+    tagged = select(PostTag.post_id).where(PostTag.slug == slug)
+    return public_threads().where(Post.id.in_(tagged))
+
+
+def tag_counts() -> dict[str, int]:
+    """Return how many published threads carry each tag."""
+    rows = db.session.execute(
+        select(PostTag.slug, func.count())
+        .join(Post, Post.id == PostTag.post_id)
+        .where(Post.status == "published")
+        .group_by(PostTag.slug))
+    return {slug: count for slug, count in rows}
+
+
+def posts_by(member: Member, viewer: Member | None):
+    """Return a query for a member's posts that this viewer may see, newest first."""
+    query = select(Post).where(Post.author_id == member.id)
+    if not (viewer is not None and viewer.is_authenticated
+            and (viewer.id == member.id or viewer.is_moderator)):
+        query = query.where(Post.status == "published")
+    else:
+        query = query.where(Post.status != "deleted")
+    return query.order_by(Post.created_at.desc(), Post.id.desc())
+
+
+def thread_titles(posts: Iterable[Post]) -> dict[int, str]:
+    """Return the titles of the threads these posts belong to, by thread id."""
+    ids = {p.parent_id for p in posts if p.parent_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Post.id, Post.title).where(Post.id.in_(ids)))
+    return {pid: title for pid, title in rows}

@@ -1,0 +1,132 @@
+// Thaw's small enhancements: drafts that survive, and tag suggestions while typing.
+// Everything works without this file; it only adds convenience.
+(function () {
+  "use strict";
+  var PREFIX = "thaw-draft:";
+  var store;
+  try { store = window.localStorage; store.setItem("thaw-probe", "1"); store.removeItem("thaw-probe"); }
+  catch (e) { store = null; }
+
+  function draftFields() { return document.querySelectorAll("[data-draft]"); }
+
+  function restoreDrafts() {
+    if (!store) return;
+    var restored = false;
+    draftFields().forEach(function (field) {
+      var key = PREFIX + field.getAttribute("data-draft");
+      var saved = store.getItem(key);
+      if (saved && !field.value.trim()) { field.value = saved; restored = true; }
+      field.addEventListener("input", function () {
+        if (field.value.trim()) store.setItem(key, field.value); else store.removeItem(key);
+      });
+    });
+    if (restored) {
+      var form = draftFields()[0].form;
+      var note = document.createElement("p");
+      note.className = "draft-note";
+      note.setAttribute("role", "status");
+      note.textContent = "We restored the text you had not sent yet. ";
+      var discard = document.createElement("button");
+      discard.type = "button";
+      discard.className = "secondary";
+      discard.textContent = "Discard the draft";
+      discard.addEventListener("click", function () {
+        draftFields().forEach(function (f) { store.removeItem(PREFIX + f.getAttribute("data-draft")); f.value = ""; });
+        note.remove();
+      });
+      note.appendChild(discard);
+      form.parentNode.insertBefore(note, form);
+    }
+  }
+
+  // A draft is forgotten only once the member has left the form and the next page is not an error.
+  function rememberSubmission() {
+    document.querySelectorAll("form").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        var keys = [];
+        form.querySelectorAll("[data-draft]").forEach(function (f) { keys.push(f.getAttribute("data-draft")); });
+        if (keys.length) { try { sessionStorage.setItem("thaw-submitted", JSON.stringify(keys)); } catch (e) {} }
+      });
+    });
+  }
+
+  function forgetSentDrafts() {
+    if (!store) return;
+    var raw;
+    try { raw = sessionStorage.getItem("thaw-submitted"); } catch (e) { return; }
+    if (!raw) return;
+    var onForm = document.querySelector("[data-draft]");
+    var isError = document.querySelector(".error-summary, .error-page");
+    if (onForm || isError) return;
+    JSON.parse(raw).forEach(function (key) { store.removeItem(PREFIX + key); });
+    sessionStorage.removeItem("thaw-submitted");
+  }
+
+  function addTag(input, slug) {
+    var parts = input.value.split(",").map(function (p) { return p.trim(); }).filter(Boolean);
+    if (parts.indexOf(slug) === -1) parts.push(slug);
+    input.value = parts.join(", ");
+    input.dispatchEvent(new Event("input"));
+  }
+
+  function renderSuggestions(box, input, tags) {
+    box.textContent = "";
+    if (!tags.length) return;
+    var label = document.createElement("p");
+    label.textContent = "Suggested from your text (select to add):";
+    var list = document.createElement("ul");
+    list.className = "tags";
+    tags.forEach(function (tag) {
+      var item = document.createElement("li");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "tag-button";
+      button.setAttribute("data-tag", tag.slug);
+      button.textContent = tag.name;
+      item.appendChild(button);
+      list.appendChild(item);
+    });
+    box.appendChild(label);
+    box.appendChild(list);
+  }
+
+  function setUpSuggestions() {
+    document.querySelectorAll("[data-suggest-for]").forEach(function (box) {
+      var input = document.getElementById(box.getAttribute("data-suggest-for"));
+      var form = input.form;
+      box.addEventListener("click", function (event) {
+        var target = event.target.closest("[data-tag]");
+        if (target) addTag(input, target.getAttribute("data-tag"));
+      });
+      var timer = null;
+      function ask() {
+        var text = ["title", "body"].map(function (name) {
+          var f = form.elements[name]; return f ? f.value : "";
+        }).join(" ");
+        if (text.trim().length < 3) return;
+        fetch(box.getAttribute("data-url") || "/api/v1/tags/suggest?text=" + encodeURIComponent(text.slice(0, 4000)),
+              { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : { tags: [] }; })
+          .then(function (data) { renderSuggestions(box, input, data.tags); })
+          .catch(function () {});
+      }
+      ["title", "body"].forEach(function (name) {
+        var f = form.elements[name];
+        if (f) f.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(ask, 700); });
+      });
+    });
+  }
+
+  function focusErrors() {
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    forgetSentDrafts();
+    restoreDrafts();
+    rememberSubmission();
+    setUpSuggestions();
+    focusErrors();
+  });
+})();

@@ -1,0 +1,112 @@
+"""Blueprints, error pages and what every template can use."""
+
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import exists, select
+from werkzeug.exceptions import HTTPException
+
+from forum.errors import NotFound, PermissionDenied, Suspended
+from forum.extensions import db
+from forum.models import Post
+from forum.taxonomy import load_taxonomy
+
+ERROR_TEXT = {
+    400: ("Something in that request was not right",
+          "The form or link was not complete. Go back and try again."),
+    403: ("You can’t do that here", "Your account does not have permission for this page."),
+    404: ("We couldn’t find that page",
+          "It may have been moved or removed. Try the search or the tags page."),
+    405: ("That doesn’t work here", "This page can’t be used that way."),
+    413: ("That was too large to send",
+          "Posts can be up to 20,000 characters. Your text is kept as a draft in this "
+          "browser: go back to shorten it."),
+    429: ("Please take a short break",
+          "That has happened many times in a short while. Wait a few minutes and try again; "
+          "nothing you wrote is lost."),
+    500: ("Something went wrong on our side",
+          "We have been told about it. Your text is kept as a draft in this browser: go back "
+          "and try again in a moment."),
+}
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every blueprint and the template helpers."""
+    from forum.views import api, auth, main, members, posts
+
+    for module in (main, auth, posts, members, api):
+        app.register_blueprint(module.bp)
+
+    @app.context_processor
+    def template_helpers() -> dict:
+        return {"taxonomy": load_taxonomy(), "demo_present": _demo_present}
+
+
+def _demo_present() -> bool:
+    if "demo_present" not in g:
+        g.demo_present = db.session.scalar(select(exists().where(Post.is_demo.is_(True))))
+    return g.demo_present
+
+
+def wants_json() -> bool:
+    """Tell whether this request is for the JSON API."""
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str | None = None, *, text: dict | None = None):
+    """Render the friendly page (or JSON) for an HTTP error."""
+    title, default = ERROR_TEXT.get(status, ERROR_TEXT[400 if status < 500 else 500])
+    if wants_json():
+        return jsonify({"error": title, "message": message or default, "status": status}), status
+    return render_template("errors/error.html", status=status, title=title,
+                           message=message or default, kept=text or {}), status
+
+
+def _kept_text() -> dict:
+    """Return what a member typed in a refused form, to show it back to them."""
+    if request.method != "POST" or request.content_length and request.content_length > 2**20:
+        return {}
+    try:
+        form = request.form
+    except Exception:  # noqa: BLE001 - a refused request must never fail again here
+        return {}
+    return {key: form[key] for key in ("title", "body", "bio") if form.get(key)}
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Turn errors into friendly pages, never tracebacks."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return error_response(400, "This form had expired or was sent from another site, so "
+                                   "nothing was saved. Your text is below: copy it, reload the "
+                                   "page and send it again.", text=_kept_text())
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code == 429:
+            return error_response(429, text=_kept_text())
+        return error_response(error.code or 500)
+
+    @app.errorhandler(Suspended)
+    def suspended(error: Suspended):
+        return error_response(403, error.message)
+
+    @app.errorhandler(PermissionDenied)
+    def permission_denied(error: PermissionDenied):
+        return error_response(403, error.message)
+
+    @app.errorhandler(NotFound)
+    def not_found(_error: NotFound):
+        return error_response(404)
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        return error_response(500)
+
+
+def current_member():
+    """Return the logged-in member, or None for visitors."""
+    return current_user if current_user.is_authenticated else None

@@ -1,0 +1,62 @@
+"""The home page and the tag pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from forum.extensions import db
+from forum.services import posts
+from forum.taxonomy import load_taxonomy
+
+bp = Blueprint("main", __name__)
+
+
+def page_number() -> int:
+    """Return the ?page= number, 1 when missing or nonsense."""
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+
+
+@bp.get("/")
+def home():
+    counts = posts.tag_counts()
+    popular = sorted(counts, key=lambda slug: (-counts[slug], slug))[:12]
+    return render_template(
+        "main/home.html",
+        newest=db.session.scalars(posts.public_threads("question").limit(8)).all(),
+        unanswered=db.session.scalars(posts.public_threads("question", unanswered=True)
+                                      .limit(8)).all(),
+        experiences=db.session.scalars(posts.public_threads("experience").limit(8)).all(),
+        popular=[(load_taxonomy().tags[slug], counts[slug]) for slug in popular
+                 if slug in load_taxonomy().tags],
+    )
+
+
+@bp.get("/threads")
+def threads():
+    kind = request.args.get("kind")
+    kind = kind if kind in ("question", "experience") else None
+    unanswered = request.args.get("unanswered") == "1"
+    pagination = db.paginate(posts.public_threads(kind, unanswered=unanswered),
+                             page=page_number(), per_page=current_app.config["POSTS_PER_PAGE"],
+                             error_out=False)
+    return render_template("main/threads.html", pagination=pagination, kind=kind,
+                           unanswered=unanswered)
+
+
+@bp.get("/tags")
+def tags():
+    return render_template("main/tags.html", counts=posts.tag_counts())
+
+
+@bp.get("/tags/<slug>")
+def tag(slug: str):
+    taxonomy = load_taxonomy()
+    if slug not in taxonomy.tags:
+        resolved = taxonomy.resolve(slug)
+        if resolved is None:
+            abort(404)
+        slug = resolved
+    pagination = db.paginate(posts.threads_tagged(slug), page=page_number(),
+                             per_page=current_app.config["POSTS_PER_PAGE"], error_out=False)
+    return render_template("main/tag.html", tag=taxonomy.tags[slug], pagination=pagination)

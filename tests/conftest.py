@@ -1,0 +1,60 @@
+"""Fixtures: a fresh app on a temporary database (SQLite, and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+
+import pytest
+from flask.testing import FlaskClient
+
+from app import create_app
+from forum.extensions import db
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    pytest-flask keeps a request context pushed during each test; without this, requests
+    would share its `g` (where Flask-Login caches the user) and its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        def request_in_fresh_context():
+            response = FlaskClient.open(self, *args, **kwargs)
+            self._context_stack.close()  # contexts kept for inspection belong to this run
+            return response
+
+        return contextvars.Context().run(request_in_fresh_context)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'thaw-test.sqlite3'}"
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("PostgreSQL run skipped: TEST_DATABASE_URL is not set")
+    return url
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "AUTO_SETUP": False,
+        "SCHEMA_CHECK": False,
+    })
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()

@@ -1,0 +1,63 @@
+"""Small builders that keep tests short: members, posts, and logging in through the forms."""
+
+from __future__ import annotations
+
+import re
+from itertools import count
+
+from flask.testing import FlaskClient
+
+from forum.models import Member, Post
+from forum.services import members, posts
+
+PASSWORD = "correct horse battery"
+_numbers = count(1)
+
+
+def make_member(username: str | None = None, *, role: str = "member",
+                password: str = PASSWORD) -> Member:
+    name = username or f"member{next(_numbers)}"
+    return members.register(username=name, email=f"{name}@example.org", password=password,
+                            role=role)
+
+
+def make_question(author: Member, *, title: str = "Does baclofen make you sleepy?",
+                  body: str = "I started baclofen last week and feel drowsy.",
+                  tags: str | list[str] = "baclofen, drowsiness") -> Post:
+    return posts.create_thread(author=author, kind="question", title=title, body=body, tags=tags)
+
+
+def make_experience(author: Member, *, treatment: str = "baclofen", effectiveness: int = 4,
+                    title: str = "Baclofen helped my night spasms",
+                    body: str = "Took the edge off the night spasms after two weeks.",
+                    tags: str = "night-spasms", side_effects: str = "drowsiness") -> Post:
+    return posts.create_thread(
+        author=author, kind="experience", title=title, body=body, tags=tags,
+        experience=posts.ExperienceInput(treatment=treatment, effectiveness=effectiveness,
+                                         side_effects=side_effects, duration_months=6,
+                                         still_using=True, dose="10 mg three times a day"))
+
+
+def make_answer(author: Member, parent: Post,
+                body: str = "Stretching before bed helps me.") -> Post:
+    return posts.create_answer(author=author, parent=parent, body=body)
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """Return a CSRF token from a page's form, as a browser would see it."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD, **extra):
+    """Log in through the real login form; return the response."""
+    data = {"csrf_token": csrf_token(client), "username": username, "password": password, **extra}
+    return client.post("/login", data=data)
+
+
+def post_form(client: FlaskClient, path: str, data: dict, *, token_from: str | None = None):
+    """Submit a form with a valid CSRF token taken from `token_from` (default: the login page)."""
+    return client.post(path, data={"csrf_token": csrf_token(client, token_from or "/login"),
+                                   **data})
