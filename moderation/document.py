@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from moderation.knowledge import MAX_NAME_WORDS, Drug, Knowledge, knowledge
+from moderation.knowledge import Drug, Knowledge, knowledge
 
 # Same-length replacements only, so offsets into the normalised text are offsets into the post.
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
@@ -74,6 +75,14 @@ def _split(text: str, pattern: re.Pattern[str], start: int = 0, end: int | None 
 _RIGHT_AFTER = re.compile(
     r"^\s*(?:(?:mg|mgs|mcg|units?|sprays?|x|s)\s*)?(?:(?:of|my|his|her|the|your)\s+)*$"
 )
+# A short post is about one thing; in a long one, stance cues count within two sentences of
+# the medicine talk they qualify.
+WHOLE_POST_SENTENCES = 8
+FOCUS_REACH = 2
+_MEDICINE_WORDS = re.compile(
+    r"\b(?:meds|medication|medications|medicine|medicines|pills|tablets|prescription|script|"
+    r"dose|doses|pump|refill|refills|reservoir|catheter|itb|drugs)\b"
+)
 _NEGATORS = frozenset({"no", "not", "without", "never", "avoid", "avoiding", "off"})
 
 
@@ -119,14 +128,20 @@ class Document:
         """Return the drugs named in the post, longest name first at each position."""
         words = self.words
         names = self.kb.names
+        lengths = self.kb.name_lengths
         found = []
         i = 0
         while i < len(words):
+            word = words[i][0]
+            if word.endswith("'s"):
+                word = word[:-2]
+            longest = lengths.get(word)
+            if longest is None:
+                i += 1
+                continue
             hit = None
-            for n in range(min(MAX_NAME_WORDS, len(words) - i), 0, -1):
-                key = tuple(w for w, _, _ in words[i : i + n])
-                if n == 1 and key[0].endswith("'s"):
-                    key = (key[0][:-2],)
+            for n in range(min(longest, len(words) - i), 0, -1):
+                key = (word, *(w for w, _, _ in words[i + 1 : i + n]))
                 drug = names.get(key)
                 if drug is not None:
                     hit = (drug, n)
@@ -167,6 +182,37 @@ class Document:
                 gap = self.masked[pos : mention.start]
                 return mention if _RIGHT_AFTER.match(gap) else None
         return None
+
+    @cached_property
+    def focus(self) -> tuple[Span, ...]:
+        """Return the stretches that talk about medicines: their sentences and the neighbours.
+
+        Stance and act cues are looked for only here, which keeps long posts fast.
+        """
+        sentences = self.sentences
+        marks = [m.start for m in self.mentions]
+        marks.extend(m.start() for m in _MEDICINE_WORDS.finditer(self.low))
+        if not marks:
+            return ()
+        if len(sentences) <= WHOLE_POST_SENTENCES:
+            return (Span(0, len(self.text)),)
+        wanted = set()
+        for index, sentence in enumerate(sentences):
+            if any(sentence.start <= pos < sentence.end for pos in marks):
+                wanted.update(range(index - FOCUS_REACH, index + FOCUS_REACH + 1))
+        spans: list[Span] = []
+        for index in sorted(i for i in wanted if 0 <= i < len(sentences)):
+            sentence = sentences[index]
+            if spans and sentence.start <= spans[-1].end + 1:
+                spans[-1] = Span(spans[-1].start, sentence.end)
+            else:
+                spans.append(Span(sentence.start, sentence.end))
+        return tuple(spans)
+
+    def scan(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """Yield the matches of a pattern in the quote-masked text of the focus stretches."""
+        for span in self.focus:
+            yield from pattern.finditer(self.masked, span.start, span.end)
 
     def in_quote(self, pos: int) -> bool:
         """Tell whether an offset lies inside quoted text."""

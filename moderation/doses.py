@@ -172,7 +172,7 @@ def _convert(amount: float, unit: str, drug: Drug | None, concentration: float |
 def _strengths(doc: Document, kb: Knowledge) -> dict[str, float]:
     """Return tablet strengths the post states ("robaxin 750s", "100mg caps") per drug id."""
     found: dict[str, float] = {}
-    for match in _quantity_pattern(kb).finditer(doc.masked):
+    for match in _candidates(doc, _quantity_pattern(kb)):
         unit = match.group("unit")
         plural = match.group("plural")
         if not plural and kb.units.get(unit or "") != "mg":
@@ -186,9 +186,40 @@ def _strengths(doc: Document, kb: Knowledge) -> dict[str, float]:
     return found
 
 
+_NUMBER_WORDS = frozenset(_ONES) | frozenset(_TENS) | {"half"}
+_A_NUMBER = ("a hundred", "a couple", "a dozen", "a half")
+
+
+def _candidates(doc: Document, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+    """Return quantity matches, trying the pattern only where a word starts with a number."""
+    masked = doc.masked
+    found = []
+    last_end = -1
+    for word, start, _ in doc.words:
+        if start < last_end:
+            continue
+        if not (word[0].isdigit() or word in _NUMBER_WORDS
+                or (word == "a" and masked.startswith(_A_NUMBER, start))):
+            continue
+        match = pattern.match(masked, start)
+        if match is None:
+            continue
+        # "three" in "three times a day" is how often, not how much.
+        window_start = max(0, start - 12)
+        inside = any(f.start() <= start < f.end()
+                     for f in _FREQ.finditer(masked, window_start, match.end() + 24))
+        if inside:
+            continue
+        found.append(match)
+        last_end = match.end()
+    return found
+
+
 def quantities(doc: Document, kb: Knowledge | None = None) -> tuple[Quantity, ...]:
     """Return the doses written in the post, each tied to the drug it most likely belongs to."""
     kb = kb or knowledge()
+    if not doc.medicines:
+        return ()
     pattern = _quantity_pattern(kb)
     conc_match = _CONCENTRATION.search(doc.masked)
     concentration = None
@@ -197,9 +228,7 @@ def quantities(doc: Document, kb: Knowledge | None = None) -> tuple[Quantity, ..
         concentration = (_number(conc_match.group("num")) or 0) / (per or 1.0)
     strengths = _strengths(doc, kb)
     found = []
-    in_freq = [(f.start(), f.end()) for f in _FREQ.finditer(doc.masked)]
-    matches = [m for m in pattern.finditer(doc.masked)
-               if not any(a <= m.start() < b for a, b in in_freq)]
+    matches = _candidates(doc, pattern)
     for index, match in enumerate(matches):
         if conc_match and conc_match.start() <= match.start() < conc_match.end():
             continue

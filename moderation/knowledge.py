@@ -63,6 +63,7 @@ class Knowledge:
     drugs: tuple[Drug, ...]
     by_id: dict[str, Drug]
     names: dict[tuple[str, ...], Drug]
+    name_lengths: dict[str, int]
     units: dict[str, str]
     combinations: tuple[Combination, ...]
 
@@ -115,11 +116,14 @@ def build(raw: dict) -> Knowledge:
             if len(key) > MAX_NAME_WORDS:
                 raise ValueError(f"drug name {name!r} has more than {MAX_NAME_WORDS} words")
             names.setdefault(key, drug)
+    lengths: dict[str, int] = {}
+    for key in names:
+        lengths[key[0]] = max(lengths.get(key[0], 0), len(key))
     units = {alias: unit for unit, aliases in raw["units"].items() for alias in aliases}
     combinations = tuple(
         Combination(c["a"], c["b"], c["why"], c["source"]) for c in raw["combinations"]
     )
-    return Knowledge(drugs, {d.id: d for d in drugs}, names, units, combinations)
+    return Knowledge(drugs, {d.id: d for d in drugs}, names, lengths, units, combinations)
 
 
 @cache

@@ -116,9 +116,8 @@ def abrupt_stop(ctx: Context) -> Iterator[Finding]:
     negated = [m for m in ctx.doc.medicines if m.negated and m.drug.withdrawal_risk in _STOPPABLE]
     if not mentions and not negated:
         return
-    masked = ctx.doc.masked
-    abrupt = _ABRUPT.search(masked)
-    for match in _STOP.finditer(masked):
+    abrupt = next(ctx.doc.scan(_ABRUPT), None)
+    for match in ctx.doc.scan(_STOP):
         sentence = ctx.doc.sentence_at(match.start())
         advice = ctx.stance.is_advice(sentence) and match.group().startswith("just")
         if abrupt is None and not advice:
@@ -160,7 +159,7 @@ def dose_escalation(ctx: Context) -> Iterator[Finding]:
     mentions = ctx.drugs_with(lambda d: True)
     if not mentions:
         return
-    for match in _ESCALATE.finditer(ctx.doc.masked):
+    for match in ctx.doc.scan(_ESCALATE):
         sentence = ctx.doc.sentence_at(match.start())
         if ctx.stance.is_attributed(sentence) and not ctx.stance.defiance:
             continue
@@ -272,7 +271,7 @@ def sharing_or_sourcing(ctx: Context) -> Iterator[Finding]:
                         ctx.doc.low)
     if not mentions and generic is None:
         return
-    for match in _SOURCING.finditer(ctx.doc.masked):
+    for match in ctx.doc.scan(_SOURCING):
         sentence = ctx.doc.sentence_at(match.start())
         soliciting = ctx.stance.is_question(sentence) and re.match(
             r"(?:anyone|can|spare|who|where|will)", match.group())
@@ -320,7 +319,7 @@ def pump_tampering(ctx: Context) -> Iterator[Finding]:
     if not _PUMP_CONTEXT.search(ctx.doc.low):
         return
     itb = ctx.doc.kb.by_id.get("baclofen-intrathecal")
-    for match in _TAMPER.finditer(ctx.doc.masked):
+    for match in ctx.doc.scan(_TAMPER):
         if not ctx.stance.recommends(match.start(), inherent=True):
             continue
         yield ctx.finding(
@@ -341,9 +340,9 @@ _MISSED = re.compile(r"\b(?:miss(?:ed|ing)?|skip(?:ped|ping)?|forg[eo]t\w*|left 
 
 def missed_dose_catch_up(ctx: Context) -> Iterator[Finding]:
     """Flag taking several doses at once to make up for missed ones."""
-    if not ctx.doc.medicines or not _MISSED.search(ctx.doc.masked):
+    if not ctx.doc.medicines or next(ctx.doc.scan(_MISSED), None) is None:
         return
-    for match in _CATCH_UP.finditer(ctx.doc.masked):
+    for match in ctx.doc.scan(_CATCH_UP):
         if not ctx.stance.recommends(match.start(), inherent=True):
             continue
         drug = ctx.doc.drug_before(match.start()) or ctx.doc.medicines[0]
@@ -367,7 +366,7 @@ def hiding_from_prescriber(ctx: Context) -> Iterator[Finding]:
     """Flag advice or approval of hiding medicines from the clinicians treating you."""
     if not ctx.doc.medicines:
         return
-    for match in _HIDING.finditer(ctx.doc.masked):
+    for match in ctx.doc.scan(_HIDING):
         if not ctx.stance.recommends(match.start(), inherent=True):
             continue
         drug = ctx.doc.drug_before(match.start()) or ctx.doc.medicines[0]
@@ -385,7 +384,7 @@ def stopping_dmt(ctx: Context) -> Iterator[Finding]:
     dmts = ctx.drugs_with(lambda d: d.withdrawal_risk == "dmt")
     if not dmts:
         return
-    for match in _STOP.finditer(ctx.doc.masked):
+    for match in ctx.doc.scan(_STOP):
         if not (ctx.stance.dismissals or ctx.stance.defiance or ctx.stance.endorsements):
             continue
         if not ctx.stance.recommends(match.start()):
@@ -440,7 +439,7 @@ def unsafe_practice(ctx: Context) -> Iterator[Finding]:
     """Flag recommended unsafe practices: driving sedated, crushing slow-release tablets, etc."""
     if not ctx.doc.medicines:
         return
-    for match in _PRACTICE.finditer(ctx.doc.masked):
+    for match in ctx.doc.scan(_PRACTICE):
         kind = match.lastgroup or "drive"
         drugs = ctx.drugs_with(lambda d: True)
         if kind == "drive":

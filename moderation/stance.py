@@ -142,7 +142,7 @@ class Hit:
 
 
 def _hits(name: str, pattern: re.Pattern[str], doc: Document) -> tuple[Hit, ...]:
-    return tuple(Hit(name, m.start(), m.end()) for m in pattern.finditer(doc.masked))
+    return tuple(Hit(name, m.start(), m.end()) for m in doc.scan(pattern))
 
 
 class Stance:

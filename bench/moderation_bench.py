@@ -1,0 +1,92 @@
+"""Benchmark moderation.screen on deterministic 200-word forum posts; print throughput."""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from moderation import HOLD, screen  # noqa: E402
+
+POSTS = 5000
+WORDS_PER_POST = 200
+SEED = 20240611
+
+FILLER = [
+    "my legs were really stiff this morning so I did the stretches the physio showed me",
+    "the weather has been cold and damp which never helps the spasms",
+    "I have had MS for about twelve years now and the spasticity is the worst part",
+    "work has been understanding about me starting later on bad days",
+    "the standing frame at home has made a real difference to my hamstrings",
+    "my partner helps with the night time transfers when my legs lock up",
+    "still waiting on the wheelchair service to sort out the new cushion",
+    "the MS nurse rang to check in and we talked about bladder problems as well",
+    "clonus in my left ankle keeps bouncing my foot off the footplate",
+    "tried hydrotherapy last week and the warm pool loosened everything up for a few hours",
+    "fatigue is the other big thing for me, by three o'clock I am done",
+    "does anyone else find the hug gets worse when they are stressed",
+]
+SAFE = [
+    "my neuro has me on baclofen 20mg three times a day and it takes the edge off",
+    "consultant put me on tizanidine 4mg at night and it has helped my sleep",
+    "ITB pump at 450 mcg a day now, the clinic adjusts it at each refill",
+    "had 1,000 units of dysport in my calf last month with the rehab team",
+    "is it safe to have a glass of wine on gabapentin? my GP never said",
+    "never stop baclofen suddenly, I ended up in hospital with a seizure",
+    "we are tapering my diazepam slowly with the GP, down to 2mg now",
+    "how many sativex sprays a day is the maximum?",
+]
+UNSAFE = [
+    "you should just take 150 mg of baclofen a day, the label is overcautious",
+    "honestly just quit the tizanidine cold turkey, no need to taper",
+    "double your gabapentin when the pain is bad, no need to ask anyone",
+    "valium plus my oxycodone at bedtime, best sleep ever, highly recommend",
+    "anyone got spare pregabalin? will pay for postage",
+    "I turned my own pump rate up with the programmer the nurse left, works great",
+]
+
+
+def make_post(rng: random.Random) -> str:
+    """Return a post of about 200 words with zero or one safe or unsafe medicine sentence."""
+    sentences: list[str] = []
+    kind = rng.random()
+    if kind < 0.3:
+        sentences.append(rng.choice(UNSAFE))
+    elif kind < 0.7:
+        sentences.append(rng.choice(SAFE))
+    while sum(len(s.split()) for s in sentences) < WORDS_PER_POST:
+        sentences.insert(rng.randrange(len(sentences) + 1), rng.choice(FILLER))
+    words = ". ".join(sentences).split()[:WORDS_PER_POST]
+    return " ".join(words) + "."
+
+
+def main() -> None:
+    """Screen the posts on one core and print posts per second and per-post percentiles."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    rng = random.Random(SEED)
+    posts = [make_post(rng) for _ in range(POSTS)]
+    screen(posts[0])  # load the knowledge file and compile patterns outside the timing
+    times = []
+    held = 0
+    start = time.perf_counter()
+    for post in posts:
+        t0 = time.perf_counter_ns()
+        held += screen(post).verdict == HOLD
+        times.append(time.perf_counter_ns() - t0)
+    elapsed = time.perf_counter() - start
+    times.sort()
+    p50 = statistics.median(times) / 1e6
+    p99 = times[int(len(times) * 0.99) - 1] / 1e6
+    print(f"posts: {POSTS} x {WORDS_PER_POST} words, held: {held}")
+    print(f"throughput: {POSTS / elapsed:,.0f} posts/second (one core)")
+    print(f"per post: p50 {p50:.3f} ms, p99 {p99:.3f} ms")
+
+
+if __name__ == "__main__":
+    main()
