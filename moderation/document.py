@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 from moderation.knowledge import Drug, Knowledge, knowledge
 
@@ -83,6 +84,16 @@ _MEDICINE_WORDS = re.compile(
     r"\b(?:meds|medication|medications|medicine|medicines|pills|tablets|prescription|script|"
     r"dose|doses|pump|refill|refills|reservoir|catheter|itb|drugs)\b"
 )
+_NEXT_WORD = re.compile(r"\s+([a-z0-9\u00b5]+(?:['-][a-z0-9]+)*)")
+_PREVIOUS_WORD = re.compile(r"([a-z']+)\W*$")
+
+
+@cache
+def _hit_pattern(words: frozenset[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![\w'-])(?:{alternatives})(?![\w'-])")
+
+
 _NEGATORS = frozenset({"no", "not", "without", "never", "avoid", "avoiding", "off"})
 
 
@@ -100,11 +111,15 @@ class Document:
         """Return the sentences of the post (quoted text does not end a sentence)."""
         return _split(self.masked, _SENTENCE_END)
 
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [span.start for span in self.sentences]
+
     def sentence_at(self, pos: int) -> Span:
         """Return the sentence holding a character offset."""
-        for span in self.sentences:
-            if span.start <= pos < span.end:
-                return span
+        index = bisect_right(self._sentence_starts, pos) - 1
+        if index >= 0 and pos < self.sentences[index].end:
+            return self.sentences[index]
         return Span(0, len(self.text))
 
     def clauses(self, sentence: Span) -> tuple[Span, ...]:
@@ -126,34 +141,35 @@ class Document:
     @cached_property
     def mentions(self) -> tuple[Mention, ...]:
         """Return the drugs named in the post, longest name first at each position."""
-        words = self.words
-        names = self.kb.names
         lengths = self.kb.name_lengths
+        present = set(_WORD.findall(self.low)) & lengths.keys()
+        if not present:
+            return ()
+        names = self.kb.names
+        low = self.low
         found = []
-        i = 0
-        while i < len(words):
-            word = words[i][0]
-            if word.endswith("'s"):
-                word = word[:-2]
-            longest = lengths.get(word)
-            if longest is None:
-                i += 1
+        cursor = 0
+        for match in _hit_pattern(frozenset(present)).finditer(low):
+            if match.start() < cursor:
                 continue
-            hit = None
-            for n in range(min(longest, len(words) - i), 0, -1):
-                key = (word, *(w for w, _, _ in words[i + 1 : i + n]))
-                drug = names.get(key)
-                if drug is not None:
-                    hit = (drug, n)
+            word = match.group()
+            following = [word.removesuffix("'s")]
+            end = match.end()
+            ends = [end]
+            for _ in range(lengths[word] - 1):
+                nxt = _NEXT_WORD.match(low, ends[-1])
+                if nxt is None:
                     break
-            if hit is None:
-                i += 1
-                continue
-            drug, n = hit
-            start, end = words[i][1], words[i + n - 1][2]
-            negated = i > 0 and words[i - 1][0] in _NEGATORS
-            found.append(Mention(drug, start, end, negated))
-            i += n
+                following.append(nxt.group(1))
+                ends.append(nxt.end())
+            for n in range(len(following), 0, -1):
+                drug = names.get(tuple(following[:n]))
+                if drug is not None:
+                    before = _PREVIOUS_WORD.search(low, max(0, match.start() - 16), match.start())
+                    negated = before is not None and before.group(1) in _NEGATORS
+                    found.append(Mention(drug, match.start(), ends[n - 1], negated))
+                    cursor = ends[n - 1]
+                    break
         return tuple(found)
 
     @cached_property

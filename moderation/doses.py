@@ -169,10 +169,10 @@ def _convert(amount: float, unit: str, drug: Drug | None, concentration: float |
     return amount, unit
 
 
-def _strengths(doc: Document, kb: Knowledge) -> dict[str, float]:
+def _strengths(doc: Document, kb: Knowledge, matches: list[re.Match[str]]) -> dict[str, float]:
     """Return tablet strengths the post states ("robaxin 750s", "100mg caps") per drug id."""
     found: dict[str, float] = {}
-    for match in _candidates(doc, _quantity_pattern(kb)):
+    for match in matches:
         unit = match.group("unit")
         plural = match.group("plural")
         if not plural and kb.units.get(unit or "") != "mg":
@@ -186,20 +186,21 @@ def _strengths(doc: Document, kb: Knowledge) -> dict[str, float]:
     return found
 
 
-_NUMBER_WORDS = frozenset(_ONES) | frozenset(_TENS) | {"half"}
-_A_NUMBER = ("a hundred", "a couple", "a dozen", "a half")
+_NUMBER_START = re.compile(
+    r"\d|(?:" + "|".join(sorted({*_ONES, *_TENS}, key=len, reverse=True))
+    + r"|half|a hundred|a couple|a dozen|a half)\b"
+)
 
 
 def _candidates(doc: Document, pattern: re.Pattern[str]) -> list[re.Match[str]]:
-    """Return quantity matches, trying the pattern only where a word starts with a number."""
+    """Return quantity matches, trying the pattern only where a number starts."""
     masked = doc.masked
     found = []
     last_end = -1
-    for word, start, _ in doc.words:
-        if start < last_end:
-            continue
-        if not (word[0].isdigit() or word in _NUMBER_WORDS
-                or (word == "a" and masked.startswith(_A_NUMBER, start))):
+    for start_match in doc.scan(_NUMBER_START):
+        start = start_match.start()
+        if start < last_end or (start and (masked[start - 1].isalnum()
+                                           or masked[start - 1] in ".,")):
             continue
         match = pattern.match(masked, start)
         if match is None:
@@ -221,14 +222,16 @@ def quantities(doc: Document, kb: Knowledge | None = None) -> tuple[Quantity, ..
     if not doc.medicines:
         return ()
     pattern = _quantity_pattern(kb)
-    conc_match = _CONCENTRATION.search(doc.masked)
+    conc_match = next(doc.scan(_CONCENTRATION), None)
     concentration = None
     if conc_match:
         per = _number(conc_match.group("per")) if conc_match.group("per") else 1.0
         concentration = (_number(conc_match.group("num")) or 0) / (per or 1.0)
-    strengths = _strengths(doc, kb)
-    found = []
     matches = _candidates(doc, pattern)
+    if not matches:
+        return ()
+    strengths = _strengths(doc, kb, matches)
+    found = []
     for index, match in enumerate(matches):
         if conc_match and conc_match.start() <= match.start() < conc_match.end():
             continue

@@ -118,7 +118,8 @@ def build(raw: dict) -> Knowledge:
             names.setdefault(key, drug)
     lengths: dict[str, int] = {}
     for key in names:
-        lengths[key[0]] = max(lengths.get(key[0], 0), len(key))
+        for first in (key[0], key[0] + "'s"):
+            lengths[first] = max(lengths.get(first, 0), len(key))
     units = {alias: unit for unit, aliases in raw["units"].items() for alias in aliases}
     combinations = tuple(
         Combination(c["a"], c["b"], c["why"], c["source"]) for c in raw["combinations"]

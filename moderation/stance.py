@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from moderation.document import Document, Span
+from moderation.document import _WORD, Document, Span
 
 PRESCRIBER = (
     r"(?:neuro(?:logist)?s?|doctors?|docs?|dr|gps?|consultants?|(?:ms |pump |specialist )?"
@@ -193,9 +193,12 @@ class Stance:
                      r" (?:take|stop|add|double|go|up)\b", text):
             return True
         for clause in doc.clauses(sentence):
-            words = [w for w, s, _ in doc.words if clause.start <= s < clause.end]
-            while words and words[0] in _FILLER:
-                words.pop(0)
+            words = []
+            for match in _WORD.finditer(doc.masked, clause.start, clause.end):
+                if words or match.group() not in _FILLER:
+                    words.append(match.group())
+                if len(words) == 2:
+                    break
             if words and words[0] in _IMPERATIVE and not doc.in_quote(clause.start):
                 if words[0] in ("don't", "dont", "never", "avoid") and len(words) > 1 and (
                     words[1] not in ("bother", "wait", "worry", "let", "need", "tell")
