@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -108,6 +110,11 @@ class Post(db.Model):
     helpful_count: Mapped[int] = mapped_column(Integer, default=0)
     answer_count: Mapped[int] = mapped_column(Integer, default=0)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set by the screening: a calm notice is shown, with the reviewed article for this drug.
+    notice_drug: Mapped[str | None] = mapped_column(String(64))
+    has_notice: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Told to the author when a moderator removes the post.
+    removal_reason: Mapped[str | None] = mapped_column(Text)
 
     author: Mapped[Member] = relationship(lazy="joined", innerjoin=True)
     tags: Mapped[list[PostTag]] = relationship(
@@ -213,3 +220,105 @@ class Vote(db.Model):
         ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class IndexJob(db.Model):
+    """A post whose search entry must be refreshed: a durable record, replayed until done.
+
+    Written in the same transaction as the change to the post, so a worker that dies between
+    the database commit and the index write leaves the job for the next one.
+    """
+
+    __tablename__ = "index_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Flag(db.Model):
+    """One finding of the automatic screening, kept with the evidence and its source."""
+
+    __tablename__ = "flag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    drug: Mapped[str | None] = mapped_column(String(64))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    evidence: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+REPORT_REASONS = ("unsafe_advice", "selling_or_sharing", "spam", "abuse", "at_risk", "other")
+
+
+class Report(db.Model):
+    """A member reporting a post to the moderators."""
+
+    __tablename__ = "report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("post_id", "reporter_id", name="once_per_member"),)
+
+
+class ReviewItem(db.Model):
+    """A post waiting for a moderator: from the screening, from reports, or both."""
+
+    __tablename__ = "review_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(16))  # "screening" or "reports"
+    severity: Mapped[int] = mapped_column(SmallInteger, default=1)  # 3 high, 2 medium, 1 low
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEntry(db.Model):
+    """Who did what, when and why: every moderation action."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="SET NULL"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class Article(db.Model):
+    """A medically reviewed or clinically edited article members can be pointed to."""
+
+    __tablename__ = "article"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    publisher: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(1000), unique=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
+    topics: Mapped[str] = mapped_column(Text, default="")  # space-separated taxonomy slugs
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def topic_slugs(self) -> list[str]:
+        return self.topics.split()

@@ -95,7 +95,7 @@ def test_flask_db_upgrade_then_serves_without_demo_content(tmp_path, clean_env, 
 
 def test_database_at_an_older_migration_explains_the_upgrade(tmp_path, clean_env):
     app = create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
-    result = app.test_cli_runner().invoke(args=["db", "downgrade", "base"])
+    result = app.test_cli_runner().invoke(args=["db", "downgrade", "660f30cc978f"])
     assert result.exit_code == 0, result.output
     restarted = create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
     response = restarted.test_client().get("/")
