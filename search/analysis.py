@@ -19,7 +19,7 @@ STOP_WORDS = frozenset(
     that the this to was were with""".split()
 )
 
-_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+_WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
 _APOSTROPHES = str.maketrans("", "", "'\u2019")
 _VOWELS = frozenset("aeiouy")
 
@@ -81,20 +81,44 @@ def stem(word: str) -> str:
     return word
 
 
+# Raw word -> stem ("" for stop words). Indexing looks every word up here, so it is a plain
+# dict rather than a chain of cached calls; it stops growing at a size that fits easily.
+_ANALYSED: dict[str, str] = {}
+_ANALYSED_LIMIT = 500_000
+
+
+def _analyse(raw: str) -> str:
+    found = _ANALYSED.get(raw)
+    if found is None:
+        word = fold(raw).replace("_", "")
+        found = "" if not word or word in STOP_WORDS else stem(word)
+        if len(_ANALYSED) < _ANALYSED_LIMIT:
+            _ANALYSED[raw] = found
+    return found
+
+
 def tokens(text: str) -> Iterator[Token]:
     """Yield the analysed words of text, skipping stop words and renumbering positions."""
     pos = 0
     for match in _WORD.finditer(text):
-        word = fold(match.group())
-        if not word or word in STOP_WORDS:
-            continue
-        yield Token(stem(word), word, pos, match.start(), match.end())
-        pos += 1
+        raw = match.group()
+        word_stem = _analyse(raw)
+        if word_stem:
+            yield Token(word_stem, fold(raw), pos, match.start(), match.end())
+            pos += 1
 
 
 def stems(text: str) -> list[str]:
-    """Return the stems of text's words in order."""
-    return [token.stem for token in tokens(text)]
+    """Return the stems of text's words in order (the fast path used when indexing)."""
+    get = _ANALYSED.get
+    found = []
+    for raw in _WORD.findall(text):
+        word_stem = get(raw)
+        if word_stem is None:
+            word_stem = _analyse(raw)
+        if word_stem:
+            found.append(word_stem)
+    return found
 
 
 def surface_form(term_stem: str, typed: str) -> str:

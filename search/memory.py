@@ -71,8 +71,6 @@ class MemoryIndex:
     def _insert(self, doc: SearchDocument) -> None:
         text = f"{doc.title}\n{doc.body}"
         concepts = Counter(self.vocabulary.concepts_in(text))
-        if doc.treatment:
-            concepts[doc.treatment] += 1
         entry = _Entry(doc, tuple(stems(doc.title)), tuple(stems(doc.body)), concepts)
         self._entries[doc.id] = entry
         for field, terms in self._fields(entry).items():

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from search.analysis import edit_distance, fold, stems, tokens
+from search.analysis import edit_distance, fold, stems
 
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
 
@@ -140,8 +140,7 @@ class Vocabulary:
 
     def concepts_in(self, text: str) -> list[str]:
         """Return the concept slugs named in text, once per mention (weak synonyms ignored)."""
-        words = [token.stem for token in tokens(text)]
-        return [m.slug for m in self.match(words)]
+        return [m.slug for m in self.match(stems(text))]
 
     def fuzzy(self, word: str) -> tuple[str, str] | None:
         """Return (slug, vocabulary word) for a likely misspelling of a drug or symptom name."""

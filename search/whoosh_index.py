@@ -35,12 +35,13 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
-from whoosh.reading import TermNotFound
+from whoosh.reading import EmptyReader, MultiReader, SegmentReader, TermNotFound
+from whoosh.searching import Searcher
 
-from search.analysis import surface_form, tokens
+from search.analysis import stems, surface_form, tokens
 from search.documents import CheckReport, SearchDocument, SearchQuery, SearchResults
 from search.documents import compare_versions as _compare
-from search.errors import IndexBusy, IndexUnavailable, QueryError
+from search.errors import IndexBusy, IndexUnavailable, QueryError, SearchError
 from search.execution import run
 from search.querying import Clause, Plan
 from search.vocabulary import Vocabulary
@@ -55,6 +56,8 @@ TERM_CACHE_SIZE = 256
 REBUILD_PROCS = 2
 REBUILD_LIMIT_MB = 192
 MULTIPROC_THRESHOLD = 5000
+SEGMENTS_PER_TIER = 8
+MAX_MERGE_TIER = 3
 UNAVAILABLE = "Search is being rebuilt; please try again in a few minutes."
 
 
@@ -83,36 +86,88 @@ class ThawTokenizer(Tokenizer):
             t.startchar, t.endchar = start_char, start_char + len(value)
             yield t
             return
-        for token in tokens(value):
-            t.text = token.stem
+        if chars:
+            for token in tokens(value):
+                t.text = token.stem
+                t.boost = 1.0
+                t.stopped = False
+                if keeporiginal:
+                    t.original = token.word
+                t.pos = start_pos + token.pos
+                t.startchar, t.endchar = start_char + token.start, start_char + token.end
+                yield t
+            return
+        for pos, word_stem in enumerate(stems(value), start_pos):
+            t.text = t.original = word_stem
             t.boost = 1.0
             t.stopped = False
-            if keeporiginal:
-                t.original = token.word
-            if positions:
-                t.pos = start_pos + token.pos
-            if chars:
-                t.startchar, t.endchar = start_char + token.start, start_char + token.end
+            t.pos = pos
             yield t
 
 
-def build_schema() -> whoosh_fields.Schema:
-    """Return the schema of one generation."""
+class ConceptTokenizer(Tokenizer):
+    """Turn a post's text into one token per concept it names ("Lioresal" -> baclofen).
+
+    The vocabulary is pickled into the index's schema with this tokenizer, so each
+    generation keeps the vocabulary it was built with; a new taxonomy needs a rebuild.
+    """
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ConceptTokenizer) and other.vocabulary is self.vocabulary
+
+    def __hash__(self) -> int:
+        return id(self.vocabulary)
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[WhooshToken]:
+        """Yield one token per concept mention in value (or value itself, untokenised)."""
+        t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        slugs = [value] if not tokenize else self.vocabulary.concepts_in(value)
+        for pos, slug in enumerate(slugs, start_pos):
+            t.text = t.original = slug
+            t.boost = 1.0
+            t.stopped = False
+            t.pos = pos
+            t.startchar, t.endchar = start_char, start_char
+            yield t
+
+
+def build_schema(vocabulary: Vocabulary) -> whoosh_fields.Schema:
+    """Return the schema of one generation.
+
+    Numbers that are only sorted on or read back (pk, created, helpful, version) are
+    columns, not indexed terms: a NUMERIC field indexes a dozen trie terms per value, which
+    made bulk indexing markedly slower. Effectiveness is a small rating, indexed as terms.
+    """
     analyzer = ThawTokenizer()
     return whoosh_fields.Schema(
         id=whoosh_fields.ID(unique=True, stored=True),
-        pk=whoosh_fields.NUMERIC(int, bits=64, sortable=True),
+        pk=whoosh_fields.COLUMN(whoosh_columns.NumericColumn("q")),
         thread=whoosh_fields.STORED(),
         kind=whoosh_fields.ID(stored=True),
         title=whoosh_fields.TEXT(analyzer=analyzer, phrase=True, stored=True),
         body=whoosh_fields.TEXT(analyzer=analyzer, phrase=True, stored=True),
-        concepts=whoosh_fields.KEYWORD(scorable=True),
+        concepts=whoosh_fields.TEXT(analyzer=ConceptTokenizer(vocabulary), phrase=False),
         tags=whoosh_fields.KEYWORD(),
         treatment=whoosh_fields.ID(),
-        effectiveness=whoosh_fields.NUMERIC(int, bits=32),
+        effectiveness=whoosh_fields.ID(),
         author=whoosh_fields.ID(),
-        created=whoosh_fields.NUMERIC(int, bits=64, sortable=True),
-        helpful=whoosh_fields.NUMERIC(int, bits=64, sortable=True, signed=True),
+        created=whoosh_fields.COLUMN(whoosh_columns.NumericColumn("q")),
+        helpful=whoosh_fields.COLUMN(whoosh_columns.NumericColumn("q")),
         visibility=whoosh_fields.ID(),
         source_id=whoosh_fields.ID(stored=True),
         version=whoosh_fields.COLUMN(whoosh_columns.VarBytesColumn()),
@@ -123,11 +178,8 @@ def _timestamp(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
-def document_fields(doc: SearchDocument, vocabulary: Vocabulary) -> dict[str, Any]:
+def document_fields(doc: SearchDocument) -> dict[str, Any]:
     """Return the Whoosh field values for one post."""
-    concepts = vocabulary.concepts_in(f"{doc.title}\n{doc.body}")
-    if doc.treatment:
-        concepts.append(doc.treatment)
     fields: dict[str, Any] = {
         "id": str(doc.id),
         "pk": doc.id,
@@ -135,7 +187,7 @@ def document_fields(doc: SearchDocument, vocabulary: Vocabulary) -> dict[str, An
         "kind": doc.kind,
         "title": doc.title,
         "body": doc.body,
-        "concepts": " ".join(concepts),
+        "concepts": f"{doc.title}\n{doc.body}",
         "tags": " ".join(doc.tags),
         "author": doc.author,
         "created": _timestamp(doc.created_at),
@@ -146,7 +198,7 @@ def document_fields(doc: SearchDocument, vocabulary: Vocabulary) -> dict[str, An
     if doc.treatment:
         fields["treatment"] = doc.treatment
     if doc.effectiveness is not None:
-        fields["effectiveness"] = int(doc.effectiveness)
+        fields["effectiveness"] = str(int(doc.effectiveness))
     if doc.source_id:
         fields["source_id"] = doc.source_id
     return fields
@@ -201,6 +253,7 @@ class _SearcherState:
 
     def __init__(self, searcher: Any, segments: dict[str, _SegmentData]) -> None:
         self.searcher = searcher
+        self.generation = searcher.generation
         self.reader = searcher.reader()
         self.terms: dict[tuple[str, str], frozenset[int]] = {}
         self._segments = segments
@@ -279,8 +332,8 @@ class _WhooshBackend:
         return frozenset().union(*(self.term_docs("visibility", v) for v in hidden))
 
     def effective_docs(self, minimum: int) -> Set[int]:
-        q = wq.NumericRange("effectiveness", minimum, None)
-        return frozenset(self._searcher.docs_for_query(q))
+        ratings = [r for r in self._reader.field_terms("effectiveness") if int(r) >= minimum]
+        return frozenset().union(*(self.term_docs("effectiveness", r) for r in ratings))
 
     def tags_of(self, key: int) -> Iterable[str]:
         return self._state.columns()[0][key]
@@ -354,6 +407,32 @@ def _scoring_query(plan: Plan) -> wq.Query:
     return wq.AndMaybe(base, wq.Or(optional)) if optional else base
 
 
+def _tier(doc_count: int) -> int:
+    return len(str(max(doc_count, 1))) - 1  # 1-9 docs: tier 0, 10-99: tier 1, ...
+
+
+def _tiers_to_merge(counts: list[int]) -> set[int]:
+    tiers: dict[int, int] = {}
+    for count in counts:
+        if _tier(count) <= MAX_MERGE_TIER:
+            tiers[_tier(count)] = tiers.get(_tier(count), 0) + 1
+    return {tier for tier, n in tiers.items() if n >= SEGMENTS_PER_TIER}
+
+
+def _merge_tiers(writer: Any, segments: list[Any]) -> list[Any]:
+    """Merge policy: fold each full tier of similar-sized small segments into one."""
+    full = _tiers_to_merge([segment.doc_count_all() for segment in segments])
+    kept = []
+    for segment in segments:
+        if _tier(segment.doc_count_all()) in full:
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            writer.add_reader(reader)
+            reader.close()
+        else:
+            kept.append(segment)
+    return kept
+
+
 class WhooshIndex:
     """A Whoosh index in a directory, safe to share between worker processes."""
 
@@ -368,10 +447,14 @@ class WhooshIndex:
         self.vocabulary = vocabulary
         self.lock_timeout = lock_timeout
         self._lock = threading.Lock()
+        # Whoosh searchers are not safe to share between threads; searches take turns.
+        self._search_lock = threading.Lock()
         self._generation: str | None = None
         self._ix: Any = None
         self._state: _SearcherState | None = None
         self._segments: dict[str, _SegmentData] = {}
+        self._merging: threading.Thread | None = None
+        self._readers: dict[tuple[str, int], Any] = {}
 
     # Generations
 
@@ -396,7 +479,7 @@ class WhooshIndex:
                 log.warning("Cannot open search index generation %s: %r", name, exc)
                 raise IndexUnavailable(UNAVAILABLE) from exc
             self._ix, self._generation, self._state = ix, name, None
-            self._segments = {}
+            self._segments, self._readers = {}, {}
         return self._ix
 
     def _searcher_state(self) -> _SearcherState:
@@ -404,10 +487,9 @@ class WhooshIndex:
             ix = self._open()
             state = self._state
             try:
-                if state is None:
-                    state = _SearcherState(ix.searcher(), self._segments)
-                elif not state.searcher.up_to_date():
-                    state = _SearcherState(state.searcher.refresh(), self._segments)
+                generation = ix.latest_generation()
+                if state is None or state.generation != generation:
+                    state = _SearcherState(self._fresh_searcher(ix), self._segments)
             except Exception as exc:
                 self._state = None
                 self._ix = None
@@ -416,20 +498,52 @@ class WhooshIndex:
             self._state = state
             return state
 
+    def _fresh_searcher(self, ix: Any) -> Searcher:
+        """Open a searcher on the latest commit, reusing readers of unchanged segments.
+
+        Whoosh's own Searcher.refresh() is not used: in whoosh3 3.54 it keeps readers of
+        segments that a merge replaced (posts show up twice) and matches segments by id
+        alone, so a reader from before a deletion is reused (deleted posts come back).
+        """
+        toc = ix._read_toc()
+        readers: dict[tuple[str, int], Any] = {}
+        for segment in toc.segments:
+            key = (segment.segment_id(), segment.deleted_count())
+            reader = self._readers.get(key)
+            if reader is None:
+                reader = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
+            readers[key] = reader
+        self._readers = readers
+        ordered = list(readers.values())
+        if not ordered:
+            reader: Any = EmptyReader(toc.schema)
+        elif len(ordered) == 1:
+            reader = ordered[0]
+        else:
+            reader = MultiReader(ordered, generation=toc.generation)
+        searcher = Searcher(reader, fromindex=ix, closereader=False)
+        searcher.generation = toc.generation
+        return searcher
+
     # Reading
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Run a member's query; raise only QueryError or IndexUnavailable."""
-        try:
-            return run(_WhooshBackend(self._searcher_state(), self.vocabulary), query)
-        except (QueryError, IndexUnavailable):
-            raise
-        except Exception as exc:
-            log.exception("Search failed; treating the index as unavailable")
-            with self._lock:
-                self._state = None
-                self._ix = None
-            raise IndexUnavailable(UNAVAILABLE) from exc
+        for attempt in (1, 2):
+            try:
+                with self._search_lock:
+                    return run(_WhooshBackend(self._searcher_state(), self.vocabulary), query)
+            except (QueryError, IndexUnavailable):
+                raise
+            except Exception as exc:
+                # A merge in another process may have removed files this searcher had not
+                # opened yet: reopen on the latest commit once before giving up.
+                with self._lock:
+                    self._state, self._ix, self._readers = None, None, {}
+                if attempt == 2:
+                    log.exception("Search failed; treating the index as unavailable")
+                    raise IndexUnavailable(UNAVAILABLE) from exc
+        raise AssertionError("unreachable")
 
     def versions(self) -> dict[int, str]:
         """Return every indexed id with its version stamp."""
@@ -490,7 +604,7 @@ class WhooshIndex:
             writer.cancel()  # a rebuild swapped generations while we waited
 
     def _write(self, docs: list[SearchDocument], ids: list[int]) -> None:
-        fields = [document_fields(doc, self.vocabulary) for doc in docs]
+        fields = [document_fields(doc) for doc in docs]
         name, writer = self._acquire_writer(time.monotonic() + self.lock_timeout)
         try:
             for values in fields:
@@ -498,13 +612,48 @@ class WhooshIndex:
             for doc_id in ids:
                 writer.delete_by_term("id", str(doc_id))
             self._journal(name, docs, ids)
-            writer.commit()
+            # No merging here: the member is waiting. Small segments are merged afterwards.
+            writer.commit(merge=False)
         except BaseException as exc:
             with contextlib.suppress(Exception):
                 writer.cancel()
             if isinstance(exc, Exception):
                 raise IndexUnavailable(UNAVAILABLE) from exc
             raise
+        self._schedule_merge(name)
+
+    def _schedule_merge(self, name: str) -> None:
+        """Merge small segments in a background thread once a size tier fills up."""
+        try:
+            ix = whoosh_index.open_dir(str(self.directory / name))
+            counts = [segment.doc_count_all() for segment in ix._segments()]
+        except Exception:
+            return
+        if not _tiers_to_merge(counts):
+            return
+        with self._lock:
+            if self._merging is not None and self._merging.is_alive():
+                return
+            self._merging = threading.Thread(
+                target=self.merge_segments, name="search-merge", daemon=True
+            )
+            self._merging.start()
+
+    def merge_segments(self) -> bool:
+        """Merge full tiers of small segments if nobody else is writing; return whether it ran."""
+        try:
+            name = self._current_name()
+            writer = whoosh_index.open_dir(str(self.directory / name)).writer()
+        except Exception:
+            return False  # busy or unavailable: the next write tries again
+        try:
+            writer.commit(mergetype=_merge_tiers)
+        except Exception:
+            log.exception("Merging search index segments failed")
+            with contextlib.suppress(Exception):
+                writer.cancel()
+            return False
+        return True
 
     def _journal(self, name: str, docs: list[SearchDocument], ids: list[int]) -> None:
         """Record writes for a rebuild in progress, which replays them before its swap."""
@@ -572,16 +721,21 @@ class WhooshIndex:
         total: int | None,
         progress: Callable[[int], None] | None,
     ) -> int:
-        ix = whoosh_index.create_in(str(path), build_schema())
+        ix = whoosh_index.create_in(str(path), build_schema(self.vocabulary))
         procs = REBUILD_PROCS if (total or 0) >= MULTIPROC_THRESHOLD else 1
         if procs > 1:
             writer = ix.writer(procs=procs, multisegment=True, limitmb=REBUILD_LIMIT_MB)
         else:
             writer = ix.writer(limitmb=REBUILD_LIMIT_MB)
         count = 0
+        seen: set[int] = set()
         try:
             for doc in docs:
-                writer.add_document(**document_fields(doc, self.vocabulary))
+                if doc.id in seen:
+                    log.warning("Rebuild was given post %d twice; indexing the first", doc.id)
+                    continue
+                seen.add(doc.id)
+                writer.add_document(**document_fields(doc))
                 count += 1
                 if progress is not None and count % 500 == 0:
                     progress(count)
@@ -590,6 +744,11 @@ class WhooshIndex:
             with contextlib.suppress(Exception):
                 writer.cancel()
             raise
+        # whoosh's multiprocessing writer drops a sub-writer's segment without a word if its
+        # result is late; a rebuild that lost posts must not be swapped in.
+        indexed = whoosh_index.open_dir(str(path)).doc_count()
+        if indexed != count:
+            raise SearchError(f"Rebuild indexed {indexed} of {count} posts; index not replaced")
         if progress is not None:
             progress(count)
         return count
@@ -628,7 +787,7 @@ class WhooshIndex:
                     entry = json.loads(line)
                     if "add" in entry:
                         doc = _doc_from_json(entry["add"])
-                        writer.update_document(**document_fields(doc, self.vocabulary))
+                        writer.update_document(**document_fields(doc))
                     else:
                         writer.delete_by_term("id", str(entry["delete"]))
             writer.commit()
