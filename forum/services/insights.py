@@ -1,0 +1,360 @@
+"""Treatment insights: what members report about treatments and symptoms, counted honestly.
+
+Every figure is an SQL aggregate over one row per (member, treatment): the member's latest
+published experience report for that treatment (latest by created_at, then id). Nothing derived
+is stored, so adding, editing, holding or removing a report changes the figures at once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.sql.selectable import Subquery
+
+from forum.errors import Invalid, NotFound
+from forum.extensions import db
+from forum.models import Experience, Post, PostTag, SideEffect
+from forum.services.posts import public_threads, threads_tagged
+from forum.taxonomy import Tag, load_taxonomy
+
+ARTICLES_FILE = Path(__file__).resolve().parent.parent / "data" / "articles.json"
+# Below this many reporting members a summary says more about the few than about the treatment.
+MIN_MEMBERS = 5
+RATINGS = (1, 2, 3, 4, 5)
+TOP_SIDE_EFFECTS = 10
+MAX_COMPARED = 3
+
+
+@dataclass(frozen=True)
+class Article:
+    """A reviewed article from the library; reviewer and date only when the file gives them."""
+
+    title: str
+    publisher: str
+    url: str
+    reviewed_by: str | None
+    reviewed_on: date | None
+    topics: frozenset[str]
+
+
+@cache
+def load_articles(path: Path = ARTICLES_FILE) -> tuple[Article, ...]:
+    """Load the reviewed-article library once (an Article table may replace this file)."""
+    return tuple(
+        Article(title=entry["title"], publisher=entry["publisher"], url=entry["url"],
+                reviewed_by=entry.get("reviewed_by") or None,
+                reviewed_on=(date.fromisoformat(entry["reviewed_on"])
+                             if entry.get("reviewed_on") else None),
+                topics=frozenset(entry.get("topics", ())))
+        for entry in json.loads(path.read_text(encoding="utf-8"))
+    )
+
+
+def articles_about(*slugs: str) -> list[Article]:
+    """Return the articles covering any of these tags (all of them when none are given)."""
+    wanted = set(slugs)
+    return [a for a in load_articles() if not wanted or a.topics & wanted]
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How 1-5 ratings spread: the extremes, and the quartiles that hold the middle half."""
+
+    lowest: int
+    lower_quartile: int
+    upper_quartile: int
+    highest: int
+
+
+@dataclass(frozen=True)
+class TreatmentSummary:
+    """What members report about one treatment; figures are None without enough members."""
+
+    tag: Tag
+    members: int
+    enough_data: bool
+    effectiveness: dict[int, int] | None = None
+    average: float | None = None
+    spread: Spread | None = None
+    still_using: int | None = None
+    still_using_answered: int | None = None
+    median_duration_months: float | None = None
+    durations_given: int | None = None
+    side_effects: list[tuple[str, int]] | None = None
+    symptoms: list[tuple[str, int]] | None = None
+
+    @property
+    def still_using_share(self) -> float | None:
+        if not self.enough_data or not self.still_using_answered:
+            return None
+        return self.still_using / self.still_using_answered
+
+
+@dataclass(frozen=True)
+class TreatmentRow:
+    """One treatment in the compare table."""
+
+    tag: Tag
+    members: int
+    enough_data: bool
+    average: float | None
+    still_using_share: float | None
+    top_side_effect: str | None
+
+
+@dataclass(frozen=True)
+class SymptomTreatment:
+    """A treatment members report for a symptom, with how they rated it."""
+
+    tag: Tag
+    members: int
+    enough_data: bool
+    average: float | None
+    spread: Spread | None
+
+
+def treatment_tag(slug: str) -> Tag:
+    """Return the treatment a slug, name or synonym stands for, or raise NotFound."""
+    return _tag(slug, "treatment")
+
+
+def symptom_tag(slug: str) -> Tag:
+    """Return the symptom a slug, name or synonym stands for, or raise NotFound."""
+    return _tag(slug, "symptom")
+
+
+def _tag(slug: str, kind: str) -> Tag:
+    taxonomy = load_taxonomy()
+    resolved = slug if slug in taxonomy.tags else taxonomy.resolve(slug)
+    if resolved is None or taxonomy.tags[resolved].kind != kind:
+        raise NotFound(slug)
+    return taxonomy.tags[resolved]
+
+
+def latest_reports(treatment: str | None = None) -> Subquery:
+    """Return each member's latest published report per treatment, as a subquery.
+
+    Columns: post_id, author_id, treatment, effectiveness, duration_months, still_using.
+    """
+    ranked = (
+        select(Post.id.label("post_id"), Post.author_id, Experience.treatment,
+               Experience.effectiveness, Experience.duration_months, Experience.still_using,
+               func.row_number().over(
+                   partition_by=(Post.author_id, Experience.treatment),
+                   order_by=(Post.created_at.desc(), Post.id.desc()),
+               ).label("recency"))
+        .join(Experience, Experience.post_id == Post.id)
+        .where(Post.status == "published", Post.kind == "experience")
+    )
+    if treatment is not None:
+        ranked = ranked.where(Experience.treatment == treatment)
+    ranked = ranked.subquery("ranked")
+    return (select(ranked.c.post_id, ranked.c.author_id, ranked.c.treatment,
+                   ranked.c.effectiveness, ranked.c.duration_months, ranked.c.still_using)
+            .where(ranked.c.recency == 1).subquery("latest"))
+
+
+def _histogram_query(latest: Subquery, *group: object) -> Select:
+    """Count members per rating (and per `group` columns), with their still-using answers."""
+    return (select(*group, latest.c.effectiveness, func.count(),
+                   func.sum(case((latest.c.still_using.is_(True), 1), else_=0)),
+                   func.count(latest.c.still_using))
+            .select_from(latest).group_by(*group, latest.c.effectiveness))
+
+
+def treatment_summary(slug: str) -> TreatmentSummary:
+    """Summarise members' latest reports on a treatment; NotFound for anything else."""
+    tag = treatment_tag(slug)
+    latest = latest_reports(tag.slug)
+    histogram = {rating: (count, yes, answered) for rating, count, yes, answered
+                 in db.session.execute(_histogram_query(latest))}
+    members = sum(count for count, _, _ in histogram.values())
+    if members < MIN_MEMBERS:
+        return TreatmentSummary(tag=tag, members=members, enough_data=False)
+    ratings = {rating: histogram.get(rating, (0, 0, 0))[0] for rating in RATINGS}
+    durations = list(db.session.execute(
+        select(latest.c.duration_months, func.count())
+        .where(latest.c.duration_months.is_not(None))
+        .group_by(latest.c.duration_months).order_by(latest.c.duration_months)))
+    side_effects = list(db.session.execute(
+        select(SideEffect.name, func.count().label("n"))
+        .join(latest, latest.c.post_id == SideEffect.post_id)
+        .group_by(SideEffect.name).order_by(func.count().desc(), SideEffect.name)
+        .limit(TOP_SIDE_EFFECTS)))
+    return TreatmentSummary(
+        tag=tag, members=members, enough_data=True, effectiveness=ratings,
+        average=_mean(ratings), spread=_spread(ratings),
+        still_using=sum(yes for _, yes, _ in histogram.values()),
+        still_using_answered=sum(answered for _, _, answered in histogram.values()),
+        median_duration_months=_median(durations) if durations else None,
+        durations_given=sum(count for _, count in durations),
+        side_effects=[(name, count) for name, count in side_effects],
+        symptoms=_symptom_counts(latest),
+    )
+
+
+def _symptom_counts(latest: Subquery) -> list[tuple[str, int]]:
+    symptoms = [tag.slug for tag in load_taxonomy().symptoms]
+    rows = db.session.execute(
+        select(PostTag.slug, func.count())
+        .join(latest, latest.c.post_id == PostTag.post_id)
+        .where(PostTag.slug.in_(symptoms))
+        .group_by(PostTag.slug).order_by(func.count().desc(), PostTag.slug))
+    return [(slug, count) for slug, count in rows]
+
+
+def treatment_table() -> list[TreatmentRow]:
+    """Return every treatment in the taxonomy with its headline figures, in taxonomy order."""
+    latest = latest_reports()
+    per_rating: dict[str, dict[int, tuple[int, int, int]]] = {}
+    for treatment, rating, count, yes, answered in db.session.execute(
+            _histogram_query(latest, latest.c.treatment)):
+        per_rating.setdefault(treatment, {})[rating] = (count, yes, answered)
+    top_effects = _top_side_effects(latest)
+    rows = []
+    for tag in load_taxonomy().treatments:
+        histogram = per_rating.get(tag.slug, {})
+        ratings = {rating: histogram.get(rating, (0, 0, 0))[0] for rating in RATINGS}
+        members = sum(ratings.values())
+        answered = sum(a for _, _, a in histogram.values())
+        enough = members >= MIN_MEMBERS
+        rows.append(TreatmentRow(
+            tag=tag, members=members, enough_data=enough,
+            average=_mean(ratings) if enough else None,
+            still_using_share=(sum(y for _, y, _ in histogram.values()) / answered
+                               if enough and answered else None),
+            top_side_effect=top_effects.get(tag.slug) if enough else None,
+        ))
+    return rows
+
+
+def _top_side_effects(latest: Subquery) -> dict[str, str]:
+    counted = (select(latest.c.treatment, SideEffect.name,
+                      func.row_number().over(
+                          partition_by=latest.c.treatment,
+                          order_by=(func.count().desc(), SideEffect.name),
+                      ).label("place"))
+               .join(latest, latest.c.post_id == SideEffect.post_id)
+               .group_by(latest.c.treatment, SideEffect.name).subquery())
+    rows = db.session.execute(select(counted.c.treatment, counted.c.name)
+                              .where(counted.c.place == 1))
+    return {treatment: name for treatment, name in rows}
+
+
+SORT_KEYS = {
+    "name": lambda row: row.tag.name.lower(),
+    "members": lambda row: row.members,
+    "average": lambda row: row.average,
+    "still_using": lambda row: row.still_using_share,
+}
+
+
+def sort_table(rows: list[TreatmentRow], *, key: str, descending: bool) -> list[TreatmentRow]:
+    """Sort the compare table by a column; rows without a figure go last either way."""
+    measure = SORT_KEYS[key]
+    known = [row for row in rows if measure(row) is not None]
+    unknown = [row for row in rows if measure(row) is None]
+    known.sort(key=lambda row: row.tag.name.lower())  # ties read alphabetically
+    known.sort(key=measure, reverse=descending)
+    return known + unknown
+
+
+def symptom_treatments(slug: str) -> tuple[Tag, list[SymptomTreatment]]:
+    """Rank the treatments members report for a symptom by how many members report them."""
+    tag = symptom_tag(slug)
+    latest = latest_reports()
+    tagged = (_histogram_query(latest, latest.c.treatment)
+              .join(PostTag, (PostTag.post_id == latest.c.post_id) & (PostTag.slug == tag.slug)))
+    per_rating: dict[str, dict[int, int]] = {}
+    for treatment, rating, count, _, _ in db.session.execute(tagged):
+        per_rating.setdefault(treatment, {})[rating] = count
+    treatments = load_taxonomy().tags
+    ranked = []
+    for treatment, histogram in per_rating.items():
+        if treatment not in treatments:
+            continue
+        ratings = {rating: histogram.get(rating, 0) for rating in RATINGS}
+        members = sum(ratings.values())
+        enough = members >= MIN_MEMBERS
+        ranked.append(SymptomTreatment(
+            tag=treatments[treatment], members=members, enough_data=enough,
+            average=_mean(ratings) if enough else None,
+            spread=_spread(ratings) if enough else None))
+    ranked.sort(key=lambda item: (-item.members, item.tag.name.lower()))
+    return tag, ranked
+
+
+def compare_treatments(slugs: list[str]) -> list[TreatmentSummary]:
+    """Summarise up to MAX_COMPARED treatments side by side, or raise Invalid naming field "t"."""
+    taxonomy = load_taxonomy()
+    chosen: list[str] = []
+    problems: list[str] = []
+    for slug in slugs:
+        slug = slug.strip()
+        resolved = slug if slug in taxonomy.tags else taxonomy.resolve(slug)
+        if resolved is None:
+            problems.append(f"“{slug[:40]}” is not a treatment we know.")
+        elif taxonomy.tags[resolved].kind != "treatment":
+            problems.append(f"“{taxonomy.tags[resolved].name}” is a symptom, not a treatment.")
+        elif resolved not in chosen:
+            chosen.append(resolved)
+    if problems:
+        raise Invalid("t", " ".join(problems) + " Choose treatments from the list.")
+    if len(chosen) > MAX_COMPARED:
+        raise Invalid("t", f"Choose at most {MAX_COMPARED} treatments to compare; "
+                           f"you chose {len(chosen)}.")
+    return [treatment_summary(slug) for slug in chosen]
+
+
+def recent_reports(slug: str, limit: int = 10) -> list[Post]:
+    """Return the newest published experience reports on a treatment (every report, not one
+    per member: these are the members' own words)."""
+    query = (public_threads("experience")
+             .where(Post.id.in_(select(Experience.post_id)
+                                .where(Experience.treatment == slug))))
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def top_questions(slug: str, limit: int = 5) -> list[Post]:
+    """Return the published questions tagged with a treatment that drew the most answers."""
+    query = (threads_tagged(slug).where(Post.kind == "question").order_by(None)
+             .order_by(Post.answer_count.desc(), Post.last_activity_at.desc(), Post.id.desc()))
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def _mean(histogram: dict[int, int]) -> float | None:
+    total = sum(histogram.values())
+    return sum(value * count for value, count in histogram.items()) / total if total else None
+
+
+def _value_at(pairs: list[tuple[int, int]], index: int) -> int:
+    """Return the value at a 0-based position of the sorted values that (value, count) pairs
+    stand for, without spelling them out."""
+    seen = 0
+    for value, count in pairs:
+        seen += count
+        if index < seen:
+            return value
+    raise IndexError(index)
+
+
+def _median(pairs: list[tuple[int, int]]) -> float:
+    """Return the median of (value, count) pairs in ascending order of value."""
+    total = sum(count for _, count in pairs)
+    return (_value_at(pairs, (total - 1) // 2) + _value_at(pairs, total // 2)) / 2
+
+
+def _spread(histogram: dict[int, int]) -> Spread:
+    """Describe how ratings spread: extremes, and quartiles by nearest rank (so whole ratings)."""
+    pairs = sorted((value, count) for value, count in histogram.items() if count)
+    total = sum(count for _, count in pairs)
+    return Spread(lowest=pairs[0][0],
+                  lower_quartile=_value_at(pairs, math.ceil(total / 4) - 1),
+                  upper_quartile=_value_at(pairs, math.ceil(total * 3 / 4) - 1),
+                  highest=pairs[-1][0])
