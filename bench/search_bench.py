@@ -6,7 +6,6 @@ Run: .venv/bin/python bench/search_bench.py --posts 100000
 from __future__ import annotations
 
 import argparse
-import bisect
 import itertools
 import json
 import random
@@ -62,9 +61,7 @@ tablet dosage increase decrease nurse appointment legs arms calf thigh shoulder 
 walker stick scooter flare relapse mri diagnosis week month daily weekly side effects worse better
 """.split()
 
-SYLLABLES = "ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo fu ga ge gi go gu la le li lo " \
-    "lu ma me mi mo mu na ne ni no nu pa pe pi po pu ra re ri ro ru sa se si so su ta te ti to tu " \
-    "va ve vi vo vu za ze zi zo zu".split()
+SYLLABLES = [c + v for c in "bcdfglmnprstvz" for v in "aeiou"]
 
 
 class Corpus:
@@ -135,12 +132,43 @@ def query_mix(corpus: Corpus) -> list[tuple[str, SearchQuery]]:
     rng = random.Random(SEED + 1)
     common = corpus.words[20:400]
     names = [phrases[0] for _, phrases in corpus.concepts]
-    brands = ["lioresal", "zanaflex", "sativex", "botox", "lyrica", "neurontin", "valium",
-              "klonopin", "dantrium", "gablofen", "dysport", "walkaide"]
-    misspellings = ["baclofne", "tizanidne", "gabapentn", "pregabalim", "diazapem", "botoks",
-                    "spasticty", "clonazepan", "dantroline", "physiotheraphy", "cramsp"]
-    lay = ["legs jump at night", "does cbd help cramps", "baclofen pump", "jelly legs",
-           "cant sleep spasms", "legs give way", "brain fog baclofen", "charley horse calf"]
+    brands = [
+        "lioresal",
+        "zanaflex",
+        "sativex",
+        "botox",
+        "lyrica",
+        "neurontin",
+        "valium",
+        "klonopin",
+        "dantrium",
+        "gablofen",
+        "dysport",
+        "walkaide",
+    ]
+    misspellings = [
+        "baclofne",
+        "tizanidne",
+        "gabapentn",
+        "pregabalim",
+        "diazapem",
+        "botoks",
+        "spasticty",
+        "clonazepan",
+        "dantroline",
+        "physiotheraphy",
+        "cramsp",
+    ]
+    lay = [
+        "legs jump at night",
+        "does cbd help cramps",
+        "baclofen pump",
+        "jelly legs",
+        "cant sleep spasms",
+        "legs give way",
+        "brain fog baclofen",
+        "charley horse calf",
+    ]
     slugs = [slug for slug, _ in corpus.concepts]
     mix: list[tuple[str, SearchQuery]] = []
     for _ in range(40):
@@ -160,12 +188,15 @@ def query_mix(corpus: Corpus) -> list[tuple[str, SearchQuery]]:
         mix.append(("lay phrase", SearchQuery(rng.choice(lay))))
     for _ in range(25):
         mix.append(
-            ("tag-filtered", SearchQuery(rng.choice(common + names).lower(),
-                                         tags=(rng.choice(slugs),)))
+            (
+                "tag-filtered",
+                SearchQuery(rng.choice(common + names).lower(), tags=(rng.choice(slugs),)),
+            )
         )
     for _ in range(25):
-        mix.append(("sorted by newest", SearchQuery(rng.choice(common + names).lower(),
-                                                    sort="new")))
+        mix.append(
+            ("sorted by newest", SearchQuery(rng.choice(common + names).lower(), sort="new"))
+        )
     for _ in range(10):
         mix.append(("exclusion", SearchQuery(f"{rng.choice(names)} -{rng.choice(common)}")))
     return mix
@@ -214,7 +245,7 @@ def fts5_expression(query: SearchQuery) -> str | None:
     for word in negatives:
         expression += f' NOT "{word}"'
     if query.tags:
-        expression = f"({expression}) AND tags:\"{query.tags[0]}\""
+        expression = f'({expression}) AND tags:"{query.tags[0]}"'
     return expression
 
 
@@ -277,8 +308,10 @@ def main() -> None:
     index.rebuild(corpus.documents(), total=args.posts)
     elapsed = time.perf_counter() - started
     own, children = peak_memory_mb()
-    print(f"rebuild: {elapsed:.1f} s, {args.posts / elapsed:.0f} docs/s, "
-          f"peak RSS self {own:.0f} MB, largest child {children:.0f} MB")
+    print(
+        f"rebuild: {elapsed:.1f} s, {args.posts / elapsed:.0f} docs/s, "
+        f"peak RSS self {own:.0f} MB, largest child {children:.0f} MB"
+    )
     print(f"index size on disk: {directory_size(index_dir) / 1e6:.1f} MB")
 
     mix = query_mix(corpus)
@@ -293,37 +326,50 @@ def main() -> None:
         timings.setdefault(label, []).append(spent)
         all_timings.append(spent)
         totals.append(results.total)
-    print(f"whoosh search ({len(mix)} queries, snippets + facets): "
-          f"p50 {percentile(all_timings, 0.5) * 1000:.1f} ms, "
-          f"p95 {percentile(all_timings, 0.95) * 1000:.1f} ms, "
-          f"max {max(all_timings) * 1000:.1f} ms, median hits {statistics.median(totals):.0f}")
+    print(
+        f"whoosh search ({len(mix)} queries, snippets + facets): "
+        f"p50 {percentile(all_timings, 0.5) * 1000:.1f} ms, "
+        f"p95 {percentile(all_timings, 0.95) * 1000:.1f} ms, "
+        f"max {max(all_timings) * 1000:.1f} ms, median hits {statistics.median(totals):.0f}"
+    )
     for label, values in timings.items():
-        print(f"  {label:<17} n={len(values):<3} p50 {percentile(values, 0.5) * 1000:6.1f} ms"
-              f"  p95 {percentile(values, 0.95) * 1000:6.1f} ms")
+        print(
+            f"  {label:<17} n={len(values):<3} p50 {percentile(values, 0.5) * 1000:6.1f} ms"
+            f"  p95 {percentile(values, 0.95) * 1000:6.1f} ms"
+        )
 
     latencies = []
     for n in range(40):
         marker = f"benchmarker{''.join(random.Random(n).choices('qwxz', k=8))}"
         doc = corpus.document(args.posts + 1 + n)
-        fresh = SearchDocument(**{**{k: getattr(doc, k) for k in doc.__slots__},
-                                  "body": f"{doc.body} {marker}", "visibility": "public"})
+        fresh = SearchDocument(
+            **{
+                **{k: getattr(doc, k) for k in doc.__slots__},
+                "body": f"{doc.body} {marker}",
+                "visibility": "public",
+            }
+        )
         started = time.perf_counter()
         index.add([fresh])
         while index.search(SearchQuery(marker)).total == 0:
             if time.perf_counter() - started > 5:
                 raise SystemExit("a new post did not become searchable within 5 s")
         latencies.append(time.perf_counter() - started)
-    print(f"post-to-searchable: p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
-          f"p95 {percentile(latencies, 0.95) * 1000:.1f} ms")
+    print(
+        f"post-to-searchable: p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
+        f"p95 {percentile(latencies, 0.95) * 1000:.1f} ms"
+    )
 
     fts_path = workdir / "fts5.sqlite"
     fts_build = build_fts5(fts_path, corpus)
     fts_timings = run_fts5(fts_path, mix)
     fts_p95 = percentile(fts_timings, 0.95)
     whoosh_p95 = percentile(all_timings, 0.95)
-    print(f"sqlite fts5 (bm25 + snippet + count, same queries without synonyms or facets): "
-          f"build {fts_build:.1f} s, p50 {percentile(fts_timings, 0.5) * 1000:.1f} ms, "
-          f"p95 {fts_p95 * 1000:.1f} ms, size {fts_path.stat().st_size / 1e6:.1f} MB")
+    print(
+        f"sqlite fts5 (bm25 + snippet + count, same queries without synonyms or facets): "
+        f"build {fts_build:.1f} s, p50 {percentile(fts_timings, 0.5) * 1000:.1f} ms, "
+        f"p95 {fts_p95 * 1000:.1f} ms, size {fts_path.stat().st_size / 1e6:.1f} MB"
+    )
     print(f"p95 ratio whoosh / fts5: {whoosh_p95 / fts_p95:.2f}x")
     own, children = peak_memory_mb()
     print(f"peak RSS over the whole run: self {own:.0f} MB, largest child {children:.0f} MB")

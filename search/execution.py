@@ -63,6 +63,7 @@ def run(backend: Backend, query: SearchQuery) -> SearchResults:
         return SearchResults(0, query.page, query.per_page, (), notice=plan.notice or EMPTY_NOTICE)
 
     hidden = backend.hidden_docs(query.include_held)
+    typed = plan
     docs = _match(backend, plan, filters, hidden)
     notice = plan.notice
     if not docs and len(plan.required) > 1:
@@ -86,7 +87,7 @@ def run(backend: Backend, query: SearchQuery) -> SearchResults:
         )
     hint = None
     if len(docs) < FEW_RESULTS or plan.corrections:
-        hint = suggestion(plan, backend.correct)
+        hint = suggestion(typed, backend.correct)
     return SearchResults(len(docs), query.page, query.per_page, tuple(hits), facets, hint, notice)
 
 
