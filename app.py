@@ -10,6 +10,7 @@ from forum.cli import register_commands
 from forum.config import configure
 from forum.database import prepare_database
 from forum.extensions import csrf, db, limiter, login_manager, migrate
+from forum.security import register_security
 from forum.views import register_blueprints, register_error_handlers
 
 
@@ -22,6 +23,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
+    register_security(app)
     register_commands(app)
     prepare_database(app)
     return app
