@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import heapq
 import json
 import logging
@@ -24,6 +25,8 @@ import random
 import shutil
 import threading
 import time
+import traceback
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from datetime import datetime
 from pathlib import Path
@@ -230,6 +233,17 @@ def _write_atomically(path: Path, text: str) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def _forget(exc: BaseException) -> None:
+    """Drop a failed read's frames so files Whoosh half-opened on a damaged index close now."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        seen: BaseException | None = exc
+        while seen is not None:
+            traceback.clear_frames(seen.__traceback__)
+            seen = seen.__cause__ or seen.__context__
+        gc.collect()
 
 
 class _SegmentData:
@@ -477,6 +491,7 @@ class WhooshIndex:
                 ix = whoosh_index.open_dir(str(self.directory / name))
             except Exception as exc:
                 log.warning("Cannot open search index generation %s: %r", name, exc)
+                _forget(exc)
                 raise IndexUnavailable(UNAVAILABLE) from exc
             self._ix, self._generation, self._state = ix, name, None
             self._segments, self._readers = {}, {}
@@ -494,6 +509,7 @@ class WhooshIndex:
                 self._state = None
                 self._ix = None
                 log.warning("Cannot read search index generation %s: %r", self._generation, exc)
+                _forget(exc)
                 raise IndexUnavailable(UNAVAILABLE) from exc
             self._state = state
             return state
@@ -542,6 +558,7 @@ class WhooshIndex:
                     self._state, self._ix, self._readers = None, None, {}
                 if attempt == 2:
                     log.exception("Search failed; treating the index as unavailable")
+                    _forget(exc)
                     raise IndexUnavailable(UNAVAILABLE) from exc
         raise AssertionError("unreachable")
 
@@ -560,6 +577,7 @@ class WhooshIndex:
                     found[int(pks[docnum])] = bytes(stamps[docnum]).decode("utf-8")
             return found
         except Exception as exc:
+            _forget(exc)
             raise IndexUnavailable(UNAVAILABLE) from exc
 
     def check(self, expected: Mapping[int, str]) -> CheckReport:
@@ -598,6 +616,7 @@ class WhooshIndex:
                 delay = min(delay * 2, 0.1)
                 continue
             except Exception as exc:
+                _forget(exc)
                 raise IndexUnavailable(UNAVAILABLE) from exc
             if self._current_name() == name:
                 return name, writer
