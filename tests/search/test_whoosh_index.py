@@ -29,8 +29,7 @@ def test_two_processes_writing_at_once_lose_no_posts(tmp_path, vocabulary):
     WhooshIndex(directory, vocabulary).rebuild([])
     context = multiprocessing.get_context("spawn")
     workers = [
-        context.Process(target=add_posts, args=(str(directory), first, 25))
-        for first in (1, 1001)
+        context.Process(target=add_posts, args=(str(directory), first, 25)) for first in (1, 1001)
     ]
     for worker in workers:
         worker.start()

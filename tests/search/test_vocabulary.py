@@ -1,0 +1,55 @@
+"""The taxonomy's synonyms as search reads them."""
+
+from __future__ import annotations
+
+from search import Vocabulary
+from search.analysis import stems
+
+
+def concepts(vocabulary: Vocabulary, text: str) -> list[str]:
+    return vocabulary.concepts_in(text)
+
+
+def test_brand_names_misspellings_and_lay_phrases_name_their_tag(vocabulary):
+    assert concepts(vocabulary, "Lioresal") == ["baclofen"]
+    assert concepts(vocabulary, "backlofen") == ["baclofen"]
+    assert concepts(vocabulary, "my legs at night") == ["night-spasms"]
+    assert concepts(vocabulary, "CBD oil for cramping") == ["cbd", "cramps"]
+
+
+def test_longest_phrase_wins(vocabulary):
+    assert concepts(vocabulary, "my baclofen pump") == ["intrathecal-baclofen"]
+    assert concepts(vocabulary, "intrathecal baclofen") == ["intrathecal-baclofen"]
+
+
+def test_ambiguous_synonyms_do_not_tag_posts(vocabulary):
+    assert concepts(vocabulary, "the heat this period gave me a hug") == []
+    assert concepts(vocabulary, "my pt and ot") == []
+
+
+def test_ambiguous_synonyms_are_weak_hints_in_queries(vocabulary):
+    matches = vocabulary.match(stems("pt for heat"), slop=1, include_weak=True)
+    assert [(m.slug, m.weak) for m in matches] == [
+        ("physiotherapy", True),
+        ("triggers", True),
+    ]
+
+
+def test_a_query_phrase_may_have_one_extra_word_inside(vocabulary):
+    matches = vocabulary.match(stems("legs jump at night"), slop=1)
+    assert [m.slug for m in matches] == ["night-spasms"]
+    assert vocabulary.match(stems("legs jump at night")) == []
+
+
+def test_fuzzy_lookup_corrects_drug_names_but_not_short_or_distant_words(vocabulary):
+    assert vocabulary.fuzzy("tizanidne") == ("tizanidine", "tizanidine")
+    assert vocabulary.fuzzy("gabapenitn") == ("gabapentin", "gabapentin")
+    assert vocabulary.fuzzy("stars") is None
+    assert vocabulary.fuzzy("pt") is None
+
+
+def test_unknown_taxonomy_keys_are_ignored():
+    vocabulary = Vocabulary.from_taxonomy(
+        {"about": "text", "symptoms": [{"slug": "clonus", "name": "Clonus"}], "other": [1]}
+    )
+    assert vocabulary.concepts_in("clonus") == ["clonus"]
