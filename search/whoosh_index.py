@@ -41,7 +41,7 @@ from whoosh.analysis import Tokenizer
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader, TermNotFound
 from whoosh.searching import Searcher
 
-from search.analysis import stems, surface_form, tokens
+from search.analysis import edits1, fold, stem, stems, surface_form, tokens
 from search.documents import CheckReport, SearchDocument, SearchQuery, SearchResults
 from search.documents import compare_versions as _compare
 from search.errors import IndexBusy, IndexUnavailable, QueryError, SearchError
@@ -249,9 +249,11 @@ def _forget(exc: BaseException) -> None:
 class _SegmentData:
     """Per-document values of one immutable segment, read once and reused after refreshes."""
 
-    __slots__ = ("tags", "created", "helpful")
+    __slots__ = ("tags", "created", "helpful", "_reader", "_body_terms")
 
     def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._body_terms: frozenset[str] | None = None
         count = reader.doc_count_all()
         tags: list[tuple[str, ...]] = [()] * count
         for tag in reader.field_terms("tags"):
@@ -260,6 +262,12 @@ class _SegmentData:
         self.tags = tags
         self.created = list(reader.column_reader("created")) if count else []
         self.helpful = list(reader.column_reader("helpful")) if count else []
+
+    def body_terms(self) -> frozenset[str]:
+        """Return the segment's body words, read the first time a correction is wanted."""
+        if self._body_terms is None:
+            self._body_terms = frozenset(self._reader.field_terms("body"))
+        return self._body_terms
 
 
 class _SearcherState:
@@ -273,6 +281,7 @@ class _SearcherState:
         self._segments = segments
         self._columns: tuple[list[tuple[str, ...]], list[int], list[int]] | None = None
         self._all: frozenset[int] | None = None
+        self._leaves: list[_SegmentData] = []
         self._lock = threading.Lock()
 
     def columns(self) -> tuple[list[tuple[str, ...]], list[int], list[int]]:
@@ -286,6 +295,7 @@ class _SearcherState:
         tags: list[tuple[str, ...]] = []
         created: list[int] = []
         helpful: list[int] = []
+        leaves: list[_SegmentData] = []
         seen = set()
         for leaf, _offset in self.searcher.leaf_searchers():
             reader = leaf.reader()
@@ -295,12 +305,18 @@ class _SearcherState:
             data = self._segments.get(key)
             if data is None:
                 data = self._segments[key] = _SegmentData(reader)
+            leaves.append(data)
             tags += data.tags
             created += data.created
             helpful += data.helpful
         for key in set(self._segments) - seen:
             self._segments.pop(key, None)
+        self._leaves = leaves
         return tags, created, helpful
+
+    def body_terms(self) -> list[frozenset[str]]:
+        self.columns()
+        return [data.body_terms() for data in self._leaves]
 
     def all_docs(self) -> frozenset[int]:
         if self._all is None:
@@ -384,14 +400,19 @@ class _WhooshBackend:
         )
 
     def correct(self, clause: Clause) -> str | None:
+        # Whoosh's corrector walks the whole term list in Python (seconds on a large index),
+        # so look up the word's one-edit neighbours in cached per-segment term sets instead.
+        # Drug and symptom names further off are corrected by the vocabulary.
         word = clause.words[0]
         if len(word) < 4 or self.doc_frequency(word):
             return None
-        maxdist = 1 if len(word) < 7 else 2
-        found = self._searcher.corrector("body").suggest(word, limit=1, maxdist=maxdist)
-        if not found:
+        term_sets = self._state.body_terms()
+        nearby = edits1(word) | {stem(c) for c in edits1(fold(clause.typed))}
+        candidates = [c for c in nearby if any(c in terms for terms in term_sets)]
+        if not candidates:
             return None
-        return surface_form(found[0], clause.typed.lower())
+        best = max(candidates, key=lambda c: (self.doc_frequency(c), c))
+        return surface_form(best, clause.typed.lower())
 
 
 def _clause_query(clause: Clause) -> wq.Query:
