@@ -14,8 +14,18 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Select, case, func, select
-from sqlalchemy.sql.selectable import Subquery
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    union_all,
+)
 
 from forum.errors import Invalid, NotFound
 from forum.extensions import db
@@ -137,8 +147,8 @@ def _tag(slug: str, kind: str) -> Tag:
     return taxonomy.tags[resolved]
 
 
-def latest_reports(treatment: str | None = None) -> Subquery:
-    """Return each member's latest published report per treatment, as a subquery.
+def latest_reports(treatments: list[str] | None = None) -> CTE:
+    """Return each member's latest published report per treatment, as a common table expression.
 
     Columns: post_id, author_id, treatment, effectiveness, duration_months, still_using.
     """
@@ -152,99 +162,125 @@ def latest_reports(treatment: str | None = None) -> Subquery:
         .join(Experience, Experience.post_id == Post.id)
         .where(Post.status == "published", Post.kind == "experience")
     )
-    if treatment is not None:
-        ranked = ranked.where(Experience.treatment == treatment)
+    if treatments is not None:
+        ranked = ranked.where(Experience.treatment.in_(treatments))
     ranked = ranked.subquery("ranked")
     return (select(ranked.c.post_id, ranked.c.author_id, ranked.c.treatment,
                    ranked.c.effectiveness, ranked.c.duration_months, ranked.c.still_using)
-            .where(ranked.c.recency == 1).subquery("latest"))
+            .where(ranked.c.recency == 1).cte("latest"))
 
 
-def _histogram_query(latest: Subquery, *group: object) -> Select:
-    """Count members per rating (and per `group` columns), with their still-using answers."""
-    return (select(*group, latest.c.effectiveness, func.count(),
-                   func.sum(case((latest.c.still_using.is_(True), 1), else_=0)),
-                   func.count(latest.c.still_using))
-            .select_from(latest).group_by(*group, latest.c.effectiveness))
+def _count_by(latest: CTE, part: str, key: ColumnElement, *, join: tuple | None = None,
+              where: ColumnElement | None = None, still: bool = False) -> Select:
+    """Count members per treatment and `key` as rows (part, treatment, key, members, yes,
+    answered); yes/answered count still-using answers when `still`, else they are 0."""
+    zero = literal_column("0")
+    query = select(
+        literal_column(f"'{part}'").label("part"), latest.c.treatment,
+        cast(key, String).label("key"), func.count().label("members"),
+        func.sum(case((latest.c.still_using.is_(True), 1), else_=0)) if still else zero,
+        func.count(latest.c.still_using) if still else zero,
+    ).select_from(latest)
+    if join is not None:
+        query = query.join(*join)
+    if where is not None:
+        query = query.where(where)
+    return query.group_by(latest.c.treatment, key)
+
+
+Tally = dict[str, dict[str, list[tuple[str, int, int, int]]]]
+
+
+def _tally(*parts: Select) -> Tally:
+    """Run every count in one statement, so the latest reports are worked out once.
+
+    Returns {part: {treatment: [(key, members, yes, answered), ...]}}.
+    """
+    found: Tally = {}
+    for part, treatment, key, members, yes, answered in db.session.execute(union_all(*parts)):
+        found.setdefault(part, {}).setdefault(treatment, []).append(
+            (key, members, yes or 0, answered or 0))
+    return found
+
+
+def _ratings(rows: list[tuple[str, int, int, int]]) -> dict[int, int]:
+    counted = {int(key): members for key, members, _, _ in rows}
+    return {rating: counted.get(rating, 0) for rating in RATINGS}
+
+
+def _ranked(rows: list[tuple[str, int, int, int]], limit: int | None = None
+            ) -> list[tuple[str, int]]:
+    return sorted(((key, members) for key, members, _, _ in rows),
+                  key=lambda pair: (-pair[1], pair[0]))[:limit]
+
+
+def _side_effect_counts(latest: CTE) -> Select:
+    return _count_by(latest, "side_effect", SideEffect.name,
+                     join=(SideEffect, SideEffect.post_id == latest.c.post_id))
 
 
 def treatment_summary(slug: str) -> TreatmentSummary:
     """Summarise members' latest reports on a treatment; NotFound for anything else."""
-    tag = treatment_tag(slug)
-    latest = latest_reports(tag.slug)
-    histogram = {rating: (count, yes, answered) for rating, count, yes, answered
-                 in db.session.execute(_histogram_query(latest))}
-    members = sum(count for count, _, _ in histogram.values())
+    return treatment_summaries([treatment_tag(slug)])[0]
+
+
+def treatment_summaries(tags: list[Tag]) -> list[TreatmentSummary]:
+    """Summarise several treatments with one statement, in the order given."""
+    latest = latest_reports([tag.slug for tag in tags])
+    symptoms = [symptom.slug for symptom in load_taxonomy().symptoms]
+    tally = _tally(
+        _count_by(latest, "rating", latest.c.effectiveness, still=True),
+        _count_by(latest, "duration", latest.c.duration_months,
+                  where=latest.c.duration_months.is_not(None)),
+        _side_effect_counts(latest),
+        _count_by(latest, "symptom", PostTag.slug,
+                  join=(PostTag, PostTag.post_id == latest.c.post_id),
+                  where=PostTag.slug.in_(symptoms)),
+    )
+    return [_summary(tag, {part: found.get(tag.slug, []) for part, found in tally.items()})
+            for tag in tags]
+
+
+def _summary(tag: Tag, tally: dict[str, list[tuple[str, int, int, int]]]) -> TreatmentSummary:
+    rating_rows = tally.get("rating", [])
+    ratings = _ratings(rating_rows)
+    members = sum(ratings.values())
     if members < MIN_MEMBERS:
         return TreatmentSummary(tag=tag, members=members, enough_data=False)
-    ratings = {rating: histogram.get(rating, (0, 0, 0))[0] for rating in RATINGS}
-    durations = list(db.session.execute(
-        select(latest.c.duration_months, func.count())
-        .where(latest.c.duration_months.is_not(None))
-        .group_by(latest.c.duration_months).order_by(latest.c.duration_months)))
-    side_effects = list(db.session.execute(
-        select(SideEffect.name, func.count().label("n"))
-        .join(latest, latest.c.post_id == SideEffect.post_id)
-        .group_by(SideEffect.name).order_by(func.count().desc(), SideEffect.name)
-        .limit(TOP_SIDE_EFFECTS)))
+    durations = sorted((int(key), count) for key, count, _, _ in tally.get("duration", []))
     return TreatmentSummary(
         tag=tag, members=members, enough_data=True, effectiveness=ratings,
         average=_mean(ratings), spread=_spread(ratings),
-        still_using=sum(yes for _, yes, _ in histogram.values()),
-        still_using_answered=sum(answered for _, _, answered in histogram.values()),
+        still_using=sum(yes for _, _, yes, _ in rating_rows),
+        still_using_answered=sum(answered for _, _, _, answered in rating_rows),
         median_duration_months=_median(durations) if durations else None,
         durations_given=sum(count for _, count in durations),
-        side_effects=[(name, count) for name, count in side_effects],
-        symptoms=_symptom_counts(latest),
+        side_effects=_ranked(tally.get("side_effect", []), TOP_SIDE_EFFECTS),
+        symptoms=_ranked(tally.get("symptom", [])),
     )
-
-
-def _symptom_counts(latest: Subquery) -> list[tuple[str, int]]:
-    symptoms = [tag.slug for tag in load_taxonomy().symptoms]
-    rows = db.session.execute(
-        select(PostTag.slug, func.count())
-        .join(latest, latest.c.post_id == PostTag.post_id)
-        .where(PostTag.slug.in_(symptoms))
-        .group_by(PostTag.slug).order_by(func.count().desc(), PostTag.slug))
-    return [(slug, count) for slug, count in rows]
 
 
 def treatment_table() -> list[TreatmentRow]:
     """Return every treatment in the taxonomy with its headline figures, in taxonomy order."""
     latest = latest_reports()
-    per_rating: dict[str, dict[int, tuple[int, int, int]]] = {}
-    for treatment, rating, count, yes, answered in db.session.execute(
-            _histogram_query(latest, latest.c.treatment)):
-        per_rating.setdefault(treatment, {})[rating] = (count, yes, answered)
-    top_effects = _top_side_effects(latest)
+    tally = _tally(_count_by(latest, "rating", latest.c.effectiveness, still=True),
+                   _side_effect_counts(latest))
     rows = []
     for tag in load_taxonomy().treatments:
-        histogram = per_rating.get(tag.slug, {})
-        ratings = {rating: histogram.get(rating, (0, 0, 0))[0] for rating in RATINGS}
+        rating_rows = tally.get("rating", {}).get(tag.slug, [])
+        ratings = _ratings(rating_rows)
         members = sum(ratings.values())
-        answered = sum(a for _, _, a in histogram.values())
+        answered = sum(a for _, _, _, a in rating_rows)
         enough = members >= MIN_MEMBERS
+        top_effect = _ranked(tally.get("side_effect", {}).get(tag.slug, []), 1)
         rows.append(TreatmentRow(
             tag=tag, members=members, enough_data=enough,
             average=_mean(ratings) if enough else None,
-            still_using_share=(sum(y for _, y, _ in histogram.values()) / answered
+            still_using_share=(sum(yes for _, _, yes, _ in rating_rows) / answered
                                if enough and answered else None),
-            top_side_effect=top_effects.get(tag.slug) if enough else None,
+            top_side_effect=top_effect[0][0] if enough and top_effect else None,
         ))
     return rows
-
-
-def _top_side_effects(latest: Subquery) -> dict[str, str]:
-    counted = (select(latest.c.treatment, SideEffect.name,
-                      func.row_number().over(
-                          partition_by=latest.c.treatment,
-                          order_by=(func.count().desc(), SideEffect.name),
-                      ).label("place"))
-               .join(latest, latest.c.post_id == SideEffect.post_id)
-               .group_by(latest.c.treatment, SideEffect.name).subquery())
-    rows = db.session.execute(select(counted.c.treatment, counted.c.name)
-                              .where(counted.c.place == 1))
-    return {treatment: name for treatment, name in rows}
 
 
 SORT_KEYS = {
@@ -269,17 +305,16 @@ def symptom_treatments(slug: str) -> tuple[Tag, list[SymptomTreatment]]:
     """Rank the treatments members report for a symptom by how many members report them."""
     tag = symptom_tag(slug)
     latest = latest_reports()
-    tagged = (_histogram_query(latest, latest.c.treatment)
-              .join(PostTag, (PostTag.post_id == latest.c.post_id) & (PostTag.slug == tag.slug)))
-    per_rating: dict[str, dict[int, int]] = {}
-    for treatment, rating, count, _, _ in db.session.execute(tagged):
-        per_rating.setdefault(treatment, {})[rating] = count
+    tally = _tally(_count_by(latest, "rating", latest.c.effectiveness,
+                             join=(PostTag, (PostTag.post_id == latest.c.post_id)
+                                   & (PostTag.slug == tag.slug))))
+    per_rating = {treatment: _ratings(rows)
+                  for treatment, rows in tally.get("rating", {}).items()}
     treatments = load_taxonomy().tags
     ranked = []
-    for treatment, histogram in per_rating.items():
+    for treatment, ratings in per_rating.items():
         if treatment not in treatments:
             continue
-        ratings = {rating: histogram.get(rating, 0) for rating in RATINGS}
         members = sum(ratings.values())
         enough = members >= MIN_MEMBERS
         ranked.append(SymptomTreatment(
@@ -309,7 +344,7 @@ def compare_treatments(slugs: list[str]) -> list[TreatmentSummary]:
     if len(chosen) > MAX_COMPARED:
         raise Invalid("t", f"Choose at most {MAX_COMPARED} treatments to compare; "
                            f"you chose {len(chosen)}.")
-    return [treatment_summary(slug) for slug in chosen]
+    return treatment_summaries([taxonomy.tags[slug] for slug in chosen])
 
 
 def recent_reports(slug: str, limit: int = 10) -> list[Post]:
