@@ -20,7 +20,7 @@ demo_cli = AppGroup("demo", help="Load or remove the demo content.")
 
 def register_commands(app: Flask) -> None:
     """Attach the command groups to `flask`."""
-    for group in (users_cli, posts_cli, demo_cli):
+    for group in (users_cli, posts_cli, demo_cli, search_cli):
         app.cli.add_command(group)
 
 
@@ -130,3 +130,47 @@ def remove_demo_content() -> None:
     from forum.services.demo import remove_demo
 
     click.echo(f"Removed {remove_demo()} demo posts and the demo members.")
+
+
+search_cli = AppGroup("search", help="Rebuild, check and catch up the search index.")
+
+
+@search_cli.command("rebuild")
+def rebuild_index() -> None:
+    """Rebuild the index from the database in a fresh directory and swap it in."""
+    from forum.services import indexing
+
+    total = len(indexing.expected_versions())
+    with click.progressbar(length=total, label="Indexing", file=sys.stderr) as bar:
+        indexing.rebuild(progress=bar.update)
+    click.echo(f"Rebuilt the search index with {total} posts.")
+
+
+@search_cli.command("check")
+@click.option("--fix", is_flag=True, help="Re-index what is missing, stale or extra.")
+def check_index(fix: bool) -> None:
+    """Report posts missing, stale or extra in the index (exit 1 if any, unless fixed)."""
+    from forum.services import indexing
+
+    report = indexing.check(fix=fix)
+    for label, ids in (("missing", report.missing), ("stale", report.stale),
+                       ("extra", report.extra)):
+        shown = ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")
+        click.echo(f"{label}: {len(ids)}" + (f" ({shown})" if ids else ""))
+    if report.ok:
+        click.echo("The index matches the database.")
+    elif fix:
+        click.echo("Fixed: the differences were indexed again.")
+    else:
+        raise click.ClickException("The index differs from the database; run with --fix.")
+
+
+@search_cli.command("catch-up")
+def catch_up() -> None:
+    """Replay pending index jobs (left by a worker that died or an index that was busy)."""
+    from forum.services import indexing
+
+    done = 0
+    while count := indexing.process_jobs():
+        done += count
+    click.echo(f"Replayed {done} index jobs.")

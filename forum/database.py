@@ -84,6 +84,9 @@ def _first_start(app: Flask) -> None:
         if current_revisions() or inspect(db.engine).get_table_names():
             return
         upgrade(directory=str(MIGRATIONS_DIR))
+        from forum.services import indexing
+
+        indexing.rebuild()  # an empty index to write into
         if app.config.get("LOAD_DEMO_CONTENT"):
             from forum.services.demo import load_demo
 

@@ -45,6 +45,7 @@ def app(database_url, tmp_path):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "SEARCH_BACKEND": "memory",  # tests that need Whoosh set "whoosh" before searching
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "AUTO_SETUP": False,
         "SCHEMA_CHECK": False,

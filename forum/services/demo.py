@@ -8,7 +8,7 @@ from sqlalchemy import delete, or_, select
 
 from forum.extensions import db
 from forum.models import Member, Post, Vote, utcnow
-from forum.services import posts
+from forum.services import indexing, posts
 from forum.services.members import register, update_profile
 
 DEMO_PASSWORD = "thaw-demo-only"
@@ -109,7 +109,9 @@ def load_demo() -> int:
     for offset, post in enumerate([*threads, *answers]):
         post.created_at = post.updated_at = post.last_activity_at = start + timedelta(
             hours=9 * offset)
+    indexing.queue(post.id for post in [*threads, *answers])
     db.session.commit()
+    indexing.after_commit()
     return len(threads) + len(answers)
 
 
@@ -127,5 +129,7 @@ def remove_demo() -> int:
     demo_members = select(Member.id).where(Member.is_demo.is_(True))
     db.session.execute(delete(Vote).where(Vote.member_id.in_(demo_members)))
     db.session.execute(delete(Member).where(Member.is_demo.is_(True)))
+    indexing.queue(ids)
     db.session.commit()
+    indexing.after_commit()
     return len(ids)

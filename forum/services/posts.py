@@ -22,6 +22,7 @@ from forum.models import (
     Vote,
     utcnow,
 )
+from forum.services import indexing, review
 from forum.taxonomy import MAX_TAGS, load_taxonomy
 from forum.validation import clean_text, collect
 
@@ -209,9 +210,14 @@ def create_thread(*, author: Member, kind: str, title: object, body: object,
     """Start a thread with a question or an experience report."""
     ensure_can_post(author)
     draft = validate_thread(kind=kind, title=title, body=body, tags=tags, experience=experience)
+    screening = review.screen_draft(draft)  # before the write transaction opens
     post = build_post(draft, author=author, is_demo=is_demo)
     db.session.add(post)
+    db.session.flush()
+    review.apply_screening(post, screening, review.screening_text(draft), new=True)
+    indexing.queue([post.id])
     db.session.commit()
+    indexing.after_commit([post.id])
     return post
 
 
@@ -221,11 +227,15 @@ def create_answer(*, author: Member, parent: Post, body: object, is_demo: bool =
     if not parent.is_thread or parent.status not in ("published", "deleted"):
         raise NotFound(parent.id)
     draft = validate_answer(body=body)
+    screening = review.screen_draft(draft)
     post = build_post(draft, author=author, parent=parent, is_demo=is_demo)
     db.session.add(post)
     db.session.flush()
+    review.apply_screening(post, screening, review.screening_text(draft), new=True)
     refresh_thread(parent)
+    indexing.queue([post.id])
     db.session.commit()
+    indexing.after_commit([post.id])
     return post
 
 
@@ -249,6 +259,7 @@ def edit_post(*, actor: Member, post: Post, body: object, title: object = None,
                                 experience=experience)
     else:
         draft = validate_answer(body=body)
+    screening = review.screen_draft(draft)
     db.session.add(PostRevision(post_id=post.id, title=post.title, body=post.body,
                                 tags=" ".join(post.tag_slugs), editor_id=actor.id))
     post.title = draft.title
@@ -259,7 +270,13 @@ def edit_post(*, actor: Member, post: Post, body: object, title: object = None,
         post.tags = [PostTag(slug=slug) for slug in draft.tags]
     if draft.experience is not None and post.experience is not None:
         _update_experience(post.experience, draft.experience)
+    review.apply_screening(post, screening, review.screening_text(draft))
+    if post.is_thread:
+        indexing.queue_thread(post)
+    else:
+        indexing.queue([post.id])
     db.session.commit()
+    indexing.after_commit([post.id])
     return post
 
 
@@ -283,7 +300,11 @@ def delete_post(*, actor: Member, post: Post) -> Post:
                 parent.accepted_answer_id = None
             db.session.flush()
             refresh_thread(parent)
+        indexing.queue([post.id])
+    else:
+        indexing.queue_thread(post)
     db.session.commit()
+    indexing.after_commit([post.id])
     return post
 
 
@@ -320,7 +341,9 @@ def toggle_helpful(*, actor: Member, post: Post) -> bool:
     count = select(func.count()).select_from(Vote).where(Vote.post_id == post.id)
     db.session.execute(update(Post).where(Post.id == post.id)
                        .values(helpful_count=count.scalar_subquery()))
+    indexing.queue([post.id])
     db.session.commit()
+    indexing.after_commit([post.id])
     db.session.refresh(post)
     return vote is None
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from forum.errors import Invalid
 from forum.extensions import db
 from forum.models import Member, Post
+from forum.services import indexing, review
 from forum.services.members import USERNAME_RE, imported_member
 from forum.services.posts import (
     Draft,
@@ -173,19 +174,28 @@ def import_rows(rows: list[Row], progress: Callable[[int], None] | None = None) 
             post = build_post(row.draft, author=authors[key], parent=parent,
                               created_at=row.created_at, source_id=row.source_id)
             db.session.add(post)
-            pending.append(post)
+            pending.append((post, row.draft))
             if row.kind != "answer":
                 by_source[row.source_id] = post
             added += 1
         if len(pending) >= BATCH or index == len(ordered):
-            db.session.flush()
-            pending.clear()
+            _store(pending)
         if progress is not None:
             progress(1)
-    db.session.flush()
+    _store(pending)
     _recount(touched)
     db.session.commit()
     return ImportResult(added=added, skipped=len(rows) - added)
+
+
+def _store(pending: list) -> None:
+    """Flush a batch, then screen it like new posts and queue it for the search index."""
+    db.session.flush()
+    for post, draft in pending:
+        text = review.screening_text(draft)
+        review.apply_screening(post, review.screen_draft(draft), text, new=True)
+    indexing.queue([post.id for post, _ in pending])
+    pending.clear()
 
 
 def _recount(thread_ids: set[int]) -> None:

@@ -34,9 +34,9 @@ ERROR_TEXT = {
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint and the template helpers."""
-    from forum.views import api, auth, insights, main, members, posts
+    from forum.views import api, auth, insights, main, members, posts, search
 
-    for module in (main, auth, posts, members, api, insights):
+    for module in (main, auth, posts, members, api, insights, search):
         app.register_blueprint(module.bp)
 
     @app.context_processor

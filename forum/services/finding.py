@@ -1,0 +1,60 @@
+"""Searching posts for a member: the index finds, the database decides what may be shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import Member, Post
+from forum.services import indexing
+from forum.services.posts import can_see
+from search import Hit, SearchQuery, SearchResults
+
+
+@dataclass(frozen=True)
+class Result:
+    """One hit with the post it points at, as loaded from the database."""
+
+    hit: Hit
+    post: Post
+    thread: Post
+
+
+@dataclass(frozen=True)
+class Found:
+    results: SearchResults
+    items: list[Result]
+
+
+def find(query: SearchQuery, viewer: Member | None) -> Found:
+    """Run a search and keep only hits the viewer may see now (the database is the last word).
+
+    :raise search.QueryError: the query cannot be run; its message is for the member.
+    :raise search.IndexUnavailable: the index is missing or being rebuilt.
+    """
+    results = indexing.get_index().search(query)
+    ids = [hit.id for hit in results.hits]
+    posts = {p.id: p for p in db.session.scalars(select(Post).where(Post.id.in_(ids)))} if ids \
+        else {}
+    parent_ids = {p.parent_id for p in posts.values() if p.parent_id is not None} - set(posts)
+    if parent_ids:
+        posts.update({p.id: p for p in db.session.scalars(
+            select(Post).where(Post.id.in_(parent_ids)))})
+    items = []
+    for hit in results.hits:
+        post = posts.get(hit.id)
+        if post is None or not _may_show(post, viewer, query.include_held):
+            continue
+        thread = posts.get(post.parent_id) if post.parent_id is not None else post
+        if thread is None:
+            continue
+        items.append(Result(hit=hit, post=post, thread=thread))
+    return Found(results=results, items=items)
+
+
+def _may_show(post: Post, viewer: Member | None, include_held: bool) -> bool:
+    if post.status == "published":
+        return True
+    return include_held and post.status == "held" and can_see(viewer, post)

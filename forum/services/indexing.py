@@ -1,0 +1,222 @@
+"""Keeping the search index in step with the database, through a durable queue of jobs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import delete, select
+from sqlalchemy.orm import aliased
+
+from forum.extensions import db
+from forum.markup import plain_text
+from forum.models import IndexJob, Post
+from forum.taxonomy import load_taxonomy
+from search import (
+    CheckReport,
+    Index,
+    IndexBusy,
+    IndexUnavailable,
+    MemoryIndex,
+    SearchDocument,
+    Vocabulary,
+    WhooshIndex,
+)
+
+log = logging.getLogger(__name__)
+
+INDEXED_STATUSES = ("published", "held")  # held posts: for moderators only
+VISIBILITY = {"published": "public", "held": "held", "removed": "removed", "deleted": "deleted"}
+JOB_BATCH = 500
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """Return the search vocabulary built from the forum's taxonomy."""
+    return Vocabulary.from_taxonomy(load_taxonomy().raw)
+
+
+def get_index() -> Index:
+    """Return this app's index (one per process), opening it on first use."""
+    index = current_app.extensions.get("thaw.search")
+    if index is None:
+        if current_app.config.get("SEARCH_BACKEND", "whoosh") == "memory":
+            index = MemoryIndex(vocabulary())
+        else:
+            index = WhooshIndex(Path(current_app.config["SEARCH_INDEX_DIR"]), vocabulary())
+        current_app.extensions["thaw.search"] = index
+    return index
+
+
+def version_of(post: Post, root: Post | None) -> str:
+    """Return the stamp that changes whenever the post's search entry must change."""
+    stamp = f"{post.updated_at.isoformat()}|{post.status}"
+    if root is not None:  # answers carry their thread's title and tags
+        stamp += f"|{root.updated_at.isoformat()}"
+    return stamp
+
+
+def document_for(post: Post, root: Post | None) -> SearchDocument:
+    """Turn a post (and, for an answer, its thread) into the document the index stores."""
+    thread = root if root is not None else post
+    details = post.experience
+    title = (thread.title or "") if thread.status != "deleted" else "Removed post"
+    return SearchDocument(
+        id=post.id,
+        thread_id=thread.id,
+        kind=post.kind,
+        title=title,
+        body=plain_text(post.body),
+        tags=tuple(thread.tag_slugs),
+        author=post.author.username,
+        created_at=post.created_at,
+        helpful=post.helpful_count,
+        visibility=VISIBILITY[post.status],
+        treatment=details.treatment if details is not None else None,
+        effectiveness=details.effectiveness if details is not None else None,
+        source_id=post.source_id,
+        version=version_of(post, root),
+    )
+
+
+def queue(post_ids: Iterable[int]) -> None:
+    """Record in the current transaction that these posts' search entries must be refreshed."""
+    for post_id in dict.fromkeys(post_ids):
+        db.session.add(IndexJob(post_id=post_id))
+
+
+def queue_thread(root: Post) -> None:
+    """Queue a thread's opening post and all its answers (they carry its title and tags)."""
+    answers = db.session.scalars(select(Post.id).where(Post.parent_id == root.id))
+    queue([root.id, *answers])
+
+
+def _load(post_ids: list[int]) -> dict[int, tuple[Post, Post | None]]:
+    posts = {p.id: p for p in db.session.scalars(select(Post).where(Post.id.in_(post_ids)))}
+    parents = {p.parent_id for p in posts.values() if p.parent_id is not None} - set(posts)
+    if parents:
+        posts.update({p.id: p for p in db.session.scalars(
+            select(Post).where(Post.id.in_(parents)))})
+    return {pid: (posts[pid], posts.get(posts[pid].parent_id)) for pid in post_ids if pid in posts}
+
+
+def apply(post_ids: list[int]) -> list[int]:
+    """Write these posts' current state to the index; return ids that changed meanwhile."""
+    loaded = _load(post_ids)
+    docs = [document_for(post, root) for post, root in loaded.values()
+            if post.status in INDEXED_STATUSES
+            and (root is None or root.status in INDEXED_STATUSES + ("deleted",))]
+    indexed = {doc.id: doc.version for doc in docs}
+    gone = [pid for pid in post_ids if pid not in indexed]
+    index = get_index()
+    if docs:
+        index.add(docs)
+    if gone:
+        index.delete(gone)
+    # Another worker may have committed a change after we read: check and queue it again.
+    db.session.expire_all()
+    again = [pid for pid, (post, root) in _load(list(indexed)).items()
+             if version_of(post, root) != indexed[pid]]
+    return again
+
+
+def process_jobs(limit: int = JOB_BATCH) -> int:
+    """Replay pending index jobs, oldest first; return how many were done.
+
+    Never raises for an index that is busy or unavailable: the jobs stay and are replayed by
+    the next write or by `flask search check --fix`.
+    """
+    jobs = list(db.session.execute(select(IndexJob.id, IndexJob.post_id)
+                                   .order_by(IndexJob.id).limit(limit)))
+    if not jobs:
+        return 0
+    post_ids = list(dict.fromkeys(post_id for _, post_id in jobs))
+    try:
+        again = apply(post_ids)
+    except (IndexBusy, IndexUnavailable) as error:
+        db.session.rollback()
+        log.warning("search index not updated, %d jobs kept for later: %s", len(jobs), error)
+        return 0
+    db.session.execute(delete(IndexJob).where(IndexJob.id.in_([job_id for job_id, _ in jobs])))
+    queue(again)
+    db.session.commit()
+    return len(jobs)
+
+
+def after_commit(post_ids: Iterable[int] = ()) -> None:
+    """Bring the index up to date after a service committed (the jobs are already stored)."""
+    del post_ids  # the durable jobs say what to do; the ids only document the caller's intent
+    process_jobs()
+
+
+def expected_versions() -> dict[int, str]:
+    """Return id -> version for every post the index should hold, from the database."""
+    root = aliased(Post)
+    rows = db.session.execute(
+        select(Post.id, Post.updated_at, Post.status, root.updated_at, root.status)
+        .outerjoin(root, Post.parent_id == root.id)
+        .where(Post.status.in_(INDEXED_STATUSES)))
+    expected = {}
+    for post_id, updated, status, root_updated, root_status in rows:
+        if root_status is not None and root_status not in INDEXED_STATUSES + ("deleted",):
+            continue
+        stamp = f"{updated.isoformat()}|{status}"
+        if root_updated is not None:
+            stamp += f"|{root_updated.isoformat()}"
+        expected[post_id] = stamp
+    return expected
+
+
+def all_documents(batch: int = 1000) -> Iterator[SearchDocument]:
+    """Yield a document for every post the index should hold, in batches."""
+    ids = list(expected_versions())
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        for post, root in _load(chunk).values():
+            yield document_for(post, root)
+        db.session.expunge_all()
+
+
+def rebuild(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the index from the database into a fresh directory and swap it in."""
+    total = len(expected_versions())
+    get_index().rebuild(all_documents(), total=total, progress=progress)
+    return total
+
+
+def check(*, fix: bool = False) -> CheckReport:
+    """Compare the index with the database; with fix, queue and replay what differs."""
+    report = get_index().check(expected_versions())
+    if fix and not report.ok:
+        ids = [*report.missing, *report.stale, *report.extra]
+        for start in range(0, len(ids), JOB_BATCH):
+            chunk = ids[start:start + JOB_BATCH]
+            apply(chunk)
+    return report
+
+
+_rebuilding = threading.Lock()
+
+
+def rebuild_in_background(app: Flask) -> bool:
+    """Start rebuilding a missing or broken index in a thread; False if one already runs here."""
+    if not _rebuilding.acquire(blocking=False):
+        return False
+
+    def work() -> None:
+        try:
+            with app.app_context():
+                rebuild()
+                while process_jobs():
+                    pass
+        except (IndexBusy, IndexUnavailable) as error:
+            log.warning("background rebuild did not run: %s", error)
+        finally:
+            _rebuilding.release()
+
+    threading.Thread(target=work, name="thaw-search-rebuild", daemon=True).start()
+    return True
