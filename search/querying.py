@@ -163,11 +163,17 @@ def _read_words(
         token, typed = stream[i]
         span = spans.get(i)
         if span is not None:
-            boost = WEAK_BOOST if span.weak else 1.0
             members = [t for t, _ in stream[span.start : span.end] if t.word not in FILLER_WORDS]
             clause_words = tuple(dict.fromkeys(t.stem for t in members)) or (token.stem,)
             typed_span = " ".join(s for _, s in stream[span.start : span.end])
-            required.append(Clause(clause_words, concepts=((span.slug, boost),), typed=typed_span))
+            if span.weak:
+                # An ambiguous synonym ("heat", "pt") only hints: posts must contain the word,
+                # and those also about the concept rank higher.
+                required.append(Clause(clause_words, typed=typed_span))
+                optional.append(Clause((), concepts=((span.slug, WEAK_BOOST),)))
+            else:
+                concepts = ((span.slug, 1.0),)
+                required.append(Clause(clause_words, concepts=concepts, typed=typed_span))
             i = span.end
             continue
         i += 1

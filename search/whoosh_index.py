@@ -60,7 +60,7 @@ REBUILD_PROCS = 2
 REBUILD_LIMIT_MB = 192
 MULTIPROC_THRESHOLD = 5000
 SEGMENTS_PER_TIER = 8
-MAX_MERGE_TIER = 3
+MAX_MERGE_TIER = 2
 UNAVAILABLE = "Search is being rebuilt; please try again in a few minutes."
 
 
@@ -421,16 +421,16 @@ def _clause_query(clause: Clause) -> wq.Query:
         textual: wq.Query = wq.Or(
             [wq.Phrase("title", words, boost=TITLE_BOOST), wq.Phrase("body", words)]
         )
-    else:
+    elif clause.words:
         parts = [
             wq.Or([wq.Term("title", w, boost=TITLE_BOOST), wq.Term("body", w)])
             for w in clause.words
         ]
         textual = parts[0] if len(parts) == 1 else wq.And(parts)
-    if not clause.concepts:
-        return textual
     concepts = [wq.Term("concepts", slug, boost=boost) for slug, boost in clause.concepts]
-    return wq.Or([textual, *concepts])
+    if not clause.words:
+        return concepts[0] if len(concepts) == 1 else wq.Or(concepts)
+    return wq.Or([textual, *concepts]) if concepts else textual
 
 
 def _scoring_query(plan: Plan) -> wq.Query:

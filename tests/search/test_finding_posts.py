@@ -240,3 +240,15 @@ def test_empty_search_without_filters_asks_for_words(index):
     results = index.search(SearchQuery("   "))
     assert results.total == 0
     assert results.notice == "Type a word or phrase to search for."
+
+
+def test_an_ambiguous_word_only_hints_at_its_tag(index):
+    index.add(
+        [
+            make_doc(1, "Constipation", "Constipation sets my spasms off."),
+            make_doc(2, "Summer", "The heat makes my legs worse, a trigger like constipation."),
+            make_doc(3, "Cooking", "Turn up the heat and stir."),
+        ]
+    )
+    assert search(index, "heat") == [2, 3]
+    assert set(search(index, "constipation")) == {1, 2}
