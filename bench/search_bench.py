@@ -16,6 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -293,6 +294,9 @@ def run_fts5(path: Path, mix: list[tuple[str, SearchQuery]]) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--posts", type=int, default=20000)
+    parser.add_argument(
+        "--index", type=Path, help="reuse an index built by an earlier run (skips the rebuild)"
+    )
     parser.add_argument("--keep", type=Path, help="build the index here and keep it")
     args = parser.parse_args()
 
@@ -300,18 +304,19 @@ def main() -> None:
     vocabulary = Vocabulary.from_taxonomy(taxonomy)
     corpus = Corpus(taxonomy, args.posts)
     workdir = Path(tempfile.mkdtemp(prefix="thaw-search-bench-"))
-    index_dir = args.keep or workdir / "index"
+    index_dir = args.index or args.keep or workdir / "index"
     print(f"posts: {args.posts}  (corpus vocabulary {len(corpus.words)} words, seed {SEED})")
 
     index = WhooshIndex(index_dir, vocabulary)
-    started = time.perf_counter()
-    index.rebuild(corpus.documents(), total=args.posts)
-    elapsed = time.perf_counter() - started
-    own, children = peak_memory_mb()
-    print(
-        f"rebuild: {elapsed:.1f} s, {args.posts / elapsed:.0f} docs/s, "
-        f"peak RSS self {own:.0f} MB, largest child {children:.0f} MB"
-    )
+    if args.index is None:
+        started = time.perf_counter()
+        index.rebuild(corpus.documents(), total=args.posts)
+        elapsed = time.perf_counter() - started
+        own, children = peak_memory_mb()
+        print(
+            f"rebuild: {elapsed:.1f} s, {args.posts / elapsed:.0f} docs/s, "
+            f"peak RSS self {own:.0f} MB, largest child {children:.0f} MB"
+        )
     print(f"index size on disk: {directory_size(index_dir) / 1e6:.1f} MB")
 
     mix = query_mix(corpus)
@@ -340,7 +345,7 @@ def main() -> None:
 
     latencies = []
     for n in range(40):
-        marker = f"benchmarker{''.join(random.Random(n).choices('qwxz', k=8))}"
+        marker = f"benchmarker{uuid.uuid4().hex}"
         doc = corpus.document(args.posts + 1 + n)
         fresh = SearchDocument(
             **{
