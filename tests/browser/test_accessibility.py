@@ -192,3 +192,16 @@ def test_targets_are_44_px_square_and_reduced_motion_stops_all_movement(pages, c
         problems += [f"{name} ({path}): {problem}" for problem in page.evaluate(TARGETS)]
         problems += [f"{name} ({path}): moves: {what}" for what in page.evaluate(MOTION)]
     assert problems == [], "\n".join(problems[:40])
+
+
+def test_the_csp_blocks_an_injected_inline_script_and_the_check_notices(page):
+    """The detector behind the CSP checks above: an inline script is refused and reported."""
+    page.goto("/tags")
+    page.evaluate("""() => {
+      const script = document.createElement("script");
+      script.textContent = "window.__ranInline = 1";
+      document.body.appendChild(script);
+    }""")
+    page.wait_for_function("window.__cspViolations.length > 0")
+    assert page.evaluate("window.__ranInline") is None
+    assert any("script-src" in violation for violation in csp_violations(page))
