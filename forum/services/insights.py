@@ -227,18 +227,21 @@ def treatment_summary(slug: str) -> TreatmentSummary:
 def treatment_summaries(tags: list[Tag]) -> list[TreatmentSummary]:
     """Summarise several treatments with one statement, in the order given."""
     latest = latest_reports([tag.slug for tag in tags])
-    symptoms = [symptom.slug for symptom in load_taxonomy().symptoms]
     tally = _tally(
         _count_by(latest, "rating", latest.c.effectiveness, still=True),
         _count_by(latest, "duration", latest.c.duration_months,
                   where=latest.c.duration_months.is_not(None)),
         _side_effect_counts(latest),
-        _count_by(latest, "symptom", PostTag.slug,
-                  join=(PostTag, PostTag.post_id == latest.c.post_id),
-                  where=PostTag.slug.in_(symptoms)),
+        # Every tag, not only symptoms: an IN list here makes SQLite probe once per symptom.
+        _count_by(latest, "tag", PostTag.slug,
+                  join=(PostTag, PostTag.post_id == latest.c.post_id)),
     )
     return [_summary(tag, {part: found.get(tag.slug, []) for part, found in tally.items()})
             for tag in tags]
+
+
+def _symptom_slugs() -> frozenset[str]:
+    return frozenset(tag.slug for tag in load_taxonomy().symptoms)
 
 
 def _summary(tag: Tag, tally: dict[str, list[tuple[str, int, int, int]]]) -> TreatmentSummary:
@@ -256,7 +259,7 @@ def _summary(tag: Tag, tally: dict[str, list[tuple[str, int, int, int]]]) -> Tre
         median_duration_months=_median(durations) if durations else None,
         durations_given=sum(count for _, count in durations),
         side_effects=_ranked(tally.get("side_effect", []), TOP_SIDE_EFFECTS),
-        symptoms=_ranked(tally.get("symptom", [])),
+        symptoms=_ranked([row for row in tally.get("tag", []) if row[0] in _symptom_slugs()]),
     )
 
 
