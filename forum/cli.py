@@ -20,7 +20,9 @@ demo_cli = AppGroup("demo", help="Load or remove the demo content.")
 
 def register_commands(app: Flask) -> None:
     """Attach the command groups to `flask`."""
-    for group in (users_cli, posts_cli, demo_cli, search_cli):
+    from forum.moderation_cli import articles_cli, moderation_cli
+
+    for group in (users_cli, posts_cli, demo_cli, search_cli, moderation_cli, articles_cli):
         app.cli.add_command(group)
 
 

@@ -84,6 +84,9 @@ def _first_start(app: Flask) -> None:
         if current_revisions() or inspect(db.engine).get_table_names():
             return
         upgrade(directory=str(MIGRATIONS_DIR))
+        from forum.services.articles import load_default_articles
+
+        load_default_articles()  # the medically reviewed reading list threads point to
         from forum.services import indexing
 
         indexing.rebuild()  # an empty index to write into

@@ -34,10 +34,11 @@ ERROR_TEXT = {
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint and the template helpers."""
-    from forum.views import api, auth, insights, main, members, posts, search
+    from forum.views import api, auth, insights, main, members, moderation, posts, search
 
-    for module in (main, auth, posts, members, api, insights, search):
+    for module in (main, auth, posts, members, api, insights, search, moderation):
         app.register_blueprint(module.bp)
+    app.register_blueprint(moderation.admin_bp)
 
     @app.context_processor
     def template_helpers() -> dict:

@@ -100,11 +100,40 @@ posts.accept                 POST   own     L    303    403   403   403   403
 posts.accept                 POST   held    L    303-   403   403   403   403
 posts.accept                 POST   deleted L    303-   403   403   403   403
 posts.accept                 POST   others  L    303    403   403   403   403
+
+# Moderation (forum/views/moderation.py). Reporting: published posts of others, once each.
+moderation.report            GET    own     L    403    200   403   200   200
+moderation.report            GET    held    L    404    404   404   404   404
+moderation.report            GET    deleted L    404    404   404   404   404
+moderation.report            GET    others  L    200    403   403   200   200
+moderation.report            POST   own     L    403    303   403   303   303
+moderation.report            POST   held    L    404    404   404   404   404
+moderation.report            POST   deleted L    404    404   404   404   404
+moderation.report            POST   others  L    303    403   403   303   303
+moderation.queue             GET    -       L    403    403   403   200   200
+moderation.audit             GET    -       L    403    403   403   200   200
+# Queue actions name an item that does not exist: moderators are sent back to the queue
+# with a message and nothing changes (tests/test_moderation_queue.py covers real items).
+moderation.approve           POST   -       L    403    403   403   303-  303-
+moderation.remove            POST   -       L    403    403   403   303-  303-
+moderation.dismiss           POST   -       L    403    403   403   303-  303-
+moderation.suspend           POST   -       L    403    403   403   303-  303-
+moderation.edit              GET    -       L    403    403   403   404   404
+moderation.edit              POST   -       L    403    403   403   303-  303-
+admin.article_list           GET    -       L    403    403   403   403   200
+admin.article_list           POST   -       L    403    403   403   403   303
+admin.article_edit           GET    -       L    403    403   403   403   404
+admin.article_edit           POST   -       L    403    403   403   403   303-
+admin.article_retire         POST   -       L    403    403   403   403   303-
 """
 
 # Values for the URL's other parts, by endpoint then argument name (default: DEFAULT_VALUES).
 DEFAULT_VALUES = {"slug": "baclofen"}
 URL_VALUES = {
+    **{f"moderation.{name}": {"item_id": 999999}
+       for name in ("approve", "remove", "dismiss", "suspend", "edit")},
+    "admin.article_edit": {"article_id": 999999},
+    "admin.article_retire": {"article_id": 999999},
     "insights.symptom": {"slug": "spasms"},
     "insights.symptom_summary_json": {"slug": "spasms"},
 }
@@ -128,6 +157,17 @@ FORMS = {
     "posts.delete": {},
     "posts.helpful": {},
     "posts.accept": {},
+    "moderation.report": {"reason": "spam", "note": ""},
+    "moderation.remove": {"reason": "Unsafe dosing advice"},
+    "moderation.suspend": {"days": "7", "reason": "Selling medicine"},
+    "moderation.edit": {"body": "Edited by a moderator.", "title": "A question, edited",
+                        "tags": "baclofen"},
+    "admin.article_list": {"title": "Spasticity basics", "publisher": "MS Trust",
+                           "url": "https://example.org/article-{n}", "topics": "spasticity",
+                           "reviewed_by": "", "reviewed_on": ""},
+    "admin.article_edit": {"title": "Spasticity basics", "publisher": "MS Trust",
+                           "url": "https://example.org/edited-{n}", "topics": "spasticity"},
+    "admin.article_retire": {"retired": "1"},
 }
 
 

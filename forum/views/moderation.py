@@ -1,0 +1,386 @@
+"""The review queue, the audit log, member reports and the admin reading list."""
+
+from __future__ import annotations
+
+import re
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+
+from forum.errors import Invalid, NotFound
+from forum.extensions import db, limiter
+from forum.forms import show_errors
+from forum.models import REPORT_REASONS, Member, Post
+from forum.services import articles, posts, review
+from forum.views import current_member
+from forum.views.main import page_number
+
+bp = Blueprint("moderation", __name__)
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+QUEUE_PAGE = 20
+AUDIT_PAGE = 50
+REPORTS_PER_DAY = "20 per day"
+
+
+class ReportForm(FlaskForm):
+    reason = RadioField("Why are you reporting this post?",
+                        choices=[SelectChoice(r, review.REPORT_LABELS[r]) for r in REPORT_REASONS])
+    note = TextAreaField("Anything the moderators should know (optional)")
+
+
+class ModerationEditForm(FlaskForm):
+    title = StringField("Title")
+    body = TextAreaField("Text")
+    tags = StringField("Tags, separated by commas")
+    reason = StringField("Why you changed it (shown in the audit log)")
+
+
+class ArticleForm(FlaskForm):
+    title = StringField("Title")
+    publisher = StringField("Publisher")
+    url = StringField("Address (https://…)")
+    reviewed_by = StringField("Reviewed by (leave empty if the page does not say)")
+    reviewed_on = StringField("Reviewed on, YYYY-MM-DD (leave empty if unknown)")
+    topics = StringField("Topics: tags separated by spaces or commas")
+
+
+class SuspendForm(FlaskForm):
+    days = SelectField("For", choices=[SelectChoice(str(d), f"{d} day{'s' if d > 1 else ''}")
+                                       for d in review.SUSPENSION_DAYS])
+
+
+def moderator_required(view):
+    """Let moderators and admins in; 403 for other members, the login page for visitors."""
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_moderator:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def admin_required(view):
+    """Let admins in; 403 for everyone else who is logged in."""
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+# Members: reporting ---------------------------------------------------------------------
+
+def _reportable(post_id: int) -> Post:
+    post = posts.get_post(post_id)
+    if post.status != "published" or not posts.can_see(current_member(), post):
+        abort(404)
+    if post.author_id == current_user.id:
+        abort(403)
+    if current_user.is_suspended():
+        abort(403)
+    return post
+
+
+def _report_key() -> str:
+    """Count reports per member (visitors are sent to log in, counted by address)."""
+    if current_user.is_authenticated:
+        return f"report:{current_user.id}"
+    return get_remote_address()
+
+
+@bp.route("/posts/<int:post_id>/report", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config.get("REPORT_LIMIT", REPORTS_PER_DAY),
+               methods=["POST"], key_func=_report_key)
+def report(post_id: int):
+    post = _reportable(post_id)
+    form = ReportForm()
+    if not form.is_submitted():
+        return render_template("moderation/report.html", form=form, post=post)
+    try:
+        review.report_post(reporter=current_user, post=post, reason=form.reason.data or "",
+                           note=form.note.data)
+    except Invalid as error:
+        show_errors(form, error)
+        return render_template("moderation/report.html", form=form, post=post), 422
+    except review.AlreadyReported:
+        flash("You have already reported this post. The moderators have it; thank you.",
+              "info")
+    else:
+        flash("Thank you. The moderators will look at this post.", "success")
+    return redirect(url_for("posts.thread", thread_id=post.thread_id, _anchor=f"post-{post.id}"),
+                    303)
+
+
+# Moderators: the queue -------------------------------------------------------------------
+
+@bp.get("/moderation")
+@moderator_required
+def queue():
+    pagination = db.paginate(review.open_items_query(), page=page_number(),
+                             per_page=QUEUE_PAGE, error_out=False)
+    return render_template("moderation/queue.html", pagination=pagination,
+                           entries=review.queue_entries(pagination.items),
+                           suspend_form=SuspendForm())
+
+
+def _back_to_queue(item_id: int | None = None):
+    return redirect(url_for("moderation.queue", _anchor=f"item-{item_id}" if item_id else None),
+                    303)
+
+
+def _act(item_id: int, action, done: str, **kwargs):
+    """Run a queue action; a closed or missing item is refused politely and changes nothing."""
+    try:
+        action(actor=current_user, item_id=item_id, **kwargs)
+    except review.AlreadyHandled as error:
+        item = error.item
+        who = db.session.get(Member, item.handled_by_id) if item.handled_by_id else None
+        flash(f"This item was already handled{' by ' + who.username if who else ''}"
+              f" ({item.outcome or 'closed'}), so nothing was changed.", "error")
+        return _back_to_queue()
+    except NotFound:
+        flash("That item is no longer in the queue, so nothing was changed.", "error")
+        return _back_to_queue()
+    except Invalid as error:
+        flash(" ".join(error.errors.values()), "error")
+        return _back_to_queue(item_id)
+    flash(done, "success")
+    return _back_to_queue()
+
+
+@bp.post("/moderation/items/<int:item_id>/approve")
+@moderator_required
+def approve(item_id: int):
+    return _act(item_id, review.approve, "Approved: the post is published.",
+                reason=request.form.get("reason", ""))
+
+
+@bp.post("/moderation/items/<int:item_id>/remove")
+@moderator_required
+def remove(item_id: int):
+    return _act(item_id, review.remove, "Removed. The author is told the reason.",
+                reason=request.form.get("reason", ""))
+
+
+@bp.post("/moderation/items/<int:item_id>/dismiss")
+@moderator_required
+def dismiss(item_id: int):
+    return _act(item_id, review.dismiss, "Dismissed: the post stays as it is.",
+                reason=request.form.get("reason", ""))
+
+
+@bp.post("/moderation/items/<int:item_id>/suspend")
+@moderator_required
+def suspend(item_id: int):
+    return _act(item_id, review.suspend_author,
+                "The author is suspended. The post still needs a decision.",
+                days=request.form.get("days", ""), reason=request.form.get("reason", ""))
+
+
+@bp.route("/moderation/items/<int:item_id>/edit", methods=["GET", "POST"])
+@moderator_required
+def edit(item_id: int):
+    try:
+        item = review.get_item(item_id)
+    except NotFound:
+        if request.method == "GET":
+            raise
+        flash("That item is no longer in the queue, so nothing was changed.", "error")
+        return _back_to_queue()
+    post = posts.get_post(item.post_id)
+    form = ModerationEditForm()
+    if not form.is_submitted():
+        if item.state != "open":
+            flash("This item was already handled, so nothing can be changed here.", "error")
+            return _back_to_queue()
+        form.title.data = post.title
+        form.body.data = post.body
+        form.tags.data = ", ".join(post.tag_slugs)
+        return render_template("moderation/edit.html", form=form, post=post, item=item)
+    experience = None
+    if post.kind == "experience" and post.experience is not None:
+        x = post.experience
+        experience = posts.ExperienceInput(
+            treatment=x.treatment, effectiveness=x.effectiveness,
+            side_effects=x.side_effect_names, duration_months=x.duration_months,
+            still_using=x.still_using, dose=x.dose)
+    try:
+        review.edit_and_approve(
+            actor=current_user, item_id=item_id, body=form.body.data,
+            title=form.title.data if post.is_thread else None,
+            tags=form.tags.data if post.is_thread else None, experience=experience,
+            reason=form.reason.data)
+    except Invalid as error:
+        show_errors(form, error)
+        return render_template("moderation/edit.html", form=form, post=post, item=item), 422
+    except review.AlreadyHandled:
+        flash("This item was already handled by another moderator, so your edit was not "
+              "saved.", "error")
+        return _back_to_queue()
+    flash("Edited and approved. The previous version is kept in the post's history.",
+          "success")
+    return _back_to_queue()
+
+
+@bp.get("/moderation/audit")
+@moderator_required
+def audit():
+    action = request.args.get("action") or None
+    if action not in review.AUDIT_ACTIONS:
+        action = None
+    moderator = (request.args.get("moderator") or "").strip()[:30] or None
+    member = (request.args.get("member") or "").strip()[:30] or None
+    pagination = db.paginate(review.audit_query(action=action, moderator=moderator,
+                                                member=member),
+                             page=page_number(), per_page=AUDIT_PAGE, error_out=False)
+    return render_template("moderation/audit.html", pagination=pagination,
+                           names=review.names_for(pagination.items), action=action,
+                           moderator=moderator or "", member=member or "",
+                           actions=review.AUDIT_ACTIONS)
+
+
+# Admins: the reading list ---------------------------------------------------------------
+
+def _article_input(form: ArticleForm) -> articles.ArticleInput:
+    return articles.ArticleInput(title=form.title.data, publisher=form.publisher.data,
+                                 url=form.url.data, reviewed_by=form.reviewed_by.data,
+                                 reviewed_on=form.reviewed_on.data, topics=form.topics.data)
+
+
+@admin_bp.after_request
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@admin_bp.route("/articles", methods=["GET", "POST"])
+@admin_required
+def article_list():
+    form = ArticleForm()
+    status = 200
+    if form.is_submitted():
+        try:
+            article = articles.add_article(actor=current_user, data=_article_input(form))
+        except Invalid as error:
+            show_errors(form, error)
+            status = 422
+        else:
+            flash(f"Added “{article.title}”.", "success")
+            return redirect(url_for("admin.article_list"), 303)
+    return render_template("admin/articles.html", rows=articles.admin_list(), form=form), status
+
+
+def _article_or_back(article_id: int):
+    try:
+        return articles.get_article(article_id)
+    except NotFound:
+        return None
+
+
+@admin_bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"])
+@admin_required
+def article_edit(article_id: int):
+    article = _article_or_back(article_id)
+    if article is None:
+        if request.method == "GET":
+            abort(404)
+        flash("That article is no longer on the list, so nothing was changed.", "error")
+        return redirect(url_for("admin.article_list"), 303)
+    form = ArticleForm()
+    if not form.is_submitted():
+        form.title.data = article.title
+        form.publisher.data = article.publisher
+        form.url.data = article.url
+        form.reviewed_by.data = article.reviewed_by or ""
+        form.reviewed_on.data = article.reviewed_on.isoformat() if article.reviewed_on else ""
+        form.topics.data = article.topics
+        return render_template("admin/article_edit.html", form=form, article=article)
+    try:
+        articles.edit_article(actor=current_user, article=article, data=_article_input(form))
+    except Invalid as error:
+        show_errors(form, error)
+        return render_template("admin/article_edit.html", form=form, article=article), 422
+    flash(f"Saved “{article.title}”.", "success")
+    return redirect(url_for("admin.article_list"), 303)
+
+
+@admin_bp.post("/articles/<int:article_id>/retire")
+@admin_required
+def article_retire(article_id: int):
+    article = _article_or_back(article_id)
+    if article is None:
+        flash("That article is no longer on the list, so nothing was changed.", "error")
+        return redirect(url_for("admin.article_list"), 303)
+    retired = request.form.get("retired", "1") != "0"
+    articles.set_retired(actor=current_user, article=article, retired=retired)
+    flash(f"“{article.title}” is {'retired' if retired else 'back on the list'}.", "success")
+    return redirect(url_for("admin.article_list"), 303)
+
+
+# What every page can use ----------------------------------------------------------------
+
+_POST_IN_LOCATION = re.compile(r"/threads/(\d+)(?:#post-(\d+))?$")
+_COMPOSING = ("posts.ask", "posts.share", "posts.answer", "posts.edit")
+
+
+@bp.after_app_request
+def _tell_author_about_hold(response):
+    """After a member writes a post that the screening held, say so on the next page."""
+    if (request.method != "POST" or request.endpoint not in _COMPOSING
+            or response.status_code not in (302, 303) or not current_user.is_authenticated):
+        return response
+    match = _POST_IN_LOCATION.search(response.headers.get("Location", ""))
+    if match is None:
+        return response
+    post = db.session.get(Post, int(match.group(2) or match.group(1)))
+    if post is not None and post.status == "held" and post.author_id == current_user.id:
+        flash("Your post is waiting for a moderator before others can see it. The post "
+              "below says why and what happens next.", "info")
+    return response
+
+
+@bp.app_context_processor
+def moderation_helpers() -> dict:
+    return {
+        "held_reasons": review.held_reasons,
+        "thread_reading": _thread_reading,
+        "notice_article": articles.for_drug,
+        "report_form": ReportForm,
+        "report_labels": review.REPORT_LABELS,
+        "open_review_count": review.count_open,
+        "removed_for_author": _removed_for_author,
+    }
+
+
+def _thread_reading(view) -> list:
+    return articles.for_thread(tags=view.root.tag_slugs,
+                               drug=articles.thread_drug([view.root, *view.answers]))
+
+
+def _removed_for_author(view) -> list[Post]:
+    """Return the viewer's own answers in this thread that a moderator removed."""
+    viewer = current_member()
+    if viewer is None or viewer.is_moderator:
+        return []
+    return list(db.session.scalars(
+        db.select(Post).where(Post.parent_id == view.root.id, Post.author_id == viewer.id,
+                              Post.status == "removed").order_by(Post.created_at)))
