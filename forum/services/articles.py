@@ -222,11 +222,11 @@ def for_thread(*, tags: Iterable[str], drug: str | None = None,
     return [current[ref.id] for ref in ranked]
 
 
-def for_drug(drug: str | None) -> Article | None:
-    """Return the most relevant current article about a drug, or None."""
+def for_drug(drug: str | None, tags: Iterable[str] = ()) -> Article | None:
+    """Return the most relevant current article about a drug for a thread, or None."""
     if not drug:
         return None
-    found = for_thread(tags=[drug_topic(drug)], drug=drug, limit=1)
+    found = for_thread(tags=list(tags), drug=drug, limit=1)
     return found[0] if found and drug_topic(drug) in found[0].topic_slugs else None
 
 

@@ -155,6 +155,8 @@ def _refresh_parent(post: Post) -> None:
         if parent is not None:
             db.session.flush()
             refresh_thread(parent)
+            # A new answer count changes the thread's entry and, with it, its answers'.
+            indexing.queue_thread(parent)
 
 
 def _audit(*, actor: Member | None, action: str, post: Post | None = None,
