@@ -105,7 +105,7 @@ class Post(db.Model):
     last_activity_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     source_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     accepted_answer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("post.id", use_alter=True, ondelete="SET NULL")
+        ForeignKey("post.id", ondelete="SET NULL")
     )
     helpful_count: Mapped[int] = mapped_column(Integer, default=0)
     answer_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import uuid
 
 import pytest
 from flask.testing import FlaskClient
@@ -28,6 +29,27 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(request_in_fresh_context)
 
 
+@pytest.fixture(scope="session")
+def postgres_schema():
+    """A schema of this test run's own, so runs sharing one PostgreSQL database never collide."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+
+    from forum.config import database_url as driver_url
+
+    name = f"thaw_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(driver_url(url))
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{name}"'))
+    yield name
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+    engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path) -> str:
     if request.param == "sqlite":
@@ -39,8 +61,17 @@ def database_url(request, tmp_path) -> str:
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
+def engine_options(database_url, request) -> dict:
+    if database_url.startswith("sqlite"):
+        return {}
+    schema = request.getfixturevalue("postgres_schema")
+    return {"pool_pre_ping": True, "connect_args": {"options": f"-csearch_path={schema}"}}
+
+
+@pytest.fixture
+def app(database_url, engine_options, tmp_path):
     app = create_app({
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options or {"pool_pre_ping": True},
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,

@@ -64,7 +64,7 @@ def upgrade():
     sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.CheckConstraint("kind IN ('question', 'experience', 'answer')", name=op.f('ck_post_kind')),
     sa.CheckConstraint("status IN ('published', 'held', 'removed', 'deleted')", name=op.f('ck_post_status')),
-    sa.ForeignKeyConstraint(['accepted_answer_id'], ['post.id'], name=op.f('fk_post_accepted_answer_id_post'), ondelete='SET NULL', use_alter=True),
+    sa.ForeignKeyConstraint(['accepted_answer_id'], ['post.id'], name=op.f('fk_post_accepted_answer_id_post'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['author_id'], ['member.id'], name=op.f('fk_post_author_id_member')),
     sa.ForeignKeyConstraint(['parent_id'], ['post.id'], name=op.f('fk_post_parent_id_post')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_post')),
