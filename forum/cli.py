@@ -22,7 +22,8 @@ def register_commands(app: Flask) -> None:
     """Attach the command groups to `flask`."""
     from forum.moderation_cli import articles_cli, moderation_cli
 
-    for group in (users_cli, posts_cli, demo_cli, search_cli, moderation_cli, articles_cli):
+    for group in (users_cli, posts_cli, demo_cli, search_cli, backup_cli, moderation_cli,
+                  articles_cli):
         app.cli.add_command(group)
 
 
@@ -176,3 +177,45 @@ def catch_up() -> None:
     while count := indexing.process_jobs():
         done += count
     click.echo(f"Replayed {done} index jobs.")
+
+
+backup_cli = AppGroup("backup", help="Back up and restore the database (safe while serving).")
+
+
+@backup_cli.command("create")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def create_backup(path: Path) -> None:
+    """Write a consistent copy of the database to PATH."""
+    from forum.services.backup import BackupError
+    from forum.services.backup import create_backup as backup
+
+    try:
+        backup(path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up the database to {path}.")
+
+
+@backup_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--no-rebuild", is_flag=True, help="Leave the search index as it is.")
+def restore_backup(path: Path, yes: bool, no_rebuild: bool) -> None:
+    """Replace the database's content with PATH, then rebuild the search index."""
+    from forum.services import indexing
+    from forum.services.backup import BackupError
+    from forum.services.backup import restore_backup as restore
+
+    if not yes:
+        click.confirm("This replaces everything in the database with the backup. Go on?",
+                      abort=True)
+    try:
+        restore(path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored the database from {path}.")
+    if not no_rebuild:
+        total = len(indexing.expected_versions())
+        with click.progressbar(length=total, label="Rebuilding search", file=sys.stderr) as bar:
+            indexing.rebuild(progress=bar.update)
+        click.echo(f"Rebuilt the search index with {total} posts.")

@@ -1,0 +1,19 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py` (see README, "Production")."""
+
+import multiprocessing
+import os
+
+wsgi_app = "app:create_app()"
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+# Two workers per core plus one: requests mostly wait on the database.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 30
+max_requests = 2000  # recycle workers now and then; index jobs survive any worker's death
+max_requests_jitter = 200
+# Paths only, never query strings: searches and form fields may hold health details.
+accesslog = os.environ.get("ACCESS_LOG", "-")
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
