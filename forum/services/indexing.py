@@ -137,7 +137,12 @@ def process_jobs(limit: int = JOB_BATCH) -> int:
     post_ids = list(dict.fromkeys(post_id for _, post_id in jobs))
     try:
         again = apply(post_ids)
-    except (IndexBusy, IndexUnavailable) as error:
+    except IndexBusy as error:
+        db.session.rollback()
+        log.info("search index busy, %d jobs kept and retried shortly: %s", len(jobs), error)
+        _retry_soon(current_app._get_current_object())
+        return 0
+    except IndexUnavailable as error:
         db.session.rollback()
         log.warning("search index not updated, %d jobs kept for later: %s", len(jobs), error)
         return 0
@@ -145,6 +150,25 @@ def process_jobs(limit: int = JOB_BATCH) -> int:
     queue(again)
     db.session.commit()
     return len(jobs)
+
+
+_retry_pending = threading.Lock()
+
+
+def _retry_soon(app: Flask, delay: float = 0.5) -> None:
+    """Replay the jobs again shortly in this process (once at a time), so none waits for the
+    next write; another worker holding the index's write lock is the usual reason."""
+    if not _retry_pending.acquire(blocking=False):
+        return
+
+    def retry() -> None:
+        _retry_pending.release()  # a retry that finds the index busy again may schedule another
+        with app.app_context():
+            process_jobs()
+
+    timer = threading.Timer(delay, retry)
+    timer.daemon = True
+    timer.start()
 
 
 def after_commit(post_ids: Iterable[int] = ()) -> None:
