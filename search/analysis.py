@@ -108,6 +108,20 @@ def tokens(text: str) -> Iterator[Token]:
             pos += 1
 
 
+def spans(text: str) -> list[tuple[str, int, int]]:
+    """Return (stem, start, end) for each analysed word of text: the highlighter's fast path."""
+    get = _ANALYSED.get
+    found = []
+    for match in _WORD.finditer(text):
+        raw = match.group()
+        word_stem = get(raw)
+        if word_stem is None:
+            word_stem = _analyse(raw)
+        if word_stem:
+            found.append((word_stem, match.start(), match.end()))
+    return found
+
+
 def stems(text: str) -> list[str]:
     """Return the stems of text's words in order (the fast path used when indexing)."""
     get = _ANALYSED.get

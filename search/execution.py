@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Set
-from itertools import chain
+from collections.abc import Set
 from types import MappingProxyType
 from typing import Protocol
 
@@ -41,8 +40,8 @@ class Backend(Protocol):
     def effective_docs(self, minimum: int) -> Set[int]:
         """Return the keys of experiences rated at least minimum."""
 
-    def tags_of(self, key: int) -> Iterable[str]:
-        """Return a post's tag slugs."""
+    def count_tags(self, docs: Set[int]) -> Counter[str]:
+        """Return how many of docs carry each tag."""
 
     def rank(self, plan: Plan, docs: Set[int], sort: str, limit: int) -> list[tuple[int, float]]:
         """Return up to limit (key, score) pairs from docs, best first."""
@@ -72,7 +71,7 @@ def run(backend: Backend, query: SearchQuery) -> SearchResults:
         if docs:
             plan, notice = loose, notice or LOOSE_NOTICE
 
-    counts = Counter(chain.from_iterable(map(backend.tags_of, docs)))
+    counts = backend.count_tags(docs)
     facets = MappingProxyType(dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))))
     sort = query.sort if plan.has_terms else ("new" if query.sort == "relevance" else query.sort)
     first = (query.page - 1) * query.per_page

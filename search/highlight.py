@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from search.analysis import Token, tokens
+from search.analysis import spans
 from search.vocabulary import Vocabulary
 
 SNIPPET_WORDS = 32
@@ -21,22 +21,23 @@ class Highlighter:
         self._stems = stems
         self._concepts = concepts
 
-    def _marks(self, found: list[Token]) -> list[bool]:
-        marked = [token.stem in self._stems for token in found]
+    def _marks(self, found: list[tuple[str, int, int]]) -> list[bool]:
+        wanted = self._stems
+        marked = [word_stem in wanted for word_stem, _, _ in found]
         if self._concepts:
-            for match in self._vocabulary.match([token.stem for token in found]):
+            for match in self._vocabulary.match([word_stem for word_stem, _, _ in found]):
                 if match.slug in self._concepts:
                     marked[match.start : match.end] = [True] * (match.end - match.start)
         return marked
 
     def title(self, text: str) -> str:
         """Return the whole title, escaped, with matches marked."""
-        found = list(tokens(text))
+        found = spans(text)
         return _render(text, found, self._marks(found), 0, len(text))
 
     def snippet(self, text: str) -> str:
         """Return the passage of text with the most matches, escaped and marked."""
-        found = list(tokens(text))
+        found = spans(text)
         marked = self._marks(found)
         if len(text) <= SHORT_TEXT or len(found) <= SNIPPET_WORDS:
             return _render(text, found, marked, 0, len(text))
@@ -49,23 +50,25 @@ class Highlighter:
                 best_start, best_count = start, count
         if best_count > 0:
             # Start a few words before the first match so it has some context.
-            first = next(i for i in range(best_start, len(found)) if marked[i])
+            first = marked.index(True, best_start)
             best_start = max(0, min(first - 4, len(found) - SNIPPET_WORDS))
         last = best_start + SNIPPET_WORDS
-        begin = 0 if best_start == 0 else found[best_start].start
-        end = len(text) if last >= len(found) else found[last - 1].end
+        begin = 0 if best_start == 0 else found[best_start][1]
+        end = len(text) if last >= len(found) else found[last - 1][2]
         html = _render(text, found, marked, begin, end)
         return ("\u2026 " if begin else "") + html + (" \u2026" if end < len(text) else "")
 
 
-def _render(text: str, found: list[Token], marked: list[bool], begin: int, end: int) -> str:
+def _render(
+    text: str, found: list[tuple[str, int, int]], marked: list[bool], begin: int, end: int
+) -> str:
     parts: list[str] = []
     cursor = begin
     open_mark = False
-    for token, is_marked in zip(found, marked, strict=True):
-        if token.end <= begin or token.start >= end:
+    for (_, start, stop), is_marked in zip(found, marked, strict=True):
+        if stop <= begin or start >= end:
             continue
-        gap = text[cursor : token.start]
+        gap = text[cursor:start]
         if open_mark and (not is_marked or gap.strip()):
             parts.append("</mark>")
             open_mark = False
@@ -73,8 +76,8 @@ def _render(text: str, found: list[Token], marked: list[bool], begin: int, end: 
         if is_marked and not open_mark:
             parts.append("<mark>")
             open_mark = True
-        parts.append(escape(text[token.start : token.end]))
-        cursor = token.end
+        parts.append(escape(text[start:stop]))
+        cursor = stop
     if open_mark:
         parts.append("</mark>")
     parts.append(escape(text[cursor:end]))

@@ -164,8 +164,9 @@ class _MemoryBackend:
             if entry.doc.effectiveness is not None and entry.doc.effectiveness >= minimum
         }
 
-    def tags_of(self, key: int) -> Iterable[str]:
-        return dict.fromkeys(self._entries[key].doc.tags)
+    def count_tags(self, docs: Set[int]) -> Counter[str]:
+        entries = self._entries
+        return Counter(tag for d in docs for tag in dict.fromkeys(entries[d].doc.tags))
 
     def rank(self, plan: Plan, docs: Set[int], sort: str, limit: int) -> list[tuple[int, float]]:
         def created(doc_id: int) -> float:

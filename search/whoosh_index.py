@@ -20,6 +20,7 @@ import gc
 import heapq
 import json
 import logging
+import math
 import os
 import random
 import shutil
@@ -27,8 +28,10 @@ import threading
 import time
 import traceback
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,8 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader, TermNotFound
 from whoosh.searching import Searcher
 
@@ -55,7 +60,9 @@ CURRENT = "CURRENT"
 REBUILDING = "REBUILDING"
 REBUILD_LOCK = "rebuild.lock"
 TITLE_BOOST = 2.0
-TERM_CACHE_SIZE = 256
+TERM_CACHE_ENTRIES = 3_000_000
+CHAMPIONS = 300
+EXACT_SCORING_LIMIT = 4000
 REBUILD_PROCS = 2
 REBUILD_LIMIT_MB = 192
 MULTIPROC_THRESHOLD = 5000
@@ -235,6 +242,40 @@ def _write_atomically(path: Path, text: str) -> None:
         os.close(directory)
 
 
+def _read_postings(reader: Any, offset: int, field: str, term: str) -> dict[int, float]:
+    """Return {docnum + offset: term frequency} for one segment, a posting block at a time.
+
+    Whoosh's matchers hand out one posting per Python call (all_ids() took seconds for a
+    common word on 100,000 posts); its leaf matcher already holds each block's ids and
+    weights as arrays, so take them a block at a time. Deleted documents are included;
+    callers subtract them. Anything unexpected falls back to the public matcher API.
+    """
+    try:
+        matcher = reader.postings(field, term)
+    except TermNotFound:
+        return {}
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    found: dict[int, float] = {}
+    if not isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            found[offset + matcher.id()] = matcher.weight()
+            matcher.next()
+        return found
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        ids = matcher._ids[matcher._i :]
+        weights = matcher._weights[matcher._i :]
+        if offset:
+            ids = [offset + docnum for docnum in ids]
+        found.update(zip(ids, weights, strict=True))
+        matcher._next_block()
+    return found
+
+
 def _forget(exc: BaseException) -> None:
     """Drop a failed read's frames so files Whoosh half-opened on a damaged index close now."""
     with warnings.catch_warnings():
@@ -277,7 +318,15 @@ class _SearcherState:
         self.searcher = searcher
         self.generation = searcher.generation
         self.reader = searcher.reader()
-        self.terms: dict[tuple[str, str], frozenset[int]] = {}
+        self.terms: dict[tuple[str, str], dict[int, float]] = {}
+        self.term_entries = 0
+        self.champions: dict[tuple[str, str], frozenset[int]] = {}
+        self.doc_count = self.reader.doc_count()
+        self.deleted = frozenset(
+            offset + docnum
+            for leaf, offset in self.reader.leaf_readers()
+            for docnum in getattr(leaf, "deleted_docs_set", ())
+        )
         self._segments = segments
         self._columns: tuple[list[tuple[str, ...]], list[int], list[int]] | None = None
         self._all: frozenset[int] | None = None
@@ -336,19 +385,37 @@ class _WhooshBackend:
     def doc_frequency(self, stem: str) -> int:
         return self._reader.doc_frequency("title", stem) + self._reader.doc_frequency("body", stem)
 
-    def term_docs(self, field: str, term: str) -> Set[int]:
+    def postings(self, field: str, term: str) -> dict[int, float]:
+        """Return {docnum: term frequency} for a term (deleted documents included)."""
         key = (field, term)
-        cache = self._state.terms
-        found = cache.get(key)
+        state = self._state
+        found = state.terms.get(key)
         if found is None:
-            try:
-                found = frozenset(self._reader.postings(field, term).all_ids())
-            except TermNotFound:
-                found = frozenset()
-            if len(cache) >= TERM_CACHE_SIZE:
-                cache.clear()
-            cache[key] = found
+            found = {}
+            for leaf, offset in self._reader.leaf_readers():
+                found.update(_read_postings(leaf, offset, field, term))
+            if state.term_entries + len(found) > TERM_CACHE_ENTRIES:
+                state.terms.clear()
+                state.champions.clear()
+                state.term_entries = 0
+            state.terms[key] = found
+            state.term_entries += len(found) + 1
         return found
+
+    def term_docs(self, field: str, term: str) -> Set[int]:
+        return self.postings(field, term).keys()
+
+    def _champions(self, field: str, term: str) -> Set[int]:
+        """Return the posts where a term is most frequent (all of them for rare terms)."""
+        found = self.postings(field, term)
+        if len(found) <= CHAMPIONS * 4:
+            return found.keys()
+        key = (field, term)
+        best = self._state.champions.get(key)
+        if best is None:
+            best = frozenset(heapq.nlargest(CHAMPIONS, found, key=found.__getitem__))
+            self._state.champions[key] = best
+        return best
 
     def phrase_docs(self, words: tuple[str, ...]) -> Set[int]:
         q = wq.Or([wq.Phrase("title", list(words)), wq.Phrase("body", list(words))])
@@ -359,14 +426,15 @@ class _WhooshBackend:
 
     def hidden_docs(self, include_held: bool) -> Set[int]:
         hidden = ("removed", "deleted") if include_held else ("held", "removed", "deleted")
-        return frozenset().union(*(self.term_docs("visibility", v) for v in hidden))
+        return self._state.deleted.union(*(self.term_docs("visibility", v) for v in hidden))
 
     def effective_docs(self, minimum: int) -> Set[int]:
         ratings = [r for r in self._reader.field_terms("effectiveness") if int(r) >= minimum]
         return frozenset().union(*(self.term_docs("effectiveness", r) for r in ratings))
 
-    def tags_of(self, key: int) -> Iterable[str]:
-        return self._state.columns()[0][key]
+    def count_tags(self, docs: Set[int]) -> Counter[str]:
+        tags = self._state.columns()[0]
+        return Counter(chain.from_iterable(map(tags.__getitem__, docs)))
 
     def rank(self, plan: Plan, docs: Set[int], sort: str, limit: int) -> list[tuple[int, float]]:
         _, created, helpful = self._state.columns()
@@ -375,19 +443,66 @@ class _WhooshBackend:
         if sort == "helpful":
             top = heapq.nlargest(limit, docs, key=lambda d: (helpful[d], created[d]))
             return [(d, 0.0) for d in top]
-        results = self._searcher.search(
-            _scoring_query(plan), limit=limit, filter=docs if isinstance(docs, set) else set(docs)
-        )
-        ranked = [(docnum, float(score)) for score, docnum in results.top_n]
-        wanted = min(limit, len(docs))
-        if len(ranked) < wanted:
-            # Posts found only through a concept the scorer could not weigh still belong.
-            seen = {d for d, _ in ranked}
-            rest = heapq.nlargest(
-                wanted - len(ranked), (d for d in docs if d not in seen), key=created.__getitem__
+        score = self._scorer(plan)
+        candidates: Set[int] = docs
+        if len(docs) > EXACT_SCORING_LIMIT:
+            # Champion lists: a post outside every term's top few hundred rarely beats one
+            # inside, and scoring tens of thousands of posts in Python is too slow.
+            pool = set().union(
+                *(self._champions(field, term) for field, term in self._scored_terms(plan))
             )
-            ranked += [(d, 0.0) for d in rest]
-        return ranked
+            pool &= docs
+            if len(pool) >= limit:
+                candidates = pool
+        top = heapq.nlargest(limit, candidates, key=lambda d: (score(d), created[d]))
+        return [(d, round(score(d), 6)) for d in top]
+
+    def _scored_terms(self, plan: Plan) -> Iterator[tuple[str, str]]:
+        for clause in plan.required + plan.optional:
+            for word in clause.words:
+                yield "title", word
+                yield "body", word
+            for slug, _ in clause.concepts:
+                yield "concepts", slug
+
+    def _scorer(self, plan: Plan) -> Callable[[int], float]:
+        """Return a BM25-like score (without length normalisation) for the plan's clauses."""
+        total = max(self._state.doc_count, 1)
+
+        def idf(found: dict[int, float]) -> float:
+            return math.log(1 + (total - len(found) + 0.5) / (len(found) + 0.5))
+
+        clauses = []
+        for clause in plan.required + plan.optional:
+            words = [
+                (self.postings(field, word), weight)
+                for word in clause.words
+                for field, weight in (("title", TITLE_BOOST), ("body", 1.0))
+            ]
+            words = [(found, weight * idf(found)) for found, weight in words if found]
+            concepts = [
+                (found, boost * idf(found))
+                for slug, boost in clause.concepts
+                if (found := self.postings("concepts", slug))
+            ]
+            clauses.append((words, concepts))
+
+        def score(docnum: int) -> float:
+            total_score = 0.0
+            for words, concepts in clauses:
+                best = 0.0
+                for found, weight in words:
+                    tf = found.get(docnum)
+                    if tf:
+                        best += weight * tf / (tf + 1.2)
+                for found, weight in concepts:
+                    tf = found.get(docnum)
+                    if tf:
+                        best = max(best, weight * tf / (tf + 1.2))
+                total_score += best
+            return total_score
+
+        return score
 
     def stored(self, key: int) -> tuple[int, int, str, str, str]:
         fields = self._searcher.stored_fields(key)
@@ -413,33 +528,6 @@ class _WhooshBackend:
             return None
         best = max(candidates, key=lambda c: (self.doc_frequency(c), c))
         return surface_form(best, clause.typed.lower())
-
-
-def _clause_query(clause: Clause) -> wq.Query:
-    if clause.phrase:
-        words = list(clause.words)
-        textual: wq.Query = wq.Or(
-            [wq.Phrase("title", words, boost=TITLE_BOOST), wq.Phrase("body", words)]
-        )
-    elif clause.words:
-        parts = [
-            wq.Or([wq.Term("title", w, boost=TITLE_BOOST), wq.Term("body", w)])
-            for w in clause.words
-        ]
-        textual = parts[0] if len(parts) == 1 else wq.And(parts)
-    concepts = [wq.Term("concepts", slug, boost=boost) for slug, boost in clause.concepts]
-    if not clause.words:
-        return concepts[0] if len(concepts) == 1 else wq.Or(concepts)
-    return wq.Or([textual, *concepts]) if concepts else textual
-
-
-def _scoring_query(plan: Plan) -> wq.Query:
-    required = [_clause_query(c) for c in plan.required]
-    optional = [_clause_query(c) for c in plan.optional]
-    if not required:
-        return wq.Or(optional)
-    base = required[0] if len(required) == 1 else wq.And(required)
-    return wq.AndMaybe(base, wq.Or(optional)) if optional else base
 
 
 def _tier(doc_count: int) -> int:
