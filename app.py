@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 from flask import Flask
@@ -16,10 +17,12 @@ from forum.views import register_blueprints, register_error_handlers
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Build the forum: defaults, environment, the given mapping, then everything else."""
-    instance_path = (config or {}).get("INSTANCE_PATH")  # tests and tools may move it
+    # Tests and tools may move the instance folder (mapping first, then the environment).
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
                 static_folder="forum/static")
     configure(app, config)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -43,3 +46,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to do that."
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_session_member)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, take the client's address and scheme from their headers."""
+    count = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
