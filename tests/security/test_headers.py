@@ -61,8 +61,8 @@ def test_moderation_pages_are_never_cached(app, client):
               if r.rule.startswith("/moderation") and "GET" in r.methods and not r.arguments]
     if not routes:
         pytest.skip("no moderation pages yet")
-    make_member("mo", role="admin")
-    login(client, "mo")
+    make_member("overseer", role="admin")
+    login(client, "overseer")
     for rule in routes:
         assert client.get(rule.rule).headers.get("Cache-Control") == "no-store", rule.rule
 
