@@ -351,8 +351,8 @@ def compare_treatments(slugs: list[str]) -> list[TreatmentSummary]:
 
 
 def recent_reports(slug: str, limit: int = 10) -> list[Post]:
-    """Return the newest published experience reports on a treatment (every report, not one
-    per member: these are the members' own words)."""
+    """Return the newest published experience reports on a treatment, all of them."""
+    # Every report, not one per member: these are members' own words, not a count.
     query = (public_threads("experience")
              .where(Post.id.in_(select(Experience.post_id)
                                 .where(Experience.treatment == slug))))
@@ -372,8 +372,7 @@ def _mean(histogram: dict[int, int]) -> float | None:
 
 
 def _value_at(pairs: list[tuple[int, int]], index: int) -> int:
-    """Return the value at a 0-based position of the sorted values that (value, count) pairs
-    stand for, without spelling them out."""
+    """Return the value at a 0-based position among the values (value, count) pairs stand for."""
     seen = 0
     for value, count in pairs:
         seen += count
