@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from forum.errors import Invalid, NotFound, PermissionDenied
+from forum.errors import Invalid, NotFound, PermissionDenied, Suspended
 from forum.extensions import db
 from forum.models import ROLES, Member, MemberTreatment
 from forum.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, needs_rehash, verify_password
@@ -131,6 +131,9 @@ def update_profile(*, actor: Member, member: Member, bio: str, treatments: list[
     """Change a member's bio and the treatments they use."""
     if actor.id != member.id and not actor.is_admin:
         raise PermissionDenied("You can only edit your own profile.")
+    if actor.id == member.id and member.is_suspended():
+        raise Suspended("Your account is suspended, so your profile cannot be changed now. "
+                        f"Reason given: {member.suspension_reason or 'none'}")
     bio = clean_text("bio", bio, label="Your bio", required=False, max_length=2000)
     known = {tag.slug for tag in load_taxonomy().treatments}
     unknown = [slug for slug in treatments if slug not in known]

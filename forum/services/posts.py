@@ -224,8 +224,8 @@ def create_thread(*, author: Member, kind: str, title: object, body: object,
 def create_answer(*, author: Member, parent: Post, body: object, is_demo: bool = False) -> Post:
     """Reply to a question or an experience report."""
     ensure_can_post(author)
-    if not parent.is_thread or parent.status not in ("published", "deleted"):
-        raise NotFound(parent.id)
+    if not parent.is_thread or parent.status != "published":
+        raise NotFound(parent.id)  # deleted, held and removed threads take no new answers
     draft = validate_answer(body=body)
     screening = review.screen_draft(draft)
     post = build_post(draft, author=author, parent=parent, is_demo=is_demo)
@@ -326,6 +326,7 @@ def accept_answer(*, actor: Member, answer: Post) -> Post:
 
 def toggle_helpful(*, actor: Member, post: Post) -> bool:
     """Mark an answer or experience report as helpful, or take the mark back; return the state."""
+    ensure_can_post(actor)
     if post.kind not in ("answer", "experience"):
         raise Invalid("post", "Only answers and experience reports can be marked helpful.")
     if post.status != "published":

@@ -35,6 +35,9 @@ def _login_failed(response) -> bool:
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
+    if current_user.is_authenticated:
+        flash("You are already logged in. Log out first to create another account.", "info")
+        return redirect(url_for("main.home"), 303 if request.method == "POST" else 302)
     form = RegisterForm()
     if form.is_submitted():
         try:

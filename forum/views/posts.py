@@ -100,6 +100,8 @@ def answer(thread_id: int):
 @bp.get("/posts/<int:post_id>")
 def show(post_id: int):
     post = posts.get_post(post_id)
+    if post.status != "deleted" and not posts.can_see(current_member(), post):
+        abort(404)
     return redirect(url_for("posts.thread", thread_id=post.thread_id, _anchor=f"post-{post.id}"))
 
 

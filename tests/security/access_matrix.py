@@ -26,13 +26,13 @@ main.tags                    GET    -       200  200    200   200   200   200
 main.tag                     GET    -       200  200    200   200   200   200
 members.profile              GET    -       200  200    200   200   200   200
 members.edit_profile         GET    -       L    200    200   200   200   200
-# A suspended member may still edit their bio (services/members.update_profile): see report.
-members.edit_profile         POST   -       L    303    303   303   303   303
+# A suspended member cannot change their profile; logged-in members cannot register again.
+members.edit_profile         POST   -       L    303    303   403   303   303
 auth.login                   GET    -       200  200    200   200   200   200
 # Blank credentials: refused, whoever asks.
 auth.login                   POST   -       401  401    401   401   401   401
-auth.register                GET    -       200  200    200   200   200   200
-auth.register                POST   -       303  303    303   303   303   303
+auth.register                GET    -       200  302    302   302   302   302
+auth.register                POST   -       303  303-   303-  303-  303-  303-
 auth.logout                  POST   -       L    303    303   303   303   303
 posts.ask                    GET    -       L    200    200   403   200   200
 posts.ask                    POST   -       L    303    303   403   303   303
@@ -61,13 +61,13 @@ api.thread                   GET    others  200  200    200   200   200   200
 # Answering a held thread is refused; a deleted thread still takes answers (its stub stays).
 posts.answer                 POST   own     L    303    303   403   303   303
 posts.answer                 POST   held    L    404    404   403   404   404
-posts.answer                 POST   deleted L    303    303   403   303   303
+posts.answer                 POST   deleted L    404    404   403   404   404
 posts.answer                 POST   others  L    303    303   403   303   303
 
 # Posts (an answer as the target).
 # /posts/<id> only redirects to the thread, which then decides what to show.
 posts.show                   GET    own     302  302    302   302   302   302
-posts.show                   GET    held    302  302    302   302   302   302
+posts.show                   GET    held    404  302    404   404   302   302
 posts.show                   GET    deleted 302  302    302   302   302   302
 posts.show                   GET    others  302  302    302   302   302   302
 posts.history                GET    own     200  200    200   200   200   200
@@ -91,10 +91,10 @@ posts.delete                 POST   held    L    303    404   404   303   303
 posts.delete                 POST   deleted L    404    404   404   404   404
 posts.delete                 POST   others  L    403    303   403   303   303
 # Nobody marks their own post; a suspended member still can (see report).
-posts.helpful                POST   own     L    403    303   303   303   303
-posts.helpful                POST   held    L    404    404   404   404   404
-posts.helpful                POST   deleted L    404    404   404   404   404
-posts.helpful                POST   others  L    303    403   303   303   303
+posts.helpful                POST   own     L    403    303   403   303   303
+posts.helpful                POST   held    L    404    404   403   404   404
+posts.helpful                POST   deleted L    404    404   403   404   404
+posts.helpful                POST   others  L    303    403   403   303   303
 # Only the asker (the author) accepts; held and deleted answers are refused with a message.
 posts.accept                 POST   own     L    303    403   403   403   403
 posts.accept                 POST   held    L    303-   403   403   403   403
