@@ -339,3 +339,22 @@ def test_forms_carry_a_csrf_token(client):
     login(client, "rowan")
     for path in ("/ask", "/share", "/account/profile"):
         assert csrf_token(client, path)
+
+
+def test_author_sees_their_removed_post_and_why_but_cannot_change_it(client):
+    question = make_question(make_member("rowan"), title="Selling my spare baclofen")
+    question.status = "removed"
+    question.removal_reason = "Offering medicine to other members"
+    db.session.commit()
+    make_member("ines")
+    login(client, "ines")
+    assert client.get(f"/threads/{question.id}").status_code == 404
+    post_form(client, "/logout", {}, token_from="/")
+    login(client, "rowan")
+    page = client.get(f"/threads/{question.id}").get_data(as_text=True)
+    assert "Offering medicine to other members" in page
+    response = post_form(client, f"/posts/{question.id}/edit", {
+        "title": "Selling my spare baclofen", "body": "Edited", "tags": "baclofen"})
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Post, question.id).status == "removed"

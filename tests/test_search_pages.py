@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import IndexJob, Post
+from forum.models import IndexJob, Post, utcnow
 from forum.services import indexing
 from tests.factories import (
     login,
@@ -192,7 +192,8 @@ def test_search_check_reports_differences_and_fix_repairs_them(whoosh_app, clien
     runner = whoosh_app.test_cli_runner()
     assert "The index matches the database." in runner.invoke(args=["search", "check"]).output
     post.title = "Dantrolene side effects, updated"
-    db.session.commit()  # changed without a job: the index is now stale
+    post.edited_at = utcnow()
+    db.session.commit()  # edited without a job: the index is now stale
     stale = runner.invoke(args=["search", "check"])
     assert stale.exit_code != 0 and f"stale: 1 ({post.id})" in stale.output
     fixed = runner.invoke(args=["search", "check", "--fix"])

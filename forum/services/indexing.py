@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import aliased
 
 from forum.extensions import db
@@ -52,11 +52,20 @@ def get_index() -> Index:
     return index
 
 
+def _stamp(changed, status: str, helpful: int | None = None) -> str:
+    stamp = f"{changed.isoformat()}|{status}"
+    return stamp if helpful is None else f"{stamp}|{helpful}"
+
+
 def version_of(post: Post, root: Post | None) -> str:
-    """Return the stamp that changes whenever the post's search entry must change."""
-    stamp = f"{post.updated_at.isoformat()}|{post.status}"
+    """Return the stamp that changes exactly when the post's search entry must change.
+
+    Built from what the entry shows (the last edit, the status, the helpful count), not from
+    updated_at: a new answer touches its thread's counters, which no entry shows.
+    """
+    stamp = _stamp(post.edited_at or post.created_at, post.status, post.helpful_count)
     if root is not None:  # answers carry their thread's title and tags
-        stamp += f"|{root.updated_at.isoformat()}"
+        stamp += "|" + _stamp(root.edited_at or root.created_at, root.status)
     return stamp
 
 
@@ -181,16 +190,17 @@ def expected_versions() -> dict[int, str]:
     """Return id -> version for every post the index should hold, from the database."""
     root = aliased(Post)
     rows = db.session.execute(
-        select(Post.id, Post.updated_at, Post.status, root.updated_at, root.status)
+        select(Post.id, func.coalesce(Post.edited_at, Post.created_at), Post.status,
+               Post.helpful_count, func.coalesce(root.edited_at, root.created_at), root.status)
         .outerjoin(root, Post.parent_id == root.id)
         .where(Post.status.in_(INDEXED_STATUSES)))
     expected = {}
-    for post_id, updated, status, root_updated, root_status in rows:
+    for post_id, changed, status, helpful, root_changed, root_status in rows:
         if root_status is not None and root_status not in INDEXED_STATUSES + ("deleted",):
             continue
-        stamp = f"{updated.isoformat()}|{status}"
-        if root_updated is not None:
-            stamp += f"|{root_updated.isoformat()}"
+        stamp = _stamp(changed, status, helpful)
+        if root_status is not None:
+            stamp += "|" + _stamp(root_changed, root_status)
         expected[post_id] = stamp
     return expected
 

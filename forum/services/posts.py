@@ -244,6 +244,9 @@ def _ensure_can_change(actor: Member, post: Post) -> None:
         raise PermissionDenied("You can only change your own posts.")
     if post.status == "deleted":
         raise NotFound(post.id)
+    if post.status == "removed" and not actor.is_moderator:
+        raise PermissionDenied("A moderator removed this post, so it cannot be changed. "
+                               "The reason is shown on the post.")
 
 
 def edit_post(*, actor: Member, post: Post, body: object, title: object = None,
@@ -367,7 +370,8 @@ def can_see(viewer: Member | None, post: Post) -> bool:
         return False
     if viewer.is_moderator:
         return post.status != "deleted"
-    return post.status == "held" and post.author_id == viewer.id
+    # Authors see their own held post (and why it waits) and their removed one (and why).
+    return post.status in ("held", "removed") and post.author_id == viewer.id
 
 
 @dataclass

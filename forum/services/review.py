@@ -154,9 +154,7 @@ def _refresh_parent(post: Post) -> None:
         parent = db.session.get(Post, post.parent_id)
         if parent is not None:
             db.session.flush()
-            refresh_thread(parent)
-            # A new answer count changes the thread's entry and, with it, its answers'.
-            indexing.queue_thread(parent)
+            refresh_thread(parent)  # counters only: no search entry shows them
 
 
 def _audit(*, actor: Member | None, action: str, post: Post | None = None,
