@@ -184,6 +184,17 @@ class Experience(db.Model):
     def side_effect_names(self) -> list[str]:
         return [effect.name for effect in self.side_effects]
 
+    def as_dict(self) -> dict:
+        """Describe the report's structured part as the API and the export format do."""
+        return {
+            "treatment": self.treatment,
+            "effectiveness": self.effectiveness,
+            "side_effects": self.side_effect_names,
+            "duration_months": self.duration_months,
+            "still_using": self.still_using,
+            "dose": self.dose,
+        }
+
 
 class SideEffect(db.Model):
     __tablename__ = "side_effect"

@@ -256,23 +256,9 @@ def edit_post(*, actor: Member, post: Post, body: object, title: object = None,
     _ensure_can_change(actor, post)
     if post.author_id == actor.id:
         ensure_can_post(actor)
-    if post.is_thread:
-        draft = validate_thread(kind=post.kind, title=title, body=body,
-                                tags=tags if tags is not None else post.tag_slugs,
-                                experience=experience)
-    else:
-        draft = validate_answer(body=body)
+    draft = validate_edit(post, title=title, body=body, tags=tags, experience=experience)
     screening = review.screen_draft(draft)
-    db.session.add(PostRevision(post_id=post.id, title=post.title, body=post.body,
-                                tags=" ".join(post.tag_slugs), editor_id=actor.id))
-    post.title = draft.title
-    post.body = draft.body
-    post.body_html = render_markdown(draft.body)
-    post.edited_at = utcnow()
-    if post.is_thread:
-        post.tags = [PostTag(slug=slug) for slug in draft.tags]
-    if draft.experience is not None and post.experience is not None:
-        _update_experience(post.experience, draft.experience)
+    apply_edit(post, draft, editor=actor)
     review.apply_screening(post, screening, review.screening_text(draft))
     if post.is_thread:
         indexing.queue_thread(post)
@@ -281,6 +267,31 @@ def edit_post(*, actor: Member, post: Post, body: object, title: object = None,
     db.session.commit()
     indexing.after_commit([post.id])
     return post
+
+
+def validate_edit(post: Post, *, body: object, title: object = None,
+                  tags: str | list[str] | None = None,
+                  experience: ExperienceInput | None = None) -> Draft:
+    """Check new content for an existing post (tags default to the post's own)."""
+    if post.is_thread:
+        return validate_thread(kind=post.kind, title=title, body=body,
+                               tags=tags if tags is not None else post.tag_slugs,
+                               experience=experience)
+    return validate_answer(body=body)
+
+
+def apply_edit(post: Post, draft: Draft, *, editor: Member) -> None:
+    """Replace a post's content with a checked draft, keeping the old version (no commit)."""
+    db.session.add(PostRevision(post_id=post.id, title=post.title, body=post.body,
+                                tags=" ".join(post.tag_slugs), editor_id=editor.id))
+    post.title = draft.title
+    post.body = draft.body
+    post.body_html = render_markdown(draft.body)
+    post.edited_at = utcnow()
+    if post.is_thread:
+        post.tags = [PostTag(slug=slug) for slug in draft.tags]
+    if draft.experience is not None and post.experience is not None:
+        _update_experience(post.experience, draft.experience)
 
 
 def _update_experience(row: Experience, details: dict) -> None:

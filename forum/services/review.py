@@ -15,15 +15,12 @@ from sqlalchemy.exc import IntegrityError
 import moderation
 from forum.errors import DomainError, Invalid, NotFound, PermissionDenied
 from forum.extensions import db
-from forum.markup import render_markdown
 from forum.models import (
     REPORT_REASONS,
     AuditEntry,
     Flag,
     Member,
     Post,
-    PostRevision,
-    PostTag,
     Report,
     ReviewItem,
     utcnow,
@@ -426,24 +423,11 @@ def edit_and_approve(*, actor: Member, item_id: int, body: object, title: object
     post = db.session.get(Post, get_item(item_id).post_id)
     if post is None or post.status in ("deleted", "removed"):
         raise NotFound(item_id)
-    if post.is_thread:
-        draft = post_service.validate_thread(
-            kind=post.kind, title=title, body=body,
-            tags=tags if tags is not None else post.tag_slugs, experience=experience)
-    else:
-        draft = post_service.validate_answer(body=body)
+    draft = post_service.validate_edit(post, title=title, body=body, tags=tags,
+                                       experience=experience)
     screening = screen_draft(draft)
     item, post = _claim(actor=actor, item_id=item_id, outcome="edited", reason=reason)
-    db.session.add(PostRevision(post_id=post.id, title=post.title, body=post.body,
-                                tags=" ".join(post.tag_slugs), editor_id=actor.id))
-    post.title = draft.title
-    post.body = draft.body
-    post.body_html = render_markdown(draft.body)
-    post.edited_at = utcnow()
-    if post.is_thread:
-        post.tags = [PostTag(slug=slug) for slug in draft.tags]
-    if draft.experience is not None and post.experience is not None:
-        post_service._update_experience(post.experience, draft.experience)
+    post_service.apply_edit(post, draft, editor=actor)
     _record_findings(post, screening, screening_text(draft), new=False)
     if post.status == "held":
         post.status = "published"

@@ -241,13 +241,5 @@ def export_lines() -> Iterator[str]:
                 parent_source = parent.source_id or f"thaw-{parent.id}"
             record["parent"] = parent_source
         if post.experience is not None:
-            details = post.experience
-            record["experience"] = {
-                "treatment": details.treatment,
-                "effectiveness": details.effectiveness,
-                "side_effects": details.side_effect_names,
-                "duration_months": details.duration_months,
-                "still_using": details.still_using,
-                "dose": details.dose,
-            }
+            record["experience"] = post.experience.as_dict()
         yield json.dumps(record, ensure_ascii=False)

@@ -40,15 +40,7 @@ def post_json(post: Post) -> dict:
         data["tags"] = post.tag_slugs
         data["accepted_answer_id"] = post.accepted_answer_id
     if post.experience is not None:
-        details = post.experience
-        data["experience"] = {
-            "treatment": details.treatment,
-            "effectiveness": details.effectiveness,
-            "side_effects": details.side_effect_names,
-            "duration_months": details.duration_months,
-            "still_using": details.still_using,
-            "dose": details.dose,
-        }
+        data["experience"] = post.experience.as_dict()
     return data
 
 
