@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -33,3 +35,16 @@ def needs_rehash(stored: str) -> bool:
         return _hasher.check_needs_rehash(stored)
     except InvalidHashError:
         return True
+
+
+@cache
+def _common() -> frozenset[str]:
+    # zxcvbn ships the 30,000 most common passwords from public breach lists.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def is_common(password: str) -> bool:
+    """Tell whether a password is among the most common ones (tried first by attackers)."""
+    return password.lower() in _common()

@@ -188,3 +188,14 @@ def test_register_form_refuses_a_missing_csrf_token_and_keeps_nothing(client):
     assert response.status_code == 400
     assert members.find_member("rowan") is None
     assert csrf_token(client, "/register")
+
+
+def test_the_most_common_passwords_are_refused(client):
+    response = register(client, password="Password1")
+    assert response.status_code == 422
+    assert "one of the most common" in response.get_data(as_text=True)
+    assert members.find_member("rowan") is None
+
+
+def test_passwords_of_64_characters_are_accepted(client):
+    assert register(client, password="a slow river " * 5 + "bend").status_code in (302, 303)

@@ -10,7 +10,14 @@ from sqlalchemy import select
 from forum.errors import Invalid, NotFound, PermissionDenied, Suspended
 from forum.extensions import db
 from forum.models import ROLES, Member, MemberTreatment
-from forum.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, needs_rehash, verify_password
+from forum.passwords import (
+    MAX_LENGTH,
+    MIN_LENGTH,
+    hash_password,
+    is_common,
+    needs_rehash,
+    verify_password,
+)
 from forum.taxonomy import load_taxonomy
 from forum.validation import clean_text, collect
 
@@ -41,6 +48,9 @@ def _check_password(field: str, value: str) -> str:
         raise Invalid(field, f"Use a password of at least {MIN_LENGTH} characters.")
     if len(password) > MAX_LENGTH:
         raise Invalid(field, f"Use a password of at most {MAX_LENGTH} characters.")
+    if is_common(password):
+        raise Invalid(field, "That password is one of the most common ones, which attackers try "
+                             "first. Choose another: a short sentence you will remember works well.")
     return password
 
 
