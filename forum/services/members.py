@@ -49,8 +49,9 @@ def _check_password(field: str, value: str) -> str:
     if len(password) > MAX_LENGTH:
         raise Invalid(field, f"Use a password of at most {MAX_LENGTH} characters.")
     if is_common(password):
-        raise Invalid(field, "That password is one of the most common ones, which attackers try "
-                             "first. Choose another: a short sentence you will remember works well.")
+        raise Invalid(field, "That password is one of the most common ones, which attackers "
+                             "try first. Choose another: a short sentence you will remember "
+                             "works well.")
     return password
 
 
