@@ -13,7 +13,9 @@ from moderation.knowledge import Drug, Knowledge, knowledge
 # Same-length replacements only, so offsets into the normalised text are offsets into the post.
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
                        "\u2014": "-", "\u00a0": " ", "\u00d7": "x"})
-_QUOTE = re.compile(r"(?<![\w])(['\"])(?=\S)([^'\"\n]{1,160}?)(?<=\S)\1(?![\w])")
+# The "not after a word character" check comes after the quote mark, so the pattern opens with
+# the marks themselves and the regex engine jumps to them.
+_QUOTE = re.compile(r"(['\"])(?<!\w['\"])(?=\S)([^'\"\n]{1,160}?)(?<=\S)\1(?![\w])")
 # [.!?]+(?=\s|$) | \n+ | ; | \s-\s | \s=\s, written to open with one character class: the regex
 # engine then skips ahead to candidate characters instead of trying every position.
 _SENTENCE_END = re.compile(r"[.!?;\s](?:(?<=[.!?])[.!?]*(?=\s|$)|(?<=\n)\n*|(?<=;)|(?<=\s)[-=]\s)")
@@ -86,6 +88,9 @@ _MEDICINE_WORDS = re.compile(
     r"\b(?:meds|medication|medications|medicine|medicines|pills|tablets|prescription|script|"
     r"dose|doses|pump|refill|refills|reservoir|catheter|itb|drugs)\b"
 )
+# Every match of _MEDICINE_WORDS holds one of these; most posts hold none and skip the pattern.
+_MEDICINE_KEYS = ("med", "pills", "tablets", "script", "dose", "pump", "refill", "reservoir",
+                  "catheter", "itb", "drugs")
 _NEXT_WORD = re.compile(r"\s+([a-z0-9\u00b5]+(?:['-][a-z0-9]+)*)")
 _PREVIOUS_WORD = re.compile(r"([a-z']+)\W*$")
 
@@ -111,6 +116,23 @@ def _after_non_word(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[st
 
 
 _NEGATORS = frozenset({"no", "not", "without", "never", "avoid", "avoiding", "off"})
+# ASCII characters that never belong to a word: blanking them and splitting on whitespace gives
+# every word that could open a drug name, several times faster than the word pattern.
+_BLANK_NON_WORD = str.maketrans(
+    {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) in "_'-")}
+)
+
+
+def holds_any(text: str, keys: tuple[str, ...]) -> bool:
+    """Tell whether the text holds any of the keys: a cheap test before a costly pattern."""
+    return any(key in text for key in keys)
+
+
+def _word_set(low: str) -> set[str]:
+    """Return a superset of the words a drug name can start with at a word boundary."""
+    if low.isascii():
+        return set(low.translate(_BLANK_NON_WORD).split())
+    return set(_WORD.findall(low))
 
 
 class Document:
@@ -158,7 +180,7 @@ class Document:
     def mentions(self) -> tuple[Mention, ...]:
         """Return the drugs named in the post, longest name first at each position."""
         lengths = self.kb.name_lengths
-        present = set(_WORD.findall(self.low)) & lengths.keys()
+        present = _word_set(self.low) & lengths.keys()
         if not present:
             return ()
         names = self.kb.names
@@ -221,16 +243,19 @@ class Document:
 
         Stance and act cues are looked for only here, which keeps long posts fast.
         """
-        sentences = self.sentences
-        marks = [m.start for m in self.mentions]
-        marks.extend(m.start() for m in _MEDICINE_WORDS.finditer(self.low))
-        if not marks:
+        medicine_words = holds_any(self.low, _MEDICINE_KEYS)
+        if not self.mentions and not (medicine_words and _MEDICINE_WORDS.search(self.low)):
             return ()
+        sentences = self.sentences
         if len(sentences) <= WHOLE_POST_SENTENCES:
             return (Span(0, len(self.text)),)
+        marks = [m.start for m in self.mentions]
+        if medicine_words:
+            marks.extend(m.start() for m in _MEDICINE_WORDS.finditer(self.low))
         wanted = set()
-        for index, sentence in enumerate(sentences):
-            if any(sentence.start <= pos < sentence.end for pos in marks):
+        for pos in marks:
+            index = bisect_right(self._sentence_starts, pos) - 1
+            if index >= 0 and pos < sentences[index].end:
                 wanted.update(range(index - FOCUS_REACH, index + FOCUS_REACH + 1))
         spans: list[Span] = []
         for index in sorted(i for i in wanted if 0 <= i < len(sentences)):

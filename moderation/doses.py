@@ -222,7 +222,8 @@ def quantities(doc: Document, kb: Knowledge | None = None) -> tuple[Quantity, ..
     if not doc.medicines:
         return ()
     pattern = _quantity_pattern(kb)
-    conc_match = next(doc.scan(_CONCENTRATION), None)
+    # Every concentration names millilitres; most posts don't, and skip the costly pattern.
+    conc_match = next(doc.scan(_CONCENTRATION), None) if "ml" in doc.masked else None
     concentration = None
     if conc_match:
         per = _number(conc_match.group("per")) if conc_match.group("per") else 1.0

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from moderation.document import Document, Mention
+from moderation.document import Document, Mention, holds_any
 from moderation.doses import Excess, excesses, quantities
 from moderation.knowledge import Drug
 from moderation.stance import PRESCRIBER, Stance
@@ -264,12 +264,15 @@ _SOURCING = re.compile(
 )
 
 
+_GENERIC = re.compile(r"\b(?:meds|medication|medicine|pills|tablets|prescription|script)\b")
+_GENERIC_KEYS = ("med", "pills", "tablets", "script")
+
+
 def sharing_or_sourcing(ctx: Context) -> Iterator[Finding]:
     """Flag offering, asking for, sharing or buying prescription medicine outside a pharmacy."""
     mentions = ctx.drugs_with(lambda d: d.id not in ("cannabis",))
-    generic = re.search(r"\b(?:meds|medication|medicine|pills|tablets|prescription|script)\b",
-                        ctx.doc.low)
-    if not mentions and generic is None:
+    if not mentions and not (holds_any(ctx.doc.low, _GENERIC_KEYS)
+                             and _GENERIC.search(ctx.doc.low)):
         return
     for match in ctx.doc.scan(_SOURCING):
         sentence = ctx.doc.sentence_at(match.start())
@@ -296,6 +299,7 @@ def sharing_or_sourcing(ctx: Context) -> Iterator[Finding]:
 
 
 _PUMP_CONTEXT = re.compile(r"\b(?:pump|pumps|itb|intrathecal|refill|refills|reservoir|catheter)\b")
+_PUMP_KEYS = ("pump", "itb", "intrathecal", "refill", "reservoir", "catheter")
 _TAMPER = re.compile(
     r"\b(?:(?:bump|turn|push|put|up|change|adjust|reprogram|program)(?:ed|ped|med|ing)? (?:up )?"
     r"(?:my |the )?own (?:rate|dose|pump)|my own (?:rate|dose|bolus|programm\w*)|(?:programm?(?:"
@@ -316,7 +320,7 @@ _TAMPER = re.compile(
 
 def pump_tampering(ctx: Context) -> Iterator[Finding]:
     """Flag self-programming, DIY refills, ignored alarms and skipped refills of an ITB pump."""
-    if not _PUMP_CONTEXT.search(ctx.doc.low):
+    if not (holds_any(ctx.doc.low, _PUMP_KEYS) and _PUMP_CONTEXT.search(ctx.doc.low)):
         return
     itb = ctx.doc.kb.by_id.get("baclofen-intrathecal")
     for match in ctx.doc.scan(_TAMPER):
