@@ -60,13 +60,13 @@ CURRENT = "CURRENT"
 REBUILDING = "REBUILDING"
 REBUILD_LOCK = "rebuild.lock"
 TITLE_BOOST = 2.0
-TERM_CACHE_ENTRIES = 3_000_000
+TERM_CACHE_ENTRIES = 600_000
 CHAMPIONS = 300
 EXACT_SCORING_LIMIT = 4000
 REBUILD_PROCS = 2
 REBUILD_LIMIT_MB = 192
 MULTIPROC_THRESHOLD = 5000
-SEGMENTS_PER_TIER = 8
+SEGMENTS_PER_TIER = 10
 MAX_MERGE_TIER = 2
 UNAVAILABLE = "Search is being rebuilt; please try again in a few minutes."
 
@@ -317,6 +317,7 @@ class _SearcherState:
     def __init__(self, searcher: Any, segments: dict[str, _SegmentData]) -> None:
         self.searcher = searcher
         self.generation = searcher.generation
+        self.segment_ids = searcher.segment_ids
         self.reader = searcher.reader()
         self.terms: dict[tuple[str, str], dict[int, float]] = {}
         self.term_entries = 0
@@ -648,6 +649,7 @@ class WhooshIndex:
             reader = MultiReader(ordered, generation=toc.generation)
         searcher = Searcher(reader, fromindex=ix, closereader=False)
         searcher.generation = toc.generation
+        searcher.segment_ids = [segment.segment_id() for segment in toc.segments]
         return searcher
 
     # Reading
@@ -732,13 +734,24 @@ class WhooshIndex:
             writer.cancel()  # a rebuild swapped generations while we waited
 
     def _write(self, docs: list[SearchDocument], ids: list[int]) -> None:
+        docs = list({doc.id: doc for doc in docs}.values())  # the last version of a post wins
         fields = [document_fields(doc) for doc in docs]
         name, writer = self._acquire_writer(time.monotonic() + self.lock_timeout)
         try:
-            for values in fields:
-                writer.update_document(**values)
+            live = self._live_docnums(writer)
+            for doc, values in zip(docs, fields, strict=True):
+                if live is None:
+                    writer.update_document(**values)
+                    continue
+                for docnum in live(doc.id):
+                    writer.delete_document(docnum)
+                writer.add_document(**values)
             for doc_id in ids:
-                writer.delete_by_term("id", str(doc_id))
+                if live is None:
+                    writer.delete_by_term("id", str(doc_id))
+                    continue
+                for docnum in live(doc_id):
+                    writer.delete_document(docnum)
             self._journal(name, docs, ids)
             # No merging here: the member is waiting. Small segments are merged afterwards.
             writer.commit(merge=False)
@@ -782,6 +795,29 @@ class WhooshIndex:
                 writer.cancel()
             return False
         return True
+
+    def _live_docnums(self, writer: Any) -> Callable[[int], list[int]] | None:
+        """Return a lookup of a post's document numbers in the writer's view, or None.
+
+        update_document() opens fresh readers on every segment to find the old copy, which
+        cost hundreds of milliseconds per post on a large index. Holding the write lock, our
+        cached searcher is on the same commit as the writer when its segments match, so look
+        the old copies up there; otherwise let Whoosh do it.
+        """
+        try:
+            state = self._searcher_state()
+        except IndexUnavailable:
+            return None
+        segment_ids = [segment.segment_id() for segment in writer.segments]
+        if state.generation != writer.generation - 1 or state.segment_ids != segment_ids:
+            return None
+        backend = _WhooshBackend(state, self.vocabulary)
+
+        def live(doc_id: int) -> list[int]:
+            found = backend.term_docs("id", str(doc_id))
+            return [docnum for docnum in found if docnum not in state.deleted]
+
+        return live
 
     def _journal(self, name: str, docs: list[SearchDocument], ids: list[int]) -> None:
         """Record writes for a rebuild in progress, which replays them before its swap."""
