@@ -16,9 +16,12 @@ _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"
 # The "not after a word character" check comes after the quote mark, so the pattern opens with
 # the marks themselves and the regex engine jumps to them.
 _QUOTE = re.compile(r"(['\"])(?<!\w['\"])(?=\S)([^'\"\n]{1,160}?)(?<=\S)\1(?![\w])")
-# [.!?]+(?=\s|$) | \n+ | ; | \s-\s | \s=\s, written to open with one character class: the regex
-# engine then skips ahead to candidate characters instead of trying every position.
-_SENTENCE_END = re.compile(r"[.!?;\s](?:(?<=[.!?])[.!?]*(?=\s|$)|(?<=\n)\n*|(?<=;)|(?<=\s)[-=]\s)")
+# [.!?]+(?=\s|$) | \n+ | ; | \s-\s | \s=\s, written to open with one character class that
+# leaves out blanks: the regex engine then skips ahead to the few candidate characters. A dash
+# match starts at the dash; _sentences moves its start back onto the blank before it.
+_SENTENCE_END = re.compile(
+    r"[.!?;\n=-](?:(?<=[.!?])[.!?]*(?=\s|$)|(?<=\n)\n*|(?<=;)|(?<=\s[-=])\s)"
+)
 _CLAUSE_END = re.compile(
     r",|:|\bbut\b|\bso\b|\band then\b|\bthen\b|\bbecause\b|\bcos\b|\bwhile\b|\bwhereas\b"
     r"|\band (?=(?:i|i'm|he|she|they|we|my|his|her|their)\b)"
@@ -74,6 +77,26 @@ def _split(text: str, pattern: re.Pattern[str], start: int = 0, end: int | None 
         cursor = match.end()
     if cursor < end and text[cursor:end].strip():
         spans.append(Span(cursor, end))
+    return tuple(spans)
+
+
+def _sentences(text: str) -> tuple[Span, ...]:
+    """Split text as _split would with a pattern whose dash breaks open with the blank before."""
+    spans = []
+    cursor = 0
+    pos = 0
+    while (match := _SENTENCE_END.search(text, pos)) is not None:
+        start = match.start()
+        if text[start] in "-=":
+            start -= 1
+            if start < cursor:  # the previous break took the blank, so this is no break
+                pos = match.start() + 1
+                continue
+        if start > cursor and text[cursor:start].strip():
+            spans.append(Span(cursor, match.end()))
+        cursor = pos = match.end()
+    if cursor < len(text) and text[cursor:].strip():
+        spans.append(Span(cursor, len(text)))
     return tuple(spans)
 
 
@@ -147,7 +170,7 @@ class Document:
     @cached_property
     def sentences(self) -> tuple[Span, ...]:
         """Return the sentences of the post (quoted text does not end a sentence)."""
-        return _split(self.masked, _SENTENCE_END)
+        return _sentences(self.masked)
 
     @cached_property
     def _sentence_starts(self) -> list[int]:

@@ -186,9 +186,21 @@ def _strengths(doc: Document, kb: Knowledge, matches: list[re.Match[str]]) -> di
     return found
 
 
+
+
+def _by_first_letter(words: set[str]) -> str:
+    """Return an alternation of words grouped by first letter, so most tries cost one check."""
+    groups: dict[str, list[str]] = {}
+    for word in sorted(words, key=len, reverse=True):
+        groups.setdefault(word[0], []).append(re.escape(word[1:]))
+    return "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items())
+
+
+# Every word here is followed by \b, so at most one matches at a place and their order is free.
 _NUMBER_START = re.compile(
-    r"\d|(?:" + "|".join(sorted({*_ONES, *_TENS}, key=len, reverse=True))
-    + r"|half|a hundred|a couple|a dozen|a half)\b"
+    r"\d|(?:"
+    + _by_first_letter({*_ONES, *_TENS, "half", "a hundred", "a couple", "a dozen", "a half"})
+    + r")\b"
 )
 
 
