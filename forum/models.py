@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -109,7 +110,7 @@ class Post(db.Model):
     )
     helpful_count: Mapped[int] = mapped_column(Integer, default=0)
     answer_count: Mapped[int] = mapped_column(Integer, default=0)
-    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False, index=True)  # the banner
     # Set by the screening: a calm notice is shown, with the reviewed article for this drug.
     notice_drug: Mapped[str | None] = mapped_column(String(64))
     has_notice: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -129,6 +130,13 @@ class Post(db.Model):
         CheckConstraint(
             "status IN ('published', 'held', 'removed', 'deleted')", name="status"
         ),
+        # Lists of threads by kind, newest first (home page, thread lists).
+        Index("ix_post_kind_status_created", "kind", "status", "created_at", "id"),
+        # Each member's latest experience report (treatment insights).
+        Index("ix_post_kind_status_author", "kind", "status", "author_id", "created_at", "id"),
+        # Most answered questions (treatment insights), unanswered ones (home page).
+        Index("ix_post_kind_status_answers", "kind", "status", "answer_count",
+              "last_activity_at", "id"),
     )
 
     @property

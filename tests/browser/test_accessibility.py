@@ -19,6 +19,7 @@ class PageType:
     name: str
     path: str  # formatted with the ids of the content made for the test
     needs_login: bool = False
+    only: tuple[str, ...] = ()  # the visitors who can see it, when not everyone
 
 
 # One of each page type. New page types (search, moderation, insights) go here.
@@ -38,8 +39,17 @@ PAGE_TYPES = [
     PageType("profile", "/members/{author}"),
     PageType("edit profile", "/account/profile", needs_login=True),
     PageType("login", "/login"),
-    PageType("register", "/register"),
+    PageType("register", "/register", only=("anonymous",)),  # members are sent home
     PageType("error 404", "/no-such-page"),
+    PageType("search results", "/search?q=baclofen"),
+    PageType("search, nothing found", "/search?q=zzzzqqq"),
+    PageType("report a post", "/posts/{answer}/report", needs_login=True),
+    PageType("treatments compared", "/treatments"),
+    PageType("treatment", "/treatments/baclofen"),
+    PageType("treatments side by side", "/treatments/compare?t=baclofen&t=stretching"),
+    PageType("symptom", "/symptoms/drowsiness"),
+    PageType("review queue", "/moderation", only=("moderator",)),
+    PageType("audit log", "/moderation/audit", only=("moderator",)),
 ]
 # Who looks: a visitor, the author of the content (sees edit and delete), a moderator.
 VISITORS = ("anonymous", "author", "moderator")
@@ -90,7 +100,8 @@ def visit(pages, content, visitor: str, **options):
 
 def paths_for(content, visitor: str) -> list[tuple[str, str]]:
     return [(kind.name, kind.path.format(**content["ids"])) for kind in PAGE_TYPES
-            if visitor != "anonymous" or not kind.needs_login]
+            if (visitor != "anonymous" or not kind.needs_login)
+            and (not kind.only or visitor in kind.only)]
 
 
 @pytest.mark.parametrize("visitor", VISITORS)
