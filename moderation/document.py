@@ -289,8 +289,14 @@ class Document:
                 spans.append(Span(sentence.start, sentence.end))
         return tuple(spans)
 
-    def scan(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
-        """Yield the matches of a pattern in the quote-masked text of the focus stretches."""
+    def scan(self, pattern: re.Pattern[str], keys: tuple[str, ...] = ()
+             ) -> Iterator[re.Match[str]]:
+        """Yield the matches of a pattern in the quote-masked text of the focus stretches.
+
+        :param keys: substrings one of which every match holds; without any, nothing is scanned.
+        """
+        if keys and not holds_any(self.masked, keys):
+            return
         for span in self.focus:
             yield from pattern.finditer(self.masked, span.start, span.end)
 

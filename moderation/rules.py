@@ -340,11 +340,12 @@ _CATCH_UP = re.compile(
     r"(?:at once|together))\b"
 )
 _MISSED = re.compile(r"\b(?:miss(?:ed|ing)?|skip(?:ped|ping)?|forg[eo]t\w*|left (?:it|them))\b")
+_MISSED_KEYS = ("miss", "skip", "forg", "left ")
 
 
 def missed_dose_catch_up(ctx: Context) -> Iterator[Finding]:
     """Flag taking several doses at once to make up for missed ones."""
-    if not ctx.doc.medicines or next(ctx.doc.scan(_MISSED), None) is None:
+    if not ctx.doc.medicines or next(ctx.doc.scan(_MISSED, _MISSED_KEYS), None) is None:
         return
     for match in ctx.doc.scan(_CATCH_UP):
         if not ctx.stance.recommends(match.start(), inherent=True):
@@ -366,11 +367,15 @@ _HIDING = re.compile(
 )
 
 
+# Every match of _HIDING holds one of these.
+_HIDING_KEYS = ("tell", "hid", "keep", "lie to", "quietly", "to know")
+
+
 def hiding_from_prescriber(ctx: Context) -> Iterator[Finding]:
     """Flag advice or approval of hiding medicines from the clinicians treating you."""
     if not ctx.doc.medicines:
         return
-    for match in ctx.doc.scan(_HIDING):
+    for match in ctx.doc.scan(_HIDING, _HIDING_KEYS):
         if not ctx.stance.recommends(match.start(), inherent=True):
             continue
         drug = ctx.doc.drug_before(match.start()) or ctx.doc.medicines[0]
@@ -426,6 +431,8 @@ _PRACTICE = re.compile(
     r"cosmetic (?:botox|toxin)|(?:bought|buy|order\w*) (?:\w+ )?(?:botox|toxin|dysport|xeomin)"
     r" online)"
 )
+_PRACTICE_KEYS = ("driv", "crush", "split", "chew", "break", "giv", "inject", "cosmetic",
+                  "online")
 _PRACTICE_WHY = {
     "drive": ("Driving on a sedating medicine can be dangerous and, in many countries, illegal "
               "if it impairs you.", POLICY + " (other_unsafe); sedation per FDA labels"),
@@ -443,7 +450,7 @@ def unsafe_practice(ctx: Context) -> Iterator[Finding]:
     """Flag recommended unsafe practices: driving sedated, crushing slow-release tablets, etc."""
     if not ctx.doc.medicines:
         return
-    for match in ctx.doc.scan(_PRACTICE):
+    for match in ctx.doc.scan(_PRACTICE, _PRACTICE_KEYS):
         kind = match.lastgroup or "drive"
         drugs = ctx.drugs_with(lambda d: True)
         if kind == "drive":

@@ -125,6 +125,9 @@ DEFY = re.compile(
     r"schedule|advice|starter pack|starter)\b"
     r"|\b(?:i've|i have|i) (?:said no|refused|declined)\b"
 )
+# Every match of DEFY holds one of these (the end of each of its three forms).
+DEFY_KEYS = ("but ", "instead i", "rather than", "said no", "refused", "declined", "wean", "taper",
+             "plan", "titration", "schedule", "advice", "starter")
 _CONTRAST = re.compile(r"\b(?:but|because|cos|though|although|instead|whereas|while)\b")
 NEGATION = re.compile(
     r"\b(?:don't|dont|do not|never|not|no|didn't|won't|wouldn't|shouldn't|can't|cannot|avoid|"
@@ -141,8 +144,9 @@ class Hit:
     end: int
 
 
-def _hits(name: str, pattern: re.Pattern[str], doc: Document) -> tuple[Hit, ...]:
-    return tuple(Hit(name, m.start(), m.end()) for m in doc.scan(pattern))
+def _hits(name: str, pattern: re.Pattern[str], doc: Document, keys: tuple[str, ...] = ()
+          ) -> tuple[Hit, ...]:
+    return tuple(Hit(name, m.start(), m.end()) for m in doc.scan(pattern, keys))
 
 
 class Stance:
@@ -164,7 +168,7 @@ class Stance:
     @cached_property
     def defiance(self) -> tuple[Hit, ...]:
         """Return the places where the writer goes against a prescriber's plan."""
-        return _hits("defy", DEFY, self.doc)
+        return _hits("defy", DEFY, self.doc, DEFY_KEYS)
 
     @cached_property
     def warnings(self) -> tuple[Hit, ...]:

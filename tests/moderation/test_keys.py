@@ -1,0 +1,53 @@
+"""Key words that let the screening skip a costly pattern must be in every match of it."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from moderation import document, doses, rules, stance
+
+DEV_SET = Path(__file__).resolve().parents[2].parent / "shared" / "moderation" / "dev-set.jsonl"
+KEYED = [
+    (document._MEDICINE_WORDS, document._MEDICINE_KEYS),
+    (rules._GENERIC, rules._GENERIC_KEYS),
+    (rules._PUMP_CONTEXT, rules._PUMP_KEYS),
+    (rules._MISSED, rules._MISSED_KEYS),
+    (rules._HIDING, rules._HIDING_KEYS),
+    (rules._PRACTICE, rules._PRACTICE_KEYS),
+    (stance.DEFY, stance.DEFY_KEYS),
+    (doses._CONCENTRATION, ("ml",)),
+]
+SAMPLES = [
+    "my meds, the medication, medicines, pills and tablets on prescription; a script, one dose",
+    "the itb pump refills, the intrathecal reservoir and catheter, other drugs",
+    "missed it, skipped them, forgot, left them at home",
+    "don't tell them, not telling my gp, without telling, hid them, keep it from, lie to your "
+    "nurse, take them quietly, tell your neuro you're on it, gp doesn't need to know",
+    "driving after it, crushed, split, chewing, breaks, giving it to my dog, injected myself, "
+    "self-injecting, cosmetic botox, bought some dysport online",
+    "my neuro wants a taper but i said no; instead of the plan i refused; i declined the wean, "
+    "skipping the titration, without the schedule, ignoring the advice, rather than the starter",
+    "gabapentin 50mg/ml, 10 mg per 5 ml",
+]
+
+
+def texts() -> list[str]:
+    found = list(SAMPLES)
+    if DEV_SET.exists():
+        lines = DEV_SET.read_text(encoding="utf-8").splitlines()
+        found += [json.loads(line)["text"] for line in lines if line.strip()]
+    return [document.fold(text) for text in found]
+
+
+@pytest.mark.parametrize(("pattern", "keys"), KEYED, ids=lambda v: getattr(v, "pattern", "")[:30])
+def test_every_match_holds_a_key(pattern: re.Pattern[str], keys: tuple[str, ...]) -> None:
+    matched = 0
+    for text in texts():
+        for match in pattern.finditer(text):
+            matched += 1
+            assert document.holds_any(match.group(), keys), match.group()
+    assert matched
