@@ -105,6 +105,28 @@ def import_posts(file: Path) -> None:
     with click.progressbar(length=len(rows), label="Importing", file=sys.stderr) as bar:
         result = import_rows(rows, progress=bar.update)
     click.echo(f"Imported {result.added} posts; {result.skipped} were already here.")
+    if result.added:
+        _index_imported(result.added)
+
+
+def _index_imported(added: int) -> None:
+    """Make imported posts searchable: replay their jobs, or rebuild after a large import."""
+    from forum.services import indexing
+    from search import IndexBusy, IndexUnavailable
+
+    try:
+        if added >= indexing.REBUILD_AFTER_IMPORT:
+            total = len(indexing.expected_versions())
+            with click.progressbar(length=total, label="Indexing", file=sys.stderr) as bar:
+                indexing.rebuild_and_settle(progress=bar.update)
+        else:
+            while indexing.process_jobs():
+                pass
+    except (IndexBusy, IndexUnavailable) as error:
+        click.echo(f"The posts are saved but not yet searchable ({error}). "
+                   "Run: flask --app app search catch-up")
+        return
+    click.echo("The imported posts are searchable.")
 
 
 @posts_cli.command("export")

@@ -87,3 +87,23 @@ def test_export_writes_what_import_reads(app, tmp_path):
     assert records["old-2"]["parent"] == "old-1"
     assert records["old-3"]["experience"]["treatment"] == "botulinum-toxin"
     assert records["old-1"]["tags"] == ["baclofen", "clonus"]
+
+
+def test_imported_posts_are_searchable_right_after_the_import(app, client, tmp_path):
+    result = app.test_cli_runner().invoke(args=["posts", "import", str(write(tmp_path, LINES))])
+    assert "The imported posts are searchable." in result.output
+    found = client.get("/api/v1/search", query_string={"q": "waking"}).get_json()
+    assert [hit["source_id"] for hit in found["results"]] == ["old-1"]
+
+
+def test_a_large_import_is_indexed_by_one_rebuild(app, client, tmp_path, monkeypatch):
+    from forum.services import indexing
+
+    monkeypatch.setattr(indexing, "REBUILD_AFTER_IMPORT", 2)
+    result = app.test_cli_runner().invoke(args=["posts", "import", str(write(tmp_path, LINES))])
+    assert "The imported posts are searchable." in result.output
+    found = client.get("/api/v1/search", query_string={"q": "botox"}).get_json()
+    assert [hit["source_id"] for hit in found["results"]] == ["old-3"]
+    from forum.models import IndexJob
+
+    assert count(IndexJob) == 0

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 INDEXED_STATUSES = ("published", "held")  # held posts: for moderators only
 VISIBILITY = {"published": "public", "held": "held", "removed": "removed", "deleted": "deleted"}
 JOB_BATCH = 500
+REBUILD_AFTER_IMPORT = 5000  # beyond this many new posts, one bulk rebuild beats replaying jobs
 
 
 @cache
@@ -219,6 +220,16 @@ def rebuild(progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the index from the database into a fresh directory and swap it in."""
     total = len(expected_versions())
     get_index().rebuild(all_documents(), total=total, progress=progress)
+    return total
+
+
+def rebuild_and_settle(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild, then drop the jobs the rebuild already covered (those queued before it read)."""
+    last_job = db.session.scalar(select(func.max(IndexJob.id)))
+    total = rebuild(progress=progress)
+    if last_job is not None:
+        db.session.execute(delete(IndexJob).where(IndexJob.id <= last_job))
+        db.session.commit()
     return total
 
 
