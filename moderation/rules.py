@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from moderation.document import Document, Mention, holds_any
 from moderation.doses import Excess, excesses, quantities
 from moderation.knowledge import Drug
+from moderation.patterns import by_opening_letter
 from moderation.stance import PRESCRIBER, Stance
 
 POLICY = "Thaw dosing knowledge, section 3 (labelling policy)"
@@ -91,14 +92,14 @@ def over_max_dose(ctx: Context) -> Iterator[Finding]:
                               limit.source)
 
 
-_STOP = re.compile(
+_STOP = re.compile(by_opening_letter(
     r"\b(?:just |simply )?(?:stop(?:ped|ping|s)?|quit(?:ting|s)?|drop(?:ped|ping|s)?|ditch(?:ed|"
     r"ing)?|chuck(?:ed|ing)?|binn?(?:ed)?|dump(?:ed)?|come off|came off|coming off|get off|go "
     r"off|went off|cut (?:it |them )?out|give (?:it |them )?up|gave (?:it |them )?up|went cold|"
     r"go cold|going cold|cold turkey|clean break|to nothing|to zero|packed in|pack (?:it|them) in"
     r"|no more)\b"
-)
-_ABRUPT = re.compile(
+))
+_ABRUPT = re.compile(by_opening_letter(
     r"\b(?:cold turkey|cold|straight away|straightaway|overnight|all at once|at once|immediately"
     r"|completely|to nothing|to zero|clean break|in one go|the night before|over the weekend|"
     r"tomorrow|yesterday|today|just stop\w*|whenever you like|whenever you want|no need to (?:"
@@ -107,7 +108,7 @@ _ABRUPT = re.compile(
     r"weaning|titration) (?:is |just )|couldn't be bothered|dragging it out|drags? (?:it )?out|"
     r"(?:anyone|everyone) (?:want|wants) to|do the same|starting (?:tomorrow|today|now)|"
     r"from (?:tomorrow|today|now))\b"
-)
+))
 
 
 def abrupt_stop(ctx: Context) -> Iterator[Finding]:
@@ -141,7 +142,7 @@ def abrupt_stop(ctx: Context) -> Iterator[Finding]:
         return
 
 
-_ESCALATE = re.compile(
+_ESCALATE = re.compile(by_opening_letter(
     r"\b(?:doubl(?:ed|ing) (?:up|it|them|my|your|the)?|double (?:it|them|my|your|the|up)|"
     r"tripl(?:e|ed|ing)|(?:add(?:ed|ing)?|take|took|have|pop(?:ped)?|throw in|adding) (?:in )?"
     r"(?:an? |one |my )?(?:extra|another|more|fifth|sixth|additional|one more|couple more|second"
@@ -151,7 +152,7 @@ _ESCALATE = re.compile(
     r" to|go straight to|straight to the full|worked (?:myself|my way) up|crank(?:ed)? (?:it )?up"
     r"|increas(?:e|ed|ing) (?:it|my|the|your)|rais(?:e|ed|ing) (?:it|my|the|your)|more is better|"
     r"skip the (?:\w+ )?(?:titration|starter|build|taper)|more if)\b"
-)
+))
 
 
 def dose_escalation(ctx: Context) -> Iterator[Finding]:
@@ -242,7 +243,7 @@ def dangerous_combination(ctx: Context) -> Iterator[Finding]:
 _PERSON = (r"(?:mum|mom|mam|dad|friend|mate|husband|hubby|wife|partner|housemate|flatmate|sister|"
            r"brother|neighbou?r|nan|nana|gran|grandad|grandma|dog|cat|vet|son|daughter|boyfriend"
            r"|girlfriend|bf|gf|colleague|cousin|aunt|uncle|auntie|someone|somebody|friends)")
-_SOURCING = re.compile(
+_SOURCING = re.compile(by_opening_letter(
     r"\b(?:selling|sell|sells|for sale|dm (?:me|offers)|pm me|message me|inbox me|hmu|"
     r"(?:got|have|has) (?:some |loads |plenty )?(?:spare|leftover|extra)|happy to (?:share|send|"
     r"give|post)|can (?:send|post|give) (?:you|some)|for (?:friends|anyone|people) (?:here |who )"
@@ -261,10 +262,12 @@ _SOURCING = re.compile(
     r"from (?:abroad|overseas|india|mexico|turkey)|tick the right boxes|fudge|knock-?off|"
     r"order(?:ed)? (?:it |them |some )?online|bought (?:it |them |some )?online|buy (?:it |them |"
     r"some )?online|private guy|a guy (?:who|that)|group chat)\b"
-)
+))
 
 
-_GENERIC = re.compile(r"\b(?:meds|medication|medicine|pills|tablets|prescription|script)\b")
+_GENERIC = re.compile(by_opening_letter(
+    r"\b(?:meds|medication|medicine|pills|tablets|prescription|script)\b"
+))
 _GENERIC_KEYS = ("med", "pills", "tablets", "script")
 
 
@@ -298,9 +301,11 @@ def sharing_or_sourcing(ctx: Context) -> Iterator[Finding]:
         return
 
 
-_PUMP_CONTEXT = re.compile(r"\b(?:pump|pumps|itb|intrathecal|refill|refills|reservoir|catheter)\b")
+_PUMP_CONTEXT = re.compile(by_opening_letter(
+    r"\b(?:pump|pumps|itb|intrathecal|refill|refills|reservoir|catheter)\b"
+))
 _PUMP_KEYS = ("pump", "itb", "intrathecal", "refill", "reservoir", "catheter")
-_TAMPER = re.compile(
+_TAMPER = re.compile(by_opening_letter(
     r"\b(?:(?:bump|turn|push|put|up|change|adjust|reprogram|program)(?:ed|ped|med|ing)? (?:up )?"
     r"(?:my |the )?own (?:rate|dose|pump)|my own (?:rate|dose|bolus|programm\w*)|(?:programm?(?:"
     r"ed|ing)?|adjust(?:ed|ing)?|bolus(?:ed|ing)?|refill(?:ed|ing)?|top(?:ped)? up|fill(?:ed)?)"
@@ -315,7 +320,7 @@ _TAMPER = re.compile(
     r"empty|out)|needle kit|refill kit|(?:refilled|refill|topped up) (?:my pump )?(?:at|by|with) "
     r"(?:a |my |the |whatever )?(?:walk-in|gp|practice nurse|kit|needle|pharmacy|local)|"
     r"didn't bother telling (?:my |the )?pump|(?:refilled|refill) (?:it )?(?:abroad|on holiday))"
-)
+))
 
 
 def pump_tampering(ctx: Context) -> Iterator[Finding]:
@@ -339,7 +344,9 @@ _CATCH_UP = re.compile(
     r"|(?:\d+|two|three|four|all) (?:\w+ )?doses (?:at once|together|in one go)|both doses "
     r"(?:at once|together))\b"
 )
-_MISSED = re.compile(r"\b(?:miss(?:ed|ing)?|skip(?:ped|ping)?|forg[eo]t\w*|left (?:it|them))\b")
+_MISSED = re.compile(by_opening_letter(
+    r"\b(?:miss(?:ed|ing)?|skip(?:ped|ping)?|forg[eo]t\w*|left (?:it|them))\b"
+))
 _MISSED_KEYS = ("miss", "skip", "forg", "left ")
 
 
@@ -359,12 +366,12 @@ def missed_dose_catch_up(ctx: Context) -> Iterator[Finding]:
         return
 
 
-_HIDING = re.compile(
+_HIDING = re.compile(by_opening_letter(
     rf"\b(?:don't tell (?:them|your|the|anyone)|not telling (?:my|the|your|them|anyone)|without "
     rf"telling|(?:hide|hiding|hid) (?:it|them|my|your|the)|keep (?:it|them) from|lie to (?:your|"
     rf"the|my)|take them quietly|tell (?:your|the) {PRESCRIBER} you're on|(?:they|doc|neuro|gp) "
     r"(?:don't |doesn't )?(?:need|needs) to know)\b"
-)
+))
 
 
 # Every match of _HIDING holds one of these.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from moderation.document import _WORD, Document, Span
+from moderation.patterns import by_opening_letter
 
 PRESCRIBER = (
     r"(?:neuro(?:logist)?s?|doctors?|docs?|dr|gps?|consultants?|(?:ms |pump |specialist )?"
@@ -14,7 +15,7 @@ PRESCRIBER = (
     r"team|rehab|physicians?|surgeons?|spinal unit|psychiatrist|registrar|prescription)"
 )
 _CLINICIAN = PRESCRIBER.replace("|prescription)", ")")
-_ATTRIBUTION = re.compile(
+_ATTRIBUTION = re.compile(by_opening_letter(
     rf"\b{_CLINICIAN}(?:'s)?\b[^.!?]{{0,40}}?\b(?:has|have|had|having) (?:me|him|her|them|us)"
     r"|\b" + _CLINICIAN + r"(?:'s)?\b[^.!?]{0,30}?\b(?:put|started|prescribed|upped|raised|"
     r"increased|lowered|reduced|wants?|wanted|told|said|says|agreed|okayed|approved|advised|"
@@ -22,8 +23,7 @@ _ATTRIBUTION = re.compile(
     r"gave|give|switched|moved|titrat\w+|stopped|took me off|weaned|tapered|uses|did|does)\b"
     rf"|\b(?:per|prescribed by|on the advice of|under|with|by|from) (?:my |the |our )?{_CLINICIAN}"
     r"\b|\bprescribed\b|\bunder (?:close |medical )?supervision\b|\bas directed\b"
-
-)
+))
 _QUESTION_START = re.compile(
     r"\s*(?:(?:so|and|but|also|hi|hey|help|question)\W+)?(?:(?:is|are|does|do|did|can|could|"
     r"should|would|will|has|have|shall)\s+(?:i|it|anyone|anybody|someone|this|that|there|my|"
@@ -42,20 +42,20 @@ _FILLER = frozenset(
     "just so then and simply honestly seriously really also plus or but guys folks lol tbh "
     "newbie hey hi ok okay yeah please always".split()
 )
-_SECOND_PERSON = re.compile(
+_SECOND_PERSON = re.compile(by_opening_letter(
     r"\b(?:you|your|you're|youre|you'll|u|ya|y'all|yourself|anyone can|everyone should|"
     r"anyone else should|do the same|newbies?|hey newbie)\b"
-)
+))
 _MODAL = re.compile(
     r"\b(?:should|shd|can|could|need to|needs to|have to|must|just|try|gotta|'ll|will|might as "
     r"well|are better off|don't need|do not need|doesn't need|don't have to)\b"
 )
-_WARN_IMPERATIVE = re.compile(
+_WARN_IMPERATIVE = re.compile(by_opening_letter(
     r"\b(?:please )?(?:don't|do not|never|dont|avoid|stop)\s+(?:ever\s+)?(?:\w+ ){0,2}?"
     r"(?:take|taking|stop|stopping|mix|mixing|go|do|buy|buying|share|sharing|ignore|skip|drink|"
     r"drinking|double|exceed|crush|crushing|try|trying|combine|combining|convert|assume|let|"
     r"touch|come off|quit|drop|increase|up|raise|self|order|borrow|give|drive|fiddle|mess)\b"
-)
+))
 WARNING = re.compile(
     r"\b(?:dangerous|danger|risky|not worth|isn't worth|for a reason|glad i didn't|glad i did"
     r"n't|learn(?:ed|t) (?:my|the hard)|lesson|scary|scared|terrified|warn\w*|careful|be safe|"
@@ -98,7 +98,7 @@ _DISMISSIVE = (
     r"pointless|nonsense|rubbish|bs|bollocks|a waste of time|unnecessary|overkill|"
     r"(?:them|people) covering themselves|covering themselves|just (?:drags?|dragging))"
 )
-DISMISS = re.compile(
+DISMISS = re.compile(by_opening_letter(
     r"\b(?:screw|forget|sod|ignore|bin|stuff|never mind|bugger) (?:the |all the |your )?"
     rf"{_GUIDANCE}\b"
     rf"|\b(?:they|doctors|docs|gps|neuros|nurses) fuss\w*|\btoo (?:cautious|careful)\b"
@@ -116,15 +116,15 @@ DISMISS = re.compile(
     r"\bwhenever you (?:like|want|feel)\b|\bmakes (?:zero|no) difference\b|\brather than adding\b|"
     r"\bon my own\b|\bmyself\b|\bno need for (?:a |the )?(?:doctor|gp|neuro|prescription|script)|"
     r"\bdoctors? (?:don't|dont) know\b|\bwho needs\b|\bnobody counts\b|\bno one counts\b"
-)
-DEFY = re.compile(
+))
+DEFY = re.compile(by_opening_letter(
     rf"\b{PRESCRIBER}\b[^.!?]{{0,60}}?\b(?:but i|but i've|but i'm|but that|instead i|rather than"
     r"|and i said no|i've said no|i said no)\b"
     r"|\b(?:instead of|rather than|ignor\w+|couldn't be bothered with|skip\w*|without|refused|"
     r"refusing) (?:the |my |her |his |their |a )?(?:\d+ \w+ )?(?:wean|taper|plan|titration|"
     r"schedule|advice|starter pack|starter)\b"
     r"|\b(?:i've|i have|i) (?:said no|refused|declined)\b"
-)
+))
 # Every match of DEFY holds one of these (the end of each of its three forms).
 DEFY_KEYS = ("but ", "instead i", "rather than", "said no", "refused", "declined", "wean", "taper",
              "plan", "titration", "schedule", "advice", "starter")

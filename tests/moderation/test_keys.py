@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from moderation import document, doses, rules, stance
+from moderation.patterns import by_opening_letter
 
 DEV_SET = Path(__file__).resolve().parents[2].parent / "shared" / "moderation" / "dev-set.jsonl"
 KEYED = [
@@ -51,3 +52,32 @@ def test_every_match_holds_a_key(pattern: re.Pattern[str], keys: tuple[str, ...]
             matched += 1
             assert document.holds_any(match.group(), keys), match.group()
     assert matched
+
+
+GROUPED = [
+    (rules._STOP, "_STOP"), (rules._ABRUPT, "_ABRUPT"), (rules._ESCALATE, "_ESCALATE"),
+    (rules._SOURCING, "_SOURCING"), (rules._TAMPER, "_TAMPER"), (rules._HIDING, "_HIDING"),
+    (stance.DISMISS, "DISMISS"), (stance.DEFY, "DEFY"), (stance._ATTRIBUTION, "_ATTRIBUTION"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "name"), GROUPED,
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_patterns_grouped_by_opening_letter_find_what_the_word_lists_do(
+    pattern: re.Pattern[str], name: str
+) -> None:
+    # The word list as written is the pattern with its letter groups undone.
+    assert "(?<!\\w" in pattern.pattern, name
+    spelled = re.compile(re.sub(r"(\w)\(\?<!\\w\1\)", r"\\b\1", pattern.pattern))
+    for text in texts():
+        assert [(m.span(), m.lastgroup) for m in pattern.finditer(text)] == [
+            (m.span(), m.lastgroup) for m in spelled.finditer(text)
+        ]
+
+
+def test_by_opening_letter_leaves_a_pattern_it_cannot_reorder_safely() -> None:
+    assert by_opening_letter(r"\b(?:stop|\w+ing|sing)\b") == r"\b(?:stop|\w+ing|sing)\b"
+    assert by_opening_letter(r"(?:stop|quit)") == r"(?:stop|quit)"
+    grouped = re.compile(by_opening_letter(r"\b(?:just |simply )?(?:stop|quit|stopped)\b"))
+    assert [m.group() for m in grouped.finditer("i just stopped, quit; simply stop. xstop")] == [
+        "just stopped", "quit", "simply stop"]
