@@ -85,10 +85,13 @@ def by_opening_letter(pattern: str) -> str:
     the leftmost-first choice between alternatives is unchanged. When that cannot be shown, the
     pattern is returned as it is.
     """
+    whole = pattern
+    if pattern.startswith("(?:") and _closing(pattern, 0) == len(pattern) - 1:
+        pattern = pattern[3:-1]
     alternatives = []
     for top in _alternatives(pattern):
         if not top.startswith(r"\b"):
-            return pattern
+            return whole
         alternatives.extend(_expand(top[2:]))
     openings = [_opening(a) for a in alternatives]
     # The order of the items: a letter's group sits where its first alternative was.
@@ -115,7 +118,7 @@ def by_opening_letter(pattern: str) -> str:
                 continue
             a, b = openings[earlier], openings[later]
             if a is None or b is None or a & b:
-                return pattern
+                return whole
     letters = {id(group): letter for letter, group in groups.items()}
     parts = []
     for item in items:

@@ -70,7 +70,7 @@ WARNING = re.compile(
     r"died|death|breathing problems|stopped breathing|rebound|from strangers|told me off|"
     r"reputable)\b"
 )
-ENDORSE = re.compile(
+ENDORSE = re.compile(by_opening_letter(
     r"(?:\b\d+% recommend|\bhighly recommend|\bi recommend|\brecommend(?:ed)? it|\bwould "
     r"recommend|\btry it\b|\btry this\b|\bgive it a (?:go|try)|\bdo it\b|\bdo the same|\bworks"
     r" (?:every time|a treat|wonders)|\bbest (?:\w+ ){0,2}(?:night|nights|sleep|combo|thing|"
@@ -86,7 +86,7 @@ ENDORSE = re.compile(
     r"\b(?:is|was|it's|its) (?:way |much |so |far )?easier\b|\bnothing happened\b|"
     r"\bnever happened\b|\bslept (?:the whole|like)\b|"
     r"\bcan't overdose\b|\bjust ask\b|\bkeep (?:any|some|a few)\b)"
-)
+))
 _GUIDANCE = (
     r"(?:max(?:imum)?|label|limit|cap|doses?|dose thing|titration|taper(?:ing)?|wean(?:ing)?|"
     r"warnings?|leaflet|guidance|guidelines|rules|advice|dmts?|starter pack|schedule|plan|"
