@@ -117,11 +117,13 @@ def abrupt_stop(ctx: Context) -> Iterator[Finding]:
     negated = [m for m in ctx.doc.medicines if m.negated and m.drug.withdrawal_risk in _STOPPABLE]
     if not mentions and not negated:
         return
-    abrupt = next(ctx.doc.scan(_ABRUPT), None)
+    abrupt = None  # looked for only when a stop needs it: most posts name no stop
     for match in ctx.doc.scan(_STOP):
         sentence = ctx.doc.sentence_at(match.start())
         advice = ctx.stance.is_advice(sentence) and match.group().startswith("just")
-        if abrupt is None and not advice:
+        if not advice and abrupt is None:
+            abrupt = next(ctx.doc.scan(_ABRUPT), None) is not None
+        if not advice and not abrupt:
             continue
         if not ctx.stance.recommends(match.start()):
             continue
