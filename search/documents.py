@@ -42,6 +42,7 @@ class SearchQuery:
     kind: str | None = None
     treatment: str | None = None
     min_effectiveness: int | None = None
+    max_effectiveness: int | None = None  # with min, "rated exactly n"
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20

@@ -37,8 +37,8 @@ class Backend(Protocol):
     def hidden_docs(self, include_held: bool) -> Set[int]:
         """Return the keys of posts this searcher may not see."""
 
-    def effective_docs(self, minimum: int) -> Set[int]:
-        """Return the keys of experiences rated at least minimum."""
+    def effective_docs(self, minimum: int, maximum: int = 5) -> Set[int]:
+        """Return the keys of experiences rated from minimum to maximum."""
 
     def count_tags(self, docs: Set[int]) -> Counter[str]:
         """Return how many of docs carry each tag."""
@@ -96,8 +96,10 @@ def _filters(backend: Backend, query: SearchQuery) -> list[Set[int]]:
         filters.append(backend.term_docs("kind", query.kind))
     if query.treatment:
         filters.append(backend.term_docs("treatment", query.treatment))
-    if query.min_effectiveness is not None:
-        filters.append(backend.effective_docs(query.min_effectiveness))
+    if query.min_effectiveness is not None or query.max_effectiveness is not None:
+        filters.append(backend.effective_docs(
+            query.min_effectiveness if query.min_effectiveness is not None else 1,
+            query.max_effectiveness if query.max_effectiveness is not None else 5))
     return filters
 
 

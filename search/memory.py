@@ -157,11 +157,12 @@ class _MemoryBackend:
         hidden = {"removed", "deleted"} if include_held else {"held", "removed", "deleted"}
         return frozenset().union(*(self._docs("visibility", v) for v in hidden))
 
-    def effective_docs(self, minimum: int) -> Set[int]:
+    def effective_docs(self, minimum: int, maximum: int = 5) -> Set[int]:
         return {
             doc_id
             for doc_id, entry in self._entries.items()
-            if entry.doc.effectiveness is not None and entry.doc.effectiveness >= minimum
+            if entry.doc.effectiveness is not None
+            and minimum <= entry.doc.effectiveness <= maximum
         }
 
     def count_tags(self, docs: Set[int]) -> Counter[str]:

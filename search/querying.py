@@ -88,10 +88,12 @@ def normalise(query: SearchQuery) -> SearchQuery:
         page = min(max(int(query.page), 1), MAX_PAGE)
         per_page = min(max(int(query.per_page), 1), MAX_PER_PAGE)
         effectiveness = None if query.min_effectiveness is None else int(query.min_effectiveness)
+        most = None if query.max_effectiveness is None else int(query.max_effectiveness)
         tags = tuple(str(tag) for tag in query.tags)
     except (TypeError, ValueError) as exc:
         raise QueryError("The page or filter in this search is not a number.") from exc
-    return replace(query, page=page, per_page=per_page, min_effectiveness=effectiveness, tags=tags)
+    return replace(query, page=page, per_page=per_page, min_effectiveness=effectiveness,
+                   max_effectiveness=most, tags=tags)
 
 
 def parse(text: str, vocabulary: Vocabulary, doc_frequency: Callable[[str], int]) -> Plan:

@@ -429,8 +429,9 @@ class _WhooshBackend:
         hidden = ("removed", "deleted") if include_held else ("held", "removed", "deleted")
         return self._state.deleted.union(*(self.term_docs("visibility", v) for v in hidden))
 
-    def effective_docs(self, minimum: int) -> Set[int]:
-        ratings = [r for r in self._reader.field_terms("effectiveness") if int(r) >= minimum]
+    def effective_docs(self, minimum: int, maximum: int = 5) -> Set[int]:
+        ratings = [r for r in self._reader.field_terms("effectiveness")
+                   if minimum <= int(r) <= maximum]
         return frozenset().union(*(self.term_docs("effectiveness", r) for r in ratings))
 
     def count_tags(self, docs: Set[int]) -> Counter[str]:

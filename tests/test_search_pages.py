@@ -162,9 +162,11 @@ def test_filters_narrow_and_facets_add_up(whoosh_app, client):
     everything = client.get("/api/v1/search?q=baclofen").get_json()
     experiences = client.get("/api/v1/search?q=baclofen&kind=experience").get_json()
     good = client.get("/search?q=baclofen&treatment=baclofen&min_rating=4")
+    rated_two = client.get("/search?kind=experience&treatment=baclofen&rating=2")
     assert everything["total"] == 3
     assert experiences["total"] == 2
     assert titles(good) == ["Baclofen, brilliant"]
+    assert titles(rated_two) == ["Baclofen, so-so"]  # where a rating bar on /treatments leads
 
 
 def test_results_are_paginated(whoosh_app, client):
