@@ -188,25 +188,20 @@ def _strengths(doc: Document, kb: Knowledge, matches: list[re.Match[str]]) -> di
 
 
 
-def _by_first_letter(words: set[str]) -> tuple[str, str]:
-    """Return the first letters of words and an alternation of their rests, each after its letter.
-
-    Each rest is tried only after a look-behind for its letter, so most tries cost one check.
-    """
+def _by_first_letter(words: set[str]) -> str:
+    """Return an alternation of words grouped by first letter, so most tries cost one check."""
     groups: dict[str, list[str]] = {}
     for word in sorted(words, key=len, reverse=True):
         groups.setdefault(word[0], []).append(re.escape(word[1:]))
-    rests = "|".join(f"(?<={first})(?:{'|'.join(rests)})" for first, rests in groups.items())
-    return "".join(groups), rests
+    return "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items())
 
 
-_NUMBER_LETTERS, _NUMBER_RESTS = _by_first_letter(
-    {*_ONES, *_TENS, "half", "a hundred", "a couple", "a dozen", "a half"}
+# Every word here is followed by \b, so at most one matches at a place and their order is free.
+_NUMBER_START = re.compile(
+    r"\d|(?:"
+    + _by_first_letter({*_ONES, *_TENS, "half", "a hundred", "a couple", "a dozen", "a half"})
+    + r")\b"
 )
-# \d|(?:number words)\b, written to open with one character class: the regex engine then skips
-# ahead to the digits and first letters instead of trying the pattern everywhere. Every word
-# here is followed by \b, so at most one matches at a place and their order is free.
-_NUMBER_START = re.compile(rf"[\d{_NUMBER_LETTERS}](?:(?<=\d)|(?:{_NUMBER_RESTS})\b)")
 
 
 def _candidates(doc: Document, pattern: re.Pattern[str]) -> list[re.Match[str]]:
