@@ -81,3 +81,22 @@ def test_by_opening_letter_leaves_a_pattern_it_cannot_reorder_safely() -> None:
     grouped = re.compile(by_opening_letter(r"\b(?:just |simply )?(?:stop|quit|stopped)\b"))
     assert [m.group() for m in grouped.finditer("i just stopped, quit; simply stop. xstop")] == [
         "just stopped", "quit", "simply stop"]
+
+
+FREQUENCIES = (
+    "x2 a day, 2x, 3 x daily, twice a day, three times daily, tid, bd, qhs, every 8 hours, "
+    "per day, /day, 600/d, in total, a night, in one go, all at once, at a time, together, "
+    "at bedtime, before bed, in the morning, nightly, every morning, at lunch, once per day"
+)
+
+
+def test_frequency_look_ahead_admits_every_frequency() -> None:
+    guard = "(?=[\\d/abdefinopqstx])"
+    assert doses._FREQ.pattern.startswith(guard)
+    bare = re.compile(doses._FREQ.pattern.removeprefix(guard))
+    found = 0
+    for text in [*texts(), document.fold(FREQUENCIES)]:
+        guarded = [(m.span(), m.groups()) for m in doses._FREQ.finditer(text)]
+        assert guarded == [(m.span(), m.groups()) for m in bare.finditer(text)]
+        found += len(guarded)
+    assert found
