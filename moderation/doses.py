@@ -34,17 +34,16 @@ _COUNT = r"\d+|once|twice|thrice|one|two|three|four|five|six|seven|eight"
 _FREQ = re.compile(
     r"(?=[\d/abdefinopqstx])(?:"
     rf"(?P<x>\bx\s*(?P<xn>\d+|two|three|four|five|six)\b|(?<![a-z])(?P<xn2>\d)\s*x\b(?!\s*\d))"
-    rf"|(?P<times>\b(?P<tn>{_COUNT})(?:\s*x|\s+times?)?\s+(?:a|per|each|every|/)\s*day\b"
-    rf"|\b(?P<tn3>{_COUNT})\s+times\s+daily\b)"
+    rf"|(?P<times>\b(?:(?P<tn>{_COUNT})(?:\s*x|\s+times?)?\s+(?:a|per|each|every|/)\s*day\b"
+    rf"|(?P<tn3>{_COUNT})\s+times\s+daily\b))"
     r"|(?P<abbr>\b(?:tid|tds|bd|bid|qid|qds|od|qd|qhs)\b)"
     r"|(?P<every>\bevery\s+(?P<hours>\d+|two|three|four|five|six|eight|twelve)\s*"
     r"(?:hours|hour|hrs|hr|h)\b)"
-    r"|(?P<daily>\b(?:a|per|each|every|/)\s*day\b|\bdaily\b|/\s*d\b|\bin total\b|\btotal\b"
-    r"|\ba night\b)"
-    r"|(?P<single>\bin one go\b|\ball at once\b|\bat once\b|\bin one hit\b|\bat a time\b"
-    r"|\bat one time\b|\btogether\b)"
-    r"|(?P<once>\bat night\b|\bat bed ?time\b|\bbefore bed\b|\bin the morning\b|\bnightly\b"
-    r"|\beach night\b|\bevery night\b|\bevery morning\b|\bin the evening\b|\bat lunch\b))"
+    # One \b before each word list rather than one per word; "/d" cannot start where a word does.
+    r"|(?P<daily>\b(?:a|per|each|every|/)\s*day\b|\b(?:daily|in total|total|a night)\b|/\s*d\b)"
+    r"|(?P<single>\b(?:in one go|all at once|at once|in one hit|at a time|at one time|together)\b)"
+    r"|(?P<once>\b(?:at night|at bed ?time|before bed|in the morning|nightly|each night|every "
+    r"night|every morning|in the evening|at lunch)\b))"
 )
 _ABBR = {"tid": 3, "tds": 3, "bd": 2, "bid": 2, "qid": 4, "qds": 4, "od": 1, "qd": 1, "qhs": 1}
 _REFERENCE_BEFORE = re.compile(
