@@ -82,8 +82,8 @@ def main() -> None:
             db.engine.dispose()
     print(f"database: {url.split(':')[0]}")
     print(f"posts: {args.posts}  added: {result.added}")
-    print(f"check (parse, validate, render Markdown): {checked - started:.1f} s")
-    print(f"write: {done - checked:.1f} s")
+    print(f"check (parse and validate every line): {checked - started:.1f} s")
+    print(f"write (render Markdown, screen, store, queue index jobs): {done - checked:.1f} s")
     print(f"total: {done - started:.1f} s  ({args.posts / (done - started):,.0f} posts/s)")
 
 
