@@ -330,7 +330,7 @@ import json, sys
 from sqlalchemy import select
 from app import create_app
 from forum.extensions import db
-from forum.models import Post
+from forum.models import IndexJob, Post
 from forum.services import indexing
 created = set(json.loads(sys.argv[1]))
 app = create_app()
@@ -341,8 +341,10 @@ with app.app_context():
                                                        Post.status.not_in(["published", "held"]))))
     missing_db = created - stored
     missing_index = created - indexed - gone
+    pending = db.session.scalar(select(db.func.count()).select_from(IndexJob))
     print(f"posts created with a success response: {len(created)}; missing from the database: "
-          f"{len(missing_db)}; missing from the index: {len(missing_index)}")
+          f"{len(missing_db)}; missing from the index: {len(missing_index)} "
+          f"{sorted(missing_index)[:10]}; index jobs still pending: {pending}")
     sys.exit(1 if missing_db or missing_index else 0)
 """
 
