@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import wraps
 
 from flask import (
@@ -337,26 +336,6 @@ def article_retire(article_id: int):
 
 
 # What every page can use ----------------------------------------------------------------
-
-_POST_IN_LOCATION = re.compile(r"/threads/(\d+)(?:#post-(\d+))?$")
-_COMPOSING = ("posts.ask", "posts.share", "posts.answer", "posts.edit")
-
-
-@bp.after_app_request
-def _tell_author_about_hold(response):
-    """After a member writes a post that the screening held, say so on the next page."""
-    if (request.method != "POST" or request.endpoint not in _COMPOSING
-            or response.status_code not in (302, 303) or not current_user.is_authenticated):
-        return response
-    match = _POST_IN_LOCATION.search(response.headers.get("Location", ""))
-    if match is None:
-        return response
-    post = db.session.get(Post, int(match.group(2) or match.group(1)))
-    if post is not None and post.status == "held" and post.author_id == current_user.id:
-        flash("Your post is waiting for a moderator before others can see it. The post "
-              "below says why and what happens next.", "info")
-    return response
-
 
 @bp.app_context_processor
 def moderation_helpers() -> dict:

@@ -27,6 +27,13 @@ def _experience_input(form: ExperienceForm) -> posts.ExperienceInput:
     )
 
 
+def _say_if_held(post) -> None:
+    """Tell the author at once when the screening held what they just wrote."""
+    if post.status == "held":
+        flash("Your post is waiting for a moderator before others can see it. The post "
+              "below says why and what happens next.", "info")
+
+
 def _suggestions(form) -> list[str]:
     text = " ".join(filter(None, [form.title.data, form.body.data]))
     return load_taxonomy().suggest(text)
@@ -51,6 +58,7 @@ def _compose(kind: str, form, template: str):
         except Invalid as error:
             show_errors(form, error)
             return render_template(template, form=form, suggested=suggested), 422
+        _say_if_held(post)
         return redirect(url_for("posts.thread", thread_id=post.id), 303)
     return render_template(template, form=form, suggested=suggested)
 
@@ -94,6 +102,7 @@ def answer(thread_id: int):
         show_errors(form, error)
         view = posts.get_thread(thread_id=thread_id, viewer=current_member())
         return render_template("posts/thread.html", view=view, form=form), 422
+    _say_if_held(post)
     return redirect(url_for("posts.thread", thread_id=thread_id, _anchor=f"post-{post.id}"), 303)
 
 
@@ -133,6 +142,7 @@ def edit(post_id: int):
         return render_template("posts/edit.html", form=form, post=post), 422
     flash("Your changes are saved. The previous version is kept in the post's history.",
           "success")
+    _say_if_held(post)
     return redirect(url_for("posts.thread", thread_id=post.thread_id, _anchor=f"post-{post.id}"),
                     303)
 
