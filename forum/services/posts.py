@@ -44,6 +44,13 @@ class ExperienceInput:
     still_using: bool | None = None
     dose: str | None = None
 
+    @classmethod
+    def from_row(cls, row: Experience) -> ExperienceInput:
+        """Return a stored experience report's details as input, to keep them through an edit."""
+        return cls(treatment=row.treatment, effectiveness=row.effectiveness,
+                   side_effects=row.side_effect_names, duration_months=row.duration_months,
+                   still_using=row.still_using, dose=row.dose)
+
 
 @dataclass
 class Draft:

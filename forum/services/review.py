@@ -182,17 +182,22 @@ def held_reasons(post: Post) -> list[str]:
 
 # Member reports ----------------------------------------------------------------------------
 
-def report_post(*, reporter: Member, post: Post, reason: str, note: object = "") -> Report:
-    """Report a post to the moderators; enough different members hide it until reviewed.
-
-    :raise AlreadyReported: this member reported the post before (it counts once).
-    """
+def ensure_can_report(*, reporter: Member, post: Post) -> None:
+    """Raise NotFound or PermissionDenied when this member may not report this post."""
     if post.status != "published":
         raise NotFound(post.id)
     if post.author_id == reporter.id:
         raise PermissionDenied("You cannot report your own post. You can edit or delete it.")
     if reporter.is_suspended():
         raise PermissionDenied("Your account is suspended, so you cannot report posts now.")
+
+
+def report_post(*, reporter: Member, post: Post, reason: str, note: object = "") -> Report:
+    """Report a post to the moderators; enough different members hide it until reviewed.
+
+    :raise AlreadyReported: this member reported the post before (it counts once).
+    """
+    ensure_can_report(reporter=reporter, post=post)
     if reason not in REPORT_REASONS:
         raise Invalid("reason", "Choose why you are reporting this post.")
     note = clean_text("note", note, label="The note", required=False, max_length=NOTE_MAX)
@@ -414,7 +419,8 @@ def edit_and_approve(*, actor: Member, item_id: int, body: object, title: object
     """Change the post (keeping its previous version in the history), then publish it.
 
     The edited text is screened for its flags and notice, but a moderator's approval
-    stands: the screening does not hold it again.
+    stands: the screening does not hold it again. Without `experience`, an experience
+    report keeps its structured details.
     """
     from forum.services import posts as post_service
 
@@ -423,6 +429,8 @@ def edit_and_approve(*, actor: Member, item_id: int, body: object, title: object
     post = db.session.get(Post, get_item(item_id).post_id)
     if post is None or post.status in ("deleted", "removed"):
         raise NotFound(item_id)
+    if experience is None and post.experience is not None:
+        experience = post_service.ExperienceInput.from_row(post.experience)
     draft = post_service.validate_edit(post, title=title, body=body, tags=tags,
                                        experience=experience)
     screening = screen_draft(draft)

@@ -63,38 +63,28 @@ class SuspendForm(FlaskForm):
                                        for d in review.SUSPENSION_DAYS])
 
 
-def moderator_required(view):
-    """Let moderators and admins in; 403 for other members, the login page for visitors."""
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_moderator:
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapped
+def _requires(role: str):
+    """Let members with this role property in; 403 for others, the login page for visitors."""
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not getattr(current_user, role):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorate
 
 
-def admin_required(view):
-    """Let admins in; 403 for everyone else who is logged in."""
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapped
+moderator_required = _requires("is_moderator")  # moderators and admins
+admin_required = _requires("is_admin")
 
 
 # Members: reporting ---------------------------------------------------------------------
 
 def _reportable(post_id: int) -> Post:
     post = posts.get_post(post_id)
-    if post.status != "published" or not posts.can_see(current_member(), post):
-        abort(404)
-    if post.author_id == current_user.id:
-        abort(403)
-    if current_user.is_suspended():
-        abort(403)
+    review.ensure_can_report(reporter=current_user, post=post)
     return post
 
 
@@ -215,19 +205,11 @@ def edit(item_id: int):
         form.body.data = post.body
         form.tags.data = ", ".join(post.tag_slugs)
         return render_template("moderation/edit.html", form=form, post=post, item=item)
-    experience = None
-    if post.kind == "experience" and post.experience is not None:
-        x = post.experience
-        experience = posts.ExperienceInput(
-            treatment=x.treatment, effectiveness=x.effectiveness,
-            side_effects=x.side_effect_names, duration_months=x.duration_months,
-            still_using=x.still_using, dose=x.dose)
     try:
         review.edit_and_approve(
             actor=current_user, item_id=item_id, body=form.body.data,
             title=form.title.data if post.is_thread else None,
-            tags=form.tags.data if post.is_thread else None, experience=experience,
-            reason=form.reason.data)
+            tags=form.tags.data if post.is_thread else None, reason=form.reason.data)
     except Invalid as error:
         show_errors(form, error)
         return render_template("moderation/edit.html", form=form, post=post, item=item), 422
