@@ -132,11 +132,16 @@ def read_rows(lines: Iterable[str]) -> list[Row]:
     return rows
 
 
+def _chunks(items: Iterable, size: int = 500) -> Iterator[list]:
+    """Split ids into lists short enough for an IN (...) on every database."""
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
 def _existing(source_ids: Iterable[str]) -> dict[str, Post]:
-    ids = list(source_ids)
     found: dict[str, Post] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+    for chunk in _chunks(source_ids):
         found.update({p.source_id: p for p in db.session.scalars(
             select(Post).where(Post.source_id.in_(chunk)))})
     return found
@@ -150,11 +155,10 @@ class ImportResult:
 
 def import_rows(rows: list[Row], progress: Callable[[int], None] | None = None) -> ImportResult:
     """Store checked rows, skipping source_ids the forum already has; one transaction."""
-    existing = set()
-    all_ids = [row.source_id for row in rows]
-    for start in range(0, len(all_ids), 500):
+    existing: set[str] = set()  # ids only: loading whole posts here would cost 100k objects
+    for chunk in _chunks(row.source_id for row in rows):
         existing.update(db.session.scalars(
-            select(Post.source_id).where(Post.source_id.in_(all_ids[start:start + 500]))))
+            select(Post.source_id).where(Post.source_id.in_(chunk))))
     authors: dict[str, Member] = {}
     by_source: dict[str, Post] = {}
     touched: set[int] = set()
@@ -200,15 +204,10 @@ def _store(pending: list) -> None:
 
 def _recount(thread_ids: set[int]) -> None:
     answers = Post.__table__.alias("answers")
-    ids = list(thread_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        count = (select(func.count()).select_from(answers)
-                 .where(answers.c.parent_id == Post.id, answers.c.status == "published")
-                 .scalar_subquery())
-        latest = (select(func.max(answers.c.created_at))
-                  .where(answers.c.parent_id == Post.id, answers.c.status == "published")
-                  .scalar_subquery())
+    published = (answers.c.parent_id == Post.id, answers.c.status == "published")
+    count = select(func.count()).select_from(answers).where(*published).scalar_subquery()
+    latest = select(func.max(answers.c.created_at)).where(*published).scalar_subquery()
+    for chunk in _chunks(thread_ids):
         db.session.execute(update(Post).where(Post.id.in_(chunk)).values(
             answer_count=count, last_activity_at=func.coalesce(latest, Post.created_at)),
             execution_options={"synchronize_session": False})
