@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,6 +14,8 @@ from forum.services import posts
 from tests.factories import make_experience, make_member, make_question
 
 DISCLAIMER = "These are members’ own experiences, not medical advice."
+
+ARTICLES_FILE = Path(__file__).resolve().parents[1] / "forum" / "data" / "articles.json"
 
 
 def report(author, treatment: str = "baclofen", rating: int = 4, *, months: int | None = 6,
@@ -321,7 +324,9 @@ def test_every_insights_page_says_not_medical_advice_and_links_to_reviewed_artic
         assert html.count("<h1") == 1, path
 
 
-def test_articles_show_reviewer_and_date_only_when_known(client):
+def test_articles_show_reviewer_and_date_only_when_known(app, client):
+    result = app.test_cli_runner().invoke(args=["articles", "import", str(ARTICLES_FILE)])
+    assert result.exit_code == 0, result.output
     html = client.get("/treatments/baclofen").get_data(as_text=True)
     articles = html.split('id="articles"')[1]
     items = {line.split("</a>")[0].split(">")[-1]: line for line in articles.split("<li>")[1:]}
@@ -368,3 +373,18 @@ def test_treatment_page_lists_latest_reports_and_top_questions(client):
     questions = html.split('id="questions-heading"')[1].split('id="articles"')[0]
     assert "Baclofen at night was enough for me" in reports
     assert questions.index("Busy question") < questions.index("Quiet question")
+
+
+def test_a_retired_article_leaves_the_treatment_page(app, client):
+    from sqlalchemy import select
+
+    from forum.models import Article
+    from forum.services import articles
+
+    app.test_cli_runner().invoke(args=["articles", "import", str(ARTICLES_FILE)])
+    admin = make_member("reading_admin", role="admin")
+    article = db.session.scalar(select(Article).where(Article.title == "About baclofen"))
+    articles.set_retired(actor=admin, article=article, retired=True)
+    html = client.get("/treatments/baclofen").get_data(as_text=True)
+    assert "MS Spasticity: Causes and Treatments" in html
+    assert "About baclofen" not in html.split('id="articles"')[1]

@@ -222,6 +222,19 @@ def for_thread(*, tags: Iterable[str], drug: str | None = None,
     return [current[ref.id] for ref in ranked]
 
 
+def covering(*slugs: str) -> list[Article]:
+    """Return the current articles about any of these tags (every current one when none),
+    most relevant first."""
+    current = list(db.session.scalars(select(Article).where(Article.retired.is_(False))
+                                      .order_by(Article.title)))
+    if not slugs:
+        return current
+    wanted = set(slugs)
+    about = {a.id: a for a in current if wanted & set(a.topic_slugs)}
+    ranked = rank_articles(_refs(about.values()), tags=list(slugs), limit=len(about))
+    return [about[ref.id] for ref in ranked]
+
+
 def for_drug(drug: str | None, tags: Iterable[str] = ()) -> Article | None:
     """Return the most relevant current article about a drug for a thread, or None."""
     if not drug:

@@ -7,12 +7,8 @@ is stored, so adding, editing, holding or removing a report changes the figures 
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
-from datetime import date
-from functools import cache
-from pathlib import Path
 
 from sqlalchemy import (
     CTE,
@@ -33,43 +29,11 @@ from forum.models import Experience, Post, PostTag, SideEffect
 from forum.services.posts import public_threads, threads_tagged
 from forum.taxonomy import Tag, load_taxonomy
 
-ARTICLES_FILE = Path(__file__).resolve().parent.parent / "data" / "articles.json"
 # Below this many reporting members a summary says more about the few than about the treatment.
 MIN_MEMBERS = 5
 RATINGS = (1, 2, 3, 4, 5)
 TOP_SIDE_EFFECTS = 10
 MAX_COMPARED = 3
-
-
-@dataclass(frozen=True)
-class Article:
-    """A reviewed article from the library; reviewer and date only when the file gives them."""
-
-    title: str
-    publisher: str
-    url: str
-    reviewed_by: str | None
-    reviewed_on: date | None
-    topics: frozenset[str]
-
-
-@cache
-def load_articles(path: Path = ARTICLES_FILE) -> tuple[Article, ...]:
-    """Load the reviewed-article library once (an Article table may replace this file)."""
-    return tuple(
-        Article(title=entry["title"], publisher=entry["publisher"], url=entry["url"],
-                reviewed_by=entry.get("reviewed_by") or None,
-                reviewed_on=(date.fromisoformat(entry["reviewed_on"])
-                             if entry.get("reviewed_on") else None),
-                topics=frozenset(entry.get("topics", ())))
-        for entry in json.loads(path.read_text(encoding="utf-8"))
-    )
-
-
-def articles_about(*slugs: str) -> list[Article]:
-    """Return the articles covering any of these tags (all of them when none are given)."""
-    wanted = set(slugs)
-    return [a for a in load_articles() if not wanted or a.topics & wanted]
 
 
 @dataclass(frozen=True)

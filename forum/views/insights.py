@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from werkzeug.routing import BuildError
 
 from forum.errors import Invalid
-from forum.services import insights
+from forum.services import articles, insights
 
 bp = Blueprint("insights", __name__)
 
@@ -45,7 +45,7 @@ def treatment(slug: str):
         summary=insights.treatment_summary(tag.slug),
         reports=insights.recent_reports(tag.slug),
         questions=insights.top_questions(tag.slug),
-        articles=insights.articles_about(tag.slug),
+        articles=articles.covering(tag.slug),
     )
 
 
@@ -56,7 +56,7 @@ def symptom(slug: str):
         return redirect(url_for(".symptom", slug=tag.slug), 301)
     tag, ranked = insights.symptom_treatments(tag.slug)
     return render_template("insights/symptom.html", tag=tag, ranked=ranked,
-                           articles=insights.articles_about(tag.slug))
+                           articles=articles.covering(tag.slug))
 
 
 @bp.get("/treatments")
@@ -69,7 +69,7 @@ def treatments():
     rows = insights.sort_table(insights.treatment_table(), key=sort,
                                descending=direction == "desc")
     return render_template("insights/treatments.html", rows=rows, sort=sort, direction=direction,
-                           articles=insights.articles_about())
+                           articles=articles.covering())
 
 
 @bp.get("/treatments/compare")
@@ -79,10 +79,10 @@ def compare():
         summaries = insights.compare_treatments(wanted)
     except Invalid as error:
         return render_template("insights/compare.html", summaries=[], chosen=wanted,
-                               error=error.message, articles=insights.articles_about()), 400
+                               error=error.message, articles=articles.covering()), 400
     chosen = [summary.tag.slug for summary in summaries]
     return render_template("insights/compare.html", summaries=summaries, chosen=chosen,
-                           error=None, articles=insights.articles_about(*chosen))
+                           error=None, articles=articles.covering(*chosen))
 
 
 @bp.get("/api/v1/treatments/<slug>/summary")
