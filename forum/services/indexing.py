@@ -181,9 +181,8 @@ def _retry_soon(app: Flask, delay: float = 0.5) -> None:
     timer.start()
 
 
-def after_commit(post_ids: Iterable[int] = ()) -> None:
-    """Bring the index up to date after a service committed (the jobs are already stored)."""
-    del post_ids  # the durable jobs say what to do; the ids only document the caller's intent
+def after_commit() -> None:
+    """Bring the index up to date after a service committed (its jobs are already stored)."""
     process_jobs()
 
 

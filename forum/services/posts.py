@@ -226,7 +226,7 @@ def create_thread(*, author: Member, kind: str, title: object, body: object,
     review.apply_screening(post, screening, review.screening_text(draft), new=True)
     indexing.queue([post.id])
     db.session.commit()
-    indexing.after_commit([post.id])
+    indexing.after_commit()
     return post
 
 
@@ -244,7 +244,7 @@ def create_answer(*, author: Member, parent: Post, body: object, is_demo: bool =
     refresh_thread(parent)
     indexing.queue([post.id])
     db.session.commit()
-    indexing.after_commit([post.id])
+    indexing.after_commit()
     return post
 
 
@@ -274,7 +274,7 @@ def edit_post(*, actor: Member, post: Post, body: object, title: object = None,
     else:
         indexing.queue([post.id])
     db.session.commit()
-    indexing.after_commit([post.id])
+    indexing.after_commit()
     return post
 
 
@@ -327,7 +327,7 @@ def delete_post(*, actor: Member, post: Post) -> Post:
     else:
         indexing.queue_thread(post)
     db.session.commit()
-    indexing.after_commit([post.id])
+    indexing.after_commit()
     return post
 
 
@@ -367,7 +367,7 @@ def toggle_helpful(*, actor: Member, post: Post) -> bool:
                        .values(helpful_count=count.scalar_subquery()))
     indexing.queue([post.id])
     db.session.commit()
-    indexing.after_commit([post.id])
+    indexing.after_commit()
     db.session.refresh(post)
     return vote is None
 

@@ -232,7 +232,7 @@ def report_post(*, reporter: Member, post: Post, reason: str, note: object = "")
             _refresh_parent(post)
             _queue_for_index(post)
     db.session.commit()
-    indexing.after_commit([post.id])
+    indexing.after_commit()
     return report
 
 
@@ -396,7 +396,7 @@ def _reason(value: object, *, required: bool) -> str:
 def _finish(post: Post) -> None:
     _queue_for_index(post)
     db.session.commit()
-    indexing.after_commit([post.id])
+    indexing.after_commit()
 
 
 def approve(*, actor: Member, item_id: int, reason: object = "") -> ReviewItem:
@@ -604,7 +604,7 @@ def rescreen(*, progress: Callable[[int], None] | None = None) -> RescreenResult
         for post in changed:
             _queue_for_index(post)
         db.session.commit()
-        indexing.after_commit([post.id for post in changed])
+        indexing.after_commit()
         db.session.expunge_all()
         checked += len(chunk)
         if progress is not None:
