@@ -249,6 +249,8 @@ class IndexJob(db.Model):
     """
 
     __tablename__ = "index_job"
+    # Never reuse an id on SQLite: workers delete the jobs they did by id (see the migration).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(Integer, index=True)

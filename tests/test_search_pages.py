@@ -189,6 +189,33 @@ def test_a_write_whose_index_update_was_lost_is_replayed(whoosh_app, client, mon
     assert titles(client.get("/search?q=diazepam")) == ["Diazepam for night spasms"]
 
 
+def test_a_post_queued_while_another_worker_replays_the_queue_is_not_lost(
+        whoosh_app, client, monkeypatch):
+    """Worker A reads the queue; meanwhile worker B does the same job and a member posts.
+
+    A then deletes the jobs it did: that must not take the new post's job with it (SQLite
+    used to give the new job the id of the one just done).
+    """
+    real_after_commit, real_apply = indexing.after_commit, indexing.apply
+    monkeypatch.setattr(indexing, "after_commit", lambda: None)
+    make_question(make_member("rowan"), title="Diazepam for night spasms", tags="diazepam")
+
+    def apply_while_others_work(post_ids):
+        monkeypatch.setattr(indexing, "apply", real_apply)
+        with whoosh_app.app_context():  # worker B, with its own database session
+            indexing.process_jobs()
+            make_question(make_member("sasha"), title="Tizanidine at bedtime",
+                          tags="tizanidine")  # its worker stops before replaying the queue
+        return real_apply(post_ids)
+
+    monkeypatch.setattr(indexing, "apply", apply_while_others_work)
+    indexing.process_jobs()  # worker A
+    monkeypatch.setattr(indexing, "after_commit", real_after_commit)
+    whoosh_app.test_cli_runner().invoke(args=["search", "catch-up"])
+    assert titles(client.get("/search?q=tizanidine")) == ["Tizanidine at bedtime"]
+    assert titles(client.get("/search?q=diazepam")) == ["Diazepam for night spasms"]
+
+
 def test_search_check_reports_differences_and_fix_repairs_them(whoosh_app, client):
     post = make_question(make_member("rowan"), title="Dantrolene side effects", tags="dantrolene")
     runner = whoosh_app.test_cli_runner()
