@@ -127,8 +127,9 @@ def apply(post_ids: list[int]) -> list[int]:
         index.add(docs)
     if gone:
         index.delete(gone)
-    # Another worker may have committed a change after we read: check and queue it again.
-    db.session.expire_all()
+    # Another worker may have committed a change after we read: check and queue it again,
+    # in a new transaction so that the read sees that commit (nothing is pending here).
+    db.session.commit()
     again = [pid for pid, (post, root) in _load(list(indexed)).items()
              if version_of(post, root) != indexed[pid]]
     return again
