@@ -75,7 +75,8 @@ class Member:
             return None, ""
         finally:
             connection.close()
-        self.stats.record(action, response.status, time.perf_counter() - started)
+        self.stats.record(action, response.status, time.perf_counter() - started,
+                          f"{response.status} {method} {path}" if response.status >= 500 else "")
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 pair = value.split(";", 1)[0]
@@ -102,15 +103,18 @@ class Stats:
         self.lock = threading.Lock()
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.statuses: dict[int | None, int] = defaultdict(int)
-        self.errors: list[str] = []
+        self.errors: list[str] = []  # connections that failed
+        self.failures: list[str] = []  # 5xx answers
         self.created: list[int] = []
 
     def record(self, action: str, status: int | None, seconds: float, error: str = "") -> None:
         with self.lock:
             self.latency[action].append(seconds)
             self.statuses[status] += 1
-            if error:
+            if error and status is None:
                 self.errors.append(f"{action}: {error}")
+            elif error:
+                self.failures.append(f"{action}: {error}")
 
 
 def words(rng: random.Random, count: int) -> str:
@@ -271,7 +275,14 @@ def _drive(port: int, server: subprocess.Popen, log_path: Path, env: dict,
 
     ok = True
     server_errors = sum(n for status, n in stats.statuses.items() if status and status >= 500)
-    locked = log_path.read_text(errors="replace").count("database is locked")
+    server_log = log_path.read_text(errors="replace")
+    locked = server_log.count("database is locked")
+    if server_errors:  # say which requests failed and what the server logged
+        for error in stats.failures[:5]:
+            print("5xx:", error)
+        for line in [line for line in server_log.splitlines()
+                     if "WARNING" in line or "ERROR" in line][:10]:
+            print("log:", line[:300])
     verdict = subprocess.run([PYTHON, "-c", VERIFY, json.dumps(stats.created)], cwd=ROOT,
                              env=env, capture_output=True, text=True, check=False)
     print(verdict.stdout.strip() or verdict.stderr[-2000:])
