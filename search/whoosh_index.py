@@ -21,6 +21,7 @@ import heapq
 import json
 import logging
 import math
+import multiprocessing
 import os
 import random
 import shutil
@@ -30,6 +31,7 @@ import traceback
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from datetime import datetime
 from itertools import chain
 from pathlib import Path
@@ -45,6 +47,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader, TermNotFound
 from whoosh.searching import Searcher
+from whoosh.writing import SegmentWriter
 
 from search.analysis import edits1, fold, stem, stems, surface_form, tokens
 from search.documents import CheckReport, SearchDocument, SearchQuery, SearchResults
@@ -66,6 +69,7 @@ EXACT_SCORING_LIMIT = 4000
 REBUILD_PROCS = 2
 REBUILD_LIMIT_MB = 192
 MULTIPROC_THRESHOLD = 5000
+SEGMENT_DOCS = 5000  # posts per segment in a rebuild: sorted in memory, no spill to disk
 SEGMENTS_PER_TIER = 10
 MAX_MERGE_TIER = 2
 UNAVAILABLE = "Search is being rebuilt; please try again in a few minutes."
@@ -558,6 +562,73 @@ def _merge_tiers(writer: Any, segments: list[Any]) -> list[Any]:
     return kept
 
 
+def _unique_batches(docs: Iterable[SearchDocument], size: int) -> Iterator[list[dict[str, Any]]]:
+    """Yield the documents' Whoosh fields in batches, each post once (the first copy)."""
+    seen: set[int] = set()
+    batch: list[dict[str, Any]] = []
+    for doc in docs:
+        if doc.id in seen:
+            log.warning("Rebuild was given post %d twice; indexing the first", doc.id)
+            continue
+        seen.add(doc.id)
+        batch.append(document_fields(doc))
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _segment_of(path: str, batch: list[dict[str, Any]]) -> Any:
+    """In a helper process: write one batch as a finished segment of the index at path.
+
+    The segment is written without the index's lock (the parent holds it) and joins the
+    index when the parent commits its table of contents, as Whoosh's own multiprocessing
+    writer does; unlike that writer, no result is ever dropped for being late.
+    """
+    writer = SegmentWriter(whoosh_index.open_dir(path), _lk=False, limitmb=REBUILD_LIMIT_MB)
+    for fields in batch:
+        writer.add_document(**fields)
+    return writer._finalize_segment()
+
+
+def _build_segments(
+    path: Path, docs: Iterable[SearchDocument], procs: int,
+    progress: Callable[[int], None] | None,
+) -> tuple[list[Any], int]:
+    """Index docs in helper processes, a segment per batch; return the segments and count.
+
+    Batches are small enough that a helper sorts its postings in memory (spilling them to
+    disk and merging them back cost more than the indexing itself), and at most two per
+    helper are in flight, so memory stays bounded whatever the number of posts.
+    """
+    # fork, not spawn: spawn re-runs the calling script's main module in every helper. The
+    # helpers only index (no logging, no database), so a lock held by another thread of the
+    # caller at fork time is never needed in them.
+    context = multiprocessing.get_context("fork")
+    segments: list[Any] = []
+    count = 0
+    with ProcessPoolExecutor(max_workers=procs, mp_context=context) as pool:
+        pending: dict[Future[Any], int] = {}
+
+        def collect_one() -> None:
+            nonlocal count
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                segments.append(future.result())
+                count += pending.pop(future)
+                if progress is not None:
+                    progress(count)
+
+        for batch in _unique_batches(docs, SEGMENT_DOCS):
+            if len(pending) >= 2 * procs:
+                collect_one()
+            pending[pool.submit(_segment_of, str(path), batch)] = len(batch)
+        while pending:
+            collect_one()
+    return segments, count
+
+
 class WhooshIndex:
     """A Whoosh index in a directory, safe to share between worker processes."""
 
@@ -887,35 +958,40 @@ class WhooshIndex:
         progress: Callable[[int], None] | None,
     ) -> int:
         ix = whoosh_index.create_in(str(path), build_schema(self.vocabulary))
-        procs = REBUILD_PROCS if (total or 0) >= MULTIPROC_THRESHOLD else 1
-        if procs > 1:
-            writer = ix.writer(procs=procs, multisegment=True, limitmb=REBUILD_LIMIT_MB)
-        else:
-            writer = ix.writer(limitmb=REBUILD_LIMIT_MB)
-        count = 0
-        seen: set[int] = set()
+        procs = min(REBUILD_PROCS, os.cpu_count() or 1)
+        if (total or 0) < MULTIPROC_THRESHOLD or procs < 2:
+            return self._fill_in_process(ix, docs, progress)
+        writer = ix.writer()  # holds the new generation's lock until its TOC is written
         try:
-            for doc in docs:
-                if doc.id in seen:
-                    log.warning("Rebuild was given post %d twice; indexing the first", doc.id)
-                    continue
-                seen.add(doc.id)
-                writer.add_document(**document_fields(doc))
-                count += 1
-                if progress is not None and count % 500 == 0:
+            segments, count = _build_segments(path, docs, procs, progress)
+            writer.commit(mergetype=lambda _writer, existing: [*existing, *segments])
+        except BaseException:
+            with contextlib.suppress(Exception):
+                writer.cancel()
+            raise
+        indexed = whoosh_index.open_dir(str(path)).doc_count()
+        if indexed != count:  # never swap in a rebuild that lost posts
+            raise SearchError(f"Rebuild indexed {indexed} of {count} posts; index not replaced")
+        return count
+
+    @staticmethod
+    def _fill_in_process(
+        ix: Any, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None
+    ) -> int:
+        writer = ix.writer(limitmb=REBUILD_LIMIT_MB)
+        count = 0
+        try:
+            for batch in _unique_batches(docs, SEGMENT_DOCS):
+                for fields in batch:
+                    writer.add_document(**fields)
+                count += len(batch)
+                if progress is not None:
                     progress(count)
             writer.commit()
         except BaseException:
             with contextlib.suppress(Exception):
                 writer.cancel()
             raise
-        # whoosh's multiprocessing writer drops a sub-writer's segment without a word if its
-        # result is late; a rebuild that lost posts must not be swapped in.
-        indexed = whoosh_index.open_dir(str(path)).doc_count()
-        if indexed != count:
-            raise SearchError(f"Rebuild indexed {indexed} of {count} posts; index not replaced")
-        if progress is not None:
-            progress(count)
         return count
 
     def _swap(self, name: str, journal: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from search import IndexBusy, IndexUnavailable, SearchQuery, WhooshIndex
+from search import whoosh_index as whoosh_index_module
 from tests.search.conftest import load_vocabulary, make_doc
 
 
@@ -198,3 +199,19 @@ def test_rebuild_reports_progress(whoosh_index):
     whoosh_index.rebuild(docs, total=len(docs), progress=counts.append)
     assert counts[-1] == 1200
     assert counts == sorted(counts)
+
+
+def test_a_rebuild_split_over_helper_processes_indexes_every_post_once(
+        whoosh_index, monkeypatch):
+    monkeypatch.setattr(whoosh_index_module, "MULTIPROC_THRESHOLD", 10)
+    monkeypatch.setattr(whoosh_index_module, "SEGMENT_DOCS", 7)
+    monkeypatch.setattr(whoosh_index_module, "REBUILD_PROCS", 2)
+    docs = [make_doc(i, f"Post {i}", "baclofen" if i % 2 else "tizanidine") for i in range(1, 61)]
+    counts: list[int] = []
+    whoosh_index.rebuild([*docs, docs[0]], total=61, progress=counts.append)
+    assert whoosh_index.search(SearchQuery("baclofen", per_page=100)).total == 30
+    assert whoosh_index.search(SearchQuery("tizanidine", per_page=100)).total == 30
+    assert sorted(whoosh_index.versions()) == list(range(1, 61))
+    assert counts[-1] == 60 and counts == sorted(counts)
+    whoosh_index.add([make_doc(61, "Written after the rebuild", "dantrolene")])
+    assert [hit.id for hit in whoosh_index.search(SearchQuery("dantrolene")).hits] == [61]
