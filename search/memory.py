@@ -70,7 +70,8 @@ class MemoryIndex:
 
     def _insert(self, doc: SearchDocument) -> None:
         text = f"{doc.title}\n{doc.body}"
-        concepts = Counter(self.vocabulary.concepts_in(text))
+        # A post is about its tags too, whether or not its words name them.
+        concepts = Counter([*self.vocabulary.concepts_in(text), *doc.tags])
         entry = _Entry(doc, tuple(stems(doc.title)), tuple(stems(doc.body)), concepts)
         self._entries[doc.id] = entry
         for field, terms in self._fields(entry).items():

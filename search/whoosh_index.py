@@ -72,6 +72,7 @@ MULTIPROC_THRESHOLD = 5000
 SEGMENT_DOCS = 5000  # posts per segment in a rebuild: sorted in memory, no spill to disk
 SEGMENTS_PER_TIER = 10
 MAX_MERGE_TIER = 2
+TAGS_MARK = "\x1f"  # separates a post's text from its tags in the concepts field's value
 UNAVAILABLE = "Search is being rebuilt; please try again in a few minutes."
 
 
@@ -148,9 +149,17 @@ class ConceptTokenizer(Tokenizer):
         mode: str = "",
         **kwargs: Any,
     ) -> Iterator[WhooshToken]:
-        """Yield one token per concept mention in value (or value itself, untokenised)."""
+        """Yield one token per concept mention in value (or value itself, untokenised).
+
+        value is the post's text, then TAGS_MARK and its tag slugs: a post is about its tags
+        too, whether or not its words name them.
+        """
         t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        slugs = [value] if not tokenize else self.vocabulary.concepts_in(value)
+        if tokenize:
+            text, _, tags = value.rpartition(TAGS_MARK) if TAGS_MARK in value else (value, "", "")
+            slugs = [*self.vocabulary.concepts_in(text), *tags.split()]
+        else:
+            slugs = [value]
         for pos, slug in enumerate(slugs, start_pos):
             t.text = t.original = slug
             t.boost = 1.0
@@ -201,7 +210,7 @@ def document_fields(doc: SearchDocument) -> dict[str, Any]:
         "kind": doc.kind,
         "title": doc.title,
         "body": doc.body,
-        "concepts": f"{doc.title}\n{doc.body}",
+        "concepts": f"{doc.title}\n{doc.body}{TAGS_MARK}{' '.join(doc.tags)}",
         "tags": " ".join(doc.tags),
         "author": doc.author,
         "created": _timestamp(doc.created_at),

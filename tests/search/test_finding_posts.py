@@ -252,3 +252,14 @@ def test_an_ambiguous_word_only_hints_at_its_tag(index):
     )
     assert search(index, "heat") == [2, 3]
     assert set(search(index, "constipation")) == {1, 2}
+
+
+def test_a_post_is_found_by_its_tags_even_when_its_words_do_not_name_them(index):
+    index.add([
+        make_doc(1, "Stiff every morning", "Legs like planks until ten.", tags=("spasticity",)),
+        make_doc(2, "Is this normal?", "Feeling woozy after the evening dose.",
+                 tags=("baclofen",)),
+        make_doc(3, "Stiff every morning too", "Same here, it eases by lunch."),
+    ])
+    assert search(index, "Lioresal") == [2]
+    assert 1 in search(index, "spasticity") and 3 not in search(index, "spasticity")
