@@ -72,6 +72,7 @@ MULTIPROC_THRESHOLD = 5000
 SEGMENT_DOCS = 5000  # posts per segment in a rebuild: sorted in memory, no spill to disk
 SEGMENTS_PER_TIER = 10
 MAX_MERGE_TIER = 2
+OPEN_ATTEMPTS = 4  # a concurrent commit can delete what we were about to open: try again
 TAGS_MARK = "\x1f"  # separates a post's text from its tags in the concepts field's value
 UNAVAILABLE = "Search is being rebuilt; please try again in a few minutes."
 
@@ -681,7 +682,6 @@ class WhooshIndex:
             try:
                 ix = whoosh_index.open_dir(str(self.directory / name))
             except Exception as exc:
-                log.warning("Cannot open search index generation %s: %r", name, exc)
                 _forget(exc)
                 raise IndexUnavailable(UNAVAILABLE) from exc
             self._ix, self._generation, self._state = ix, name, None
@@ -689,21 +689,35 @@ class WhooshIndex:
         return self._ix
 
     def _searcher_state(self) -> _SearcherState:
+        """Return a searcher on the latest commit.
+
+        Another worker's commit or merge may delete a table of contents or segment between
+        our reading the list and opening it: that is retried on the newer commit a few times
+        before the index counts as unavailable (which starts a rebuild).
+        """
         with self._lock:
-            ix = self._open()
-            state = self._state
-            try:
-                generation = ix.latest_generation()
-                if state is None or state.generation != generation:
-                    state = _SearcherState(self._fresh_searcher(ix), self._segments)
-            except Exception as exc:
-                self._state = None
-                self._ix = None
-                log.warning("Cannot read search index generation %s: %r", self._generation, exc)
-                _forget(exc)
-                raise IndexUnavailable(UNAVAILABLE) from exc
-            self._state = state
-            return state
+            for attempt in range(1, OPEN_ATTEMPTS + 1):
+                try:
+                    ix = self._open()
+                    state = self._state
+                    generation = ix.latest_generation()
+                    if state is None or state.generation != generation:
+                        state = _SearcherState(self._fresh_searcher(ix), self._segments)
+                except Exception as exc:
+                    self._state, self._ix, self._readers = None, None, {}
+                    cause = repr(exc.__cause__ or exc)
+                    _forget(exc)
+                    if attempt < OPEN_ATTEMPTS:
+                        time.sleep(0.01 * attempt)
+                        continue
+                    log.warning("Cannot read search index generation %s: %s",
+                                self._generation, cause)
+                    if isinstance(exc, IndexUnavailable):
+                        raise
+                    raise IndexUnavailable(UNAVAILABLE) from exc
+                self._state = state
+                return state
+        raise AssertionError("unreachable")
 
     def _fresh_searcher(self, ix: Any) -> Searcher:
         """Open a searcher on the latest commit, reusing readers of unchanged segments.

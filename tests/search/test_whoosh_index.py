@@ -215,3 +215,22 @@ def test_a_rebuild_split_over_helper_processes_indexes_every_post_once(
     assert counts[-1] == 60 and counts == sorted(counts)
     whoosh_index.add([make_doc(61, "Written after the rebuild", "dantrolene")])
     assert [hit.id for hit in whoosh_index.search(SearchQuery("dantrolene")).hits] == [61]
+
+
+def test_a_search_racing_another_workers_commit_is_retried_not_unavailable(
+        whoosh_index, monkeypatch):
+    whoosh_index.add([make_doc(1, "Baclofen at night", "baclofen")])
+    other_worker = WhooshIndex(whoosh_index.directory, whoosh_index.vocabulary)
+    other_worker.add([make_doc(2, "Baclofen in the morning", "baclofen")])
+    real_reader = whoosh_index_module.SegmentReader
+    calls = []
+
+    def reader_whose_files_a_merge_just_deleted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise FileNotFoundError("segment removed by another worker's merge")
+        return real_reader(*args, **kwargs)
+
+    monkeypatch.setattr(whoosh_index_module, "SegmentReader",
+                        reader_whose_files_a_merge_just_deleted)
+    assert whoosh_index.search(SearchQuery("baclofen")).total == 2
