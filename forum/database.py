@@ -1,9 +1,11 @@
-"""The database's state: SQLite settings, first-start set-up and the migration check."""
+"""The database's state: SQLite settings, write transactions, first set-up, migration check."""
 
 from __future__ import annotations
 
 import fcntl
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
@@ -14,11 +16,13 @@ from flask_migrate import upgrade
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from forum.extensions import db
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 UPGRADE_COMMAND = "flask --app app db upgrade"
+WRITING = "thaw.writing"  # in Session.info while a write_transaction block runs
 
 
 @event.listens_for(Engine, "connect")
@@ -31,6 +35,63 @@ def _sqlite_settings(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        if hasattr(sqlite3, "LEGACY_TRANSACTION_CONTROL"):  # Python 3.12+; a later default
+            # would BEGIN on every read: see _sqlite_write_lock for why we do not want that.
+            dbapi_connection.autocommit = sqlite3.LEGACY_TRANSACTION_CONTROL
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """Run the block as one transaction that writes, committed when the block ends.
+
+    On SQLite the transaction opens with BEGIN IMMEDIATE, so it waits (busy_timeout) for the
+    write lock before its first read: nothing it reads can change before it writes, and it
+    never fails as a read transaction does when it tries to write after another worker
+    committed (a "database is locked" that no timeout helps). PostgreSQL needs nothing more.
+
+    What the session holds is committed first and reloads inside, under the lock. Inside
+    another write_transaction the block joins it. Rendering and screening belong before the
+    block: every moment inside it is a moment other writers wait.
+    """
+    session = db.session()
+    if session.info.get(WRITING):
+        yield
+        return
+    session.commit()  # ends the reads before it; loaded rows are read again in the block
+    session.info[WRITING] = True
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(WRITING, None)
+
+
+def lock(row: object) -> None:
+    """Read a row again inside a write_transaction, locking it on PostgreSQL until the commit.
+
+    SQLite's write transaction already holds the whole database; on PostgreSQL this keeps two
+    workers from both reading a row and then writing what they computed from it. The lock is
+    FOR NO KEY UPDATE: rows that point to this one (a new answer, a vote) can still be added.
+    """
+    db.session.refresh(row, with_for_update={"of": type(row), "key_share": True})
+
+
+@event.listens_for(Session, "after_begin")
+def _sqlite_write_lock(session: Session, _transaction, connection) -> None:
+    """Open a write_transaction's SQLite transaction with BEGIN IMMEDIATE.
+
+    Other transactions keep the driver's own handling, which sends BEGIN only just before the
+    first INSERT, UPDATE or DELETE, so reads hold no snapshot and every transaction starts by
+    taking the write lock. SQLAlchemy's recipe of a BEGIN before every transaction would make
+    each read-then-write outside a write_transaction (the index job replay, commands) fail
+    as soon as another worker committed between its read and its write.
+    """
+    if session.info.get(WRITING) and connection.dialect.name == "sqlite":
+        if not connection.connection.dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def head_revisions() -> set[str]:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select, union_all, update
 
+from forum import content_cache
+from forum.database import lock, write_transaction
 from forum.errors import Invalid, NotFound, PermissionDenied, Suspended
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import (
+    STATUSES,
     THREAD_KINDS,
     Experience,
     Member,
@@ -54,11 +55,12 @@ class ExperienceInput:
 
 @dataclass
 class Draft:
-    """A post's fields after validation, ready to be stored."""
+    """A post's fields after validation, rendered and ready to be stored."""
 
     kind: str
     title: str | None
     body: str
+    body_html: str
     tags: list[str] = field(default_factory=list)
     experience: dict | None = None
 
@@ -159,12 +161,14 @@ def validate_thread(*, kind: str, title: object, body: object, tags: str | list[
                 slugs.insert(0, treatment)
     if errors:
         raise Invalid.from_errors(errors)
-    return Draft(kind=kind, title=clean_title, body=clean_body, tags=slugs, experience=details)
+    return Draft(kind=kind, title=clean_title, body=clean_body,
+                 body_html=render_markdown(clean_body), tags=slugs, experience=details)
 
 
 def validate_answer(*, body: object) -> Draft:
-    """Check an answer's text."""
-    return Draft(kind="answer", title=None, body=_check_body("body", body))
+    """Check and render an answer's text."""
+    body = _check_body("body", body)
+    return Draft(kind="answer", title=None, body=body, body_html=render_markdown(body))
 
 
 def ensure_can_post(member: Member) -> None:
@@ -186,7 +190,7 @@ def build_post(draft: Draft, *, author: Member, parent: Post | None = None,
         parent_id=parent.id if parent is not None else None,
         title=draft.title,
         body=draft.body,
-        body_html=render_markdown(draft.body),
+        body_html=draft.body_html,
         status="published",
         created_at=when,
         updated_at=when,
@@ -221,29 +225,34 @@ def create_thread(*, author: Member, kind: str, title: object, body: object,
     draft = validate_thread(kind=kind, title=title, body=body, tags=tags, experience=experience)
     screening = review.screen_draft(draft)  # before the write transaction opens
     post = build_post(draft, author=author, is_demo=is_demo)
-    db.session.add(post)
-    db.session.flush()
-    review.apply_screening(post, screening, review.screening_text(draft), new=True)
-    indexing.queue([post.id])
-    db.session.commit()
+    with write_transaction():
+        db.session.add(post)
+        db.session.flush()
+        review.apply_screening(post, screening, review.screening_text(draft), new=True)
+        indexing.queue([post.id])
     indexing.after_commit()
     return post
+
+
+def _ensure_open(thread: Post) -> None:
+    if not thread.is_thread or thread.status != "published":
+        raise NotFound(thread.id)  # deleted, held and removed threads take no new answers
 
 
 def create_answer(*, author: Member, parent: Post, body: object, is_demo: bool = False) -> Post:
     """Reply to a question or an experience report."""
     ensure_can_post(author)
-    if not parent.is_thread or parent.status != "published":
-        raise NotFound(parent.id)  # deleted, held and removed threads take no new answers
+    _ensure_open(parent)
     draft = validate_answer(body=body)
     screening = review.screen_draft(draft)
     post = build_post(draft, author=author, parent=parent, is_demo=is_demo)
-    db.session.add(post)
-    db.session.flush()
-    review.apply_screening(post, screening, review.screening_text(draft), new=True)
-    refresh_thread(parent)
-    indexing.queue([post.id])
-    db.session.commit()
+    with write_transaction():
+        _ensure_open(parent)  # again under the lock: a moderator may have acted meanwhile
+        db.session.add(post)
+        db.session.flush()
+        review.apply_screening(post, screening, review.screening_text(draft), new=True)
+        refresh_thread(parent)
+        indexing.queue([post.id])
     indexing.after_commit()
     return post
 
@@ -267,13 +276,15 @@ def edit_post(*, actor: Member, post: Post, body: object, title: object = None,
         ensure_can_post(actor)
     draft = validate_edit(post, title=title, body=body, tags=tags, experience=experience)
     screening = review.screen_draft(draft)
-    apply_edit(post, draft, editor=actor)
-    review.apply_screening(post, screening, review.screening_text(draft))
-    if post.is_thread:
-        indexing.queue_thread(post)
-    else:
-        indexing.queue([post.id])
-    db.session.commit()
+    with write_transaction():
+        lock(post)  # the history keeps the version read under the lock
+        _ensure_can_change(actor, post)  # again: a moderator may have acted meanwhile
+        apply_edit(post, draft, editor=actor)
+        review.apply_screening(post, screening, review.screening_text(draft))
+        if post.is_thread:
+            indexing.queue_thread(post)
+        else:
+            indexing.queue([post.id])
     indexing.after_commit()
     return post
 
@@ -295,7 +306,7 @@ def apply_edit(post: Post, draft: Draft, *, editor: Member) -> None:
                                 tags=" ".join(post.tag_slugs), editor_id=editor.id))
     post.title = draft.title
     post.body = draft.body
-    post.body_html = render_markdown(draft.body)
+    post.body_html = draft.body_html
     post.edited_at = utcnow()
     if post.is_thread:
         post.tags = [PostTag(slug=slug) for slug in draft.tags]
@@ -314,66 +325,70 @@ def _update_experience(row: Experience, details: dict) -> None:
 
 def delete_post(*, actor: Member, post: Post) -> Post:
     """Soft-delete a post: its thread keeps a "removed by author" stub."""
-    _ensure_can_change(actor, post)
-    post.status = "deleted"
-    if post.parent_id is not None:
-        parent = db.session.get(Post, post.parent_id)
-        if parent is not None:
-            if parent.accepted_answer_id == post.id:
-                parent.accepted_answer_id = None
-            db.session.flush()
-            refresh_thread(parent)
-        indexing.queue([post.id])
-    else:
-        indexing.queue_thread(post)
-    db.session.commit()
+    with write_transaction():
+        lock(post)
+        _ensure_can_change(actor, post)
+        post.status = "deleted"
+        if post.parent_id is not None:
+            parent = db.session.get(Post, post.parent_id)
+            if parent is not None:
+                if parent.accepted_answer_id == post.id:
+                    parent.accepted_answer_id = None
+                db.session.flush()
+                refresh_thread(parent)
+            indexing.queue([post.id])
+        else:
+            indexing.queue_thread(post)
     indexing.after_commit()
     return post
 
 
 def accept_answer(*, actor: Member, answer: Post) -> Post:
     """Mark an answer as the accepted one for its question (again to take it back)."""
-    if answer.kind != "answer" or answer.parent_id is None:
-        raise NotFound(answer.id)
-    question = db.session.get(Post, answer.parent_id)
-    if question is None or question.kind != "question":
-        raise Invalid("answer", "Only answers to questions can be accepted.")
-    if question.author_id != actor.id:
-        raise PermissionDenied("Only the person who asked can accept an answer.")
-    if answer.status != "published":
-        raise Invalid("answer", "Only a published answer can be accepted.")
-    question.accepted_answer_id = None if question.accepted_answer_id == answer.id else answer.id
-    db.session.commit()
+    with write_transaction():
+        if answer.kind != "answer" or answer.parent_id is None:
+            raise NotFound(answer.id)
+        question = db.session.get(Post, answer.parent_id)
+        if question is None or question.kind != "question":
+            raise Invalid("answer", "Only answers to questions can be accepted.")
+        if question.author_id != actor.id:
+            raise PermissionDenied("Only the person who asked can accept an answer.")
+        if answer.status != "published":
+            raise Invalid("answer", "Only a published answer can be accepted.")
+        accepted = None if question.accepted_answer_id == answer.id else answer.id
+        question.accepted_answer_id = accepted
     return question
 
 
 def toggle_helpful(*, actor: Member, post: Post) -> bool:
     """Mark an answer or experience report as helpful, or take the mark back; return the state."""
-    ensure_can_post(actor)
-    if post.kind not in ("answer", "experience"):
-        raise Invalid("post", "Only answers and experience reports can be marked helpful.")
-    if post.status != "published":
-        raise NotFound(post.id)
-    if post.author_id == actor.id:
-        raise PermissionDenied("You cannot mark your own post as helpful.")
-    vote = db.session.get(Vote, (actor.id, post.id))
-    if vote is None:
-        db.session.add(Vote(member_id=actor.id, post_id=post.id))
-    else:
-        db.session.delete(vote)
-    db.session.flush()
-    count = select(func.count()).select_from(Vote).where(Vote.post_id == post.id)
-    db.session.execute(update(Post).where(Post.id == post.id)
-                       .values(helpful_count=count.scalar_subquery()))
-    indexing.queue([post.id])
-    db.session.commit()
+    with write_transaction():
+        lock(post)  # on PostgreSQL, the count below then sees every other worker's vote
+        ensure_can_post(actor)
+        if post.kind not in ("answer", "experience"):
+            raise Invalid("post", "Only answers and experience reports can be marked helpful.")
+        if post.status != "published":
+            raise NotFound(post.id)
+        if post.author_id == actor.id:
+            raise PermissionDenied("You cannot mark your own post as helpful.")
+        vote = db.session.get(Vote, (actor.id, post.id))
+        if vote is None:
+            db.session.add(Vote(member_id=actor.id, post_id=post.id))
+        else:
+            db.session.delete(vote)
+        db.session.flush()
+        count = select(func.count()).select_from(Vote).where(Vote.post_id == post.id)
+        db.session.execute(update(Post).where(Post.id == post.id)
+                           .values(helpful_count=count.scalar_subquery()))
+        indexing.queue([post.id])
     indexing.after_commit()
     db.session.refresh(post)
     return vote is None
 
 
 def refresh_thread(root: Post) -> None:
-    """Recount a thread's published answers and its last activity (no commit)."""
+    """Recount a thread's published answers and its last activity (no commit; flush first)."""
+    lock(root)  # on PostgreSQL, another worker's recount waits and then counts ours
     published = (select(func.count()).select_from(Post)
                  .where(Post.parent_id == root.id, Post.status == "published"))
     latest = select(func.max(Post.created_at)).where(Post.parent_id == root.id,
@@ -439,9 +454,9 @@ def revisions(post: Post) -> list[PostRevision]:
 
 def public_threads(kind: str | None = None, *, unanswered: bool = False):
     """Return a query for published threads, newest first."""
-    query = select(Post).where(Post.parent_id.is_(None), Post.status == "published")
-    if kind:
-        query = query.where(Post.kind == kind)
+    # By kind rather than "no parent": the same rows, and the kind is what the indexes lead with.
+    query = select(Post).where(Post.kind == kind if kind else Post.kind.in_(THREAD_KINDS),
+                               Post.status == "published")
     if unanswered:
         query = query.where(Post.answer_count == 0)
     return query.order_by(Post.created_at.desc(), Post.id.desc())
@@ -454,23 +469,21 @@ def threads_tagged(slug: str):
 
 
 def tag_counts() -> dict[str, int]:
-    """Return how many published threads carry each tag (kept for TAG_COUNTS_SECONDS).
+    """Return how many published threads carry each tag (computed once per content version)."""
+    return dict(content_cache.cached("tag_counts", _count_tags))
 
-    Counting joins every tag to its post; with 100,000 posts that is most of a home page's
-    time, and "popular tags" may lag a few seconds behind.
-    """
-    cached = current_app.extensions.get("thaw.tag_counts")
-    ttl = current_app.config.get("TAG_COUNTS_SECONDS", 30)
-    if cached is not None and time.monotonic() - cached[0] < ttl:
-        return dict(cached[1])
-    rows = db.session.execute(
-        select(PostTag.slug, func.count())
-        .join(Post, Post.id == PostTag.post_id)
-        .where(Post.status == "published")
-        .group_by(PostTag.slug))
-    counts = {slug: count for slug, count in rows}
-    current_app.extensions["thaw.tag_counts"] = (time.monotonic(), counts)
-    return dict(counts)
+
+def _count_tags() -> dict[str, int]:
+    # Every tag, less the tags of posts nobody sees: both halves read indexes only, where
+    # joining every tag to its post to look at its status reads the whole post table.
+    hidden = [status for status in STATUSES if status != "published"]
+    tags = select(PostTag.slug, func.count().label("posts")).group_by(PostTag.slug)
+    unseen = (select(PostTag.slug, -func.count()).join(Post, Post.id == PostTag.post_id)
+              .where(Post.status.in_(hidden)).group_by(PostTag.slug))
+    both = union_all(tags, unseen).subquery()
+    total = func.sum(both.c.posts)
+    rows = db.session.execute(select(both.c.slug, total).group_by(both.c.slug).having(total > 0))
+    return {slug: int(count) for slug, count in rows}
 
 
 def posts_by(member: Member, viewer: Member | None):
@@ -480,7 +493,7 @@ def posts_by(member: Member, viewer: Member | None):
             and (viewer.id == member.id or viewer.is_moderator)):
         query = query.where(Post.status == "published")
     else:
-        query = query.where(Post.status != "deleted")
+        query = query.where(Post.status.in_([s for s in STATUSES if s != "deleted"]))
     return query.order_by(Post.created_at.desc(), Post.id.desc())
 
 

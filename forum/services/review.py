@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 import moderation
+from forum.database import lock, write_transaction
 from forum.errors import DomainError, Invalid, NotFound, PermissionDenied
 from forum.extensions import db
 from forum.models import (
@@ -201,37 +202,38 @@ def report_post(*, reporter: Member, post: Post, reason: str, note: object = "")
     if reason not in REPORT_REASONS:
         raise Invalid("reason", "Choose why you are reporting this post.")
     note = clean_text("note", note, label="The note", required=False, max_length=NOTE_MAX)
-    if db.session.scalar(select(Report.id).where(Report.post_id == post.id,
-                                                 Report.reporter_id == reporter.id)):
-        raise AlreadyReported(post.id)
-    report = Report(post_id=post.id, reporter_id=reporter.id, reason=reason, note=note)
-    db.session.add(report)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same member, twice at once: the first one counts
-        db.session.rollback()
-        raise AlreadyReported(post.id) from None
-    item = db.session.scalar(select(ReviewItem).where(
-        ReviewItem.post_id == post.id, ReviewItem.source == "reports",
-        ReviewItem.state == "open"))
-    if item is None:
-        db.session.add(ReviewItem(post_id=post.id, source="reports",
-                                  severity=REPORT_SEVERITY[reason]))
-    else:
-        item.severity = max(item.severity, REPORT_SEVERITY[reason])
-    reporters = db.session.scalar(select(func.count(func.distinct(Report.reporter_id))).where(
-        Report.post_id == post.id, Report.resolved_at.is_(None)))
-    if reporters >= current_app.config.get("REPORTS_TO_HIDE", 3):
-        hidden = db.session.execute(
-            update(Post).where(Post.id == post.id, Post.status == "published")
-            .values(status="held", updated_at=utcnow())
-            .execution_options(synchronize_session="fetch")).rowcount
-        if hidden:
-            _audit(actor=None, action="hide", post=post,
-                   reason=f"{reporters} members reported it")
-            _refresh_parent(post)
-            _queue_for_index(post)
-    db.session.commit()
+    with write_transaction():
+        if db.session.scalar(select(Report.id).where(Report.post_id == post.id,
+                                                     Report.reporter_id == reporter.id)):
+            raise AlreadyReported(post.id)
+        report = Report(post_id=post.id, reporter_id=reporter.id, reason=reason, note=note)
+        db.session.add(report)
+        try:
+            db.session.flush()
+        except IntegrityError:  # the same member, twice at once: the first one counts
+            db.session.rollback()
+            raise AlreadyReported(post.id) from None
+        item = db.session.scalar(select(ReviewItem).where(
+            ReviewItem.post_id == post.id, ReviewItem.source == "reports",
+            ReviewItem.state == "open"))
+        if item is None:
+            db.session.add(ReviewItem(post_id=post.id, source="reports",
+                                      severity=REPORT_SEVERITY[reason]))
+        else:
+            item.severity = max(item.severity, REPORT_SEVERITY[reason])
+        reporters = db.session.scalar(select(func.count(func.distinct(Report.reporter_id)))
+                                      .where(Report.post_id == post.id,
+                                             Report.resolved_at.is_(None)))
+        if reporters >= current_app.config.get("REPORTS_TO_HIDE", 3):
+            hidden = db.session.execute(
+                update(Post).where(Post.id == post.id, Post.status == "published")
+                .values(status="held", updated_at=utcnow())
+                .execution_options(synchronize_session="fetch")).rowcount
+            if hidden:
+                _audit(actor=None, action="hide", post=post,
+                       reason=f"{reporters} members reported it")
+                _refresh_parent(post)
+                _queue_for_index(post)
     indexing.after_commit()
     return report
 
@@ -393,22 +395,18 @@ def _reason(value: object, *, required: bool) -> str:
                       max_length=REASON_MAX)
 
 
-def _finish(post: Post) -> None:
-    _queue_for_index(post)
-    db.session.commit()
-    indexing.after_commit()
-
-
 def approve(*, actor: Member, item_id: int, reason: object = "") -> ReviewItem:
     """Publish the item's post (if it was held) and close everything waiting on it."""
     reason = _reason(reason, required=False)
-    item, post = _claim(actor=actor, item_id=item_id, outcome="approved", reason=reason)
-    if post.status == "held":
-        post.status = "published"
-        _refresh_parent(post)
-    _close_the_rest(post, actor, "approved", reason)
-    _audit(actor=actor, action="approve", post=post, reason=reason)
-    _finish(post)
+    with write_transaction():
+        item, post = _claim(actor=actor, item_id=item_id, outcome="approved", reason=reason)
+        if post.status == "held":
+            post.status = "published"
+            _refresh_parent(post)
+        _close_the_rest(post, actor, "approved", reason)
+        _audit(actor=actor, action="approve", post=post, reason=reason)
+        _queue_for_index(post)
+    indexing.after_commit()
     return item
 
 
@@ -433,30 +431,35 @@ def edit_and_approve(*, actor: Member, item_id: int, body: object, title: object
         experience = post_service.ExperienceInput.from_row(post.experience)
     draft = post_service.validate_edit(post, title=title, body=body, tags=tags,
                                        experience=experience)
-    screening = screen_draft(draft)
-    item, post = _claim(actor=actor, item_id=item_id, outcome="edited", reason=reason)
-    post_service.apply_edit(post, draft, editor=actor)
-    _record_findings(post, screening, screening_text(draft), new=False)
-    if post.status == "held":
-        post.status = "published"
-        _refresh_parent(post)
-    _close_the_rest(post, actor, "edited", reason)
-    _audit(actor=actor, action="edit_approve", post=post, reason=reason)
-    _finish(post)
+    screening = screen_draft(draft)  # before the write transaction opens
+    with write_transaction():
+        item, post = _claim(actor=actor, item_id=item_id, outcome="edited", reason=reason)
+        lock(post)  # the history keeps the version read under the lock
+        post_service.apply_edit(post, draft, editor=actor)
+        _record_findings(post, screening, screening_text(draft), new=False)
+        if post.status == "held":
+            post.status = "published"
+            _refresh_parent(post)
+        _close_the_rest(post, actor, "edited", reason)
+        _audit(actor=actor, action="edit_approve", post=post, reason=reason)
+        _queue_for_index(post)
+    indexing.after_commit()
     return item
 
 
 def remove(*, actor: Member, item_id: int, reason: object) -> ReviewItem:
     """Take the item's post down; the author is told the reason."""
     reason = _reason(reason, required=True)
-    item, post = _claim(actor=actor, item_id=item_id, outcome="removed", reason=reason)
-    if post.status != "deleted":
-        post.status = "removed"
-        post.removal_reason = reason
-        _refresh_parent(post)
-    _close_the_rest(post, actor, "removed", reason)
-    _audit(actor=actor, action="remove", post=post, reason=reason)
-    _finish(post)
+    with write_transaction():
+        item, post = _claim(actor=actor, item_id=item_id, outcome="removed", reason=reason)
+        if post.status != "deleted":
+            post.status = "removed"
+            post.removal_reason = reason
+            _refresh_parent(post)
+        _close_the_rest(post, actor, "removed", reason)
+        _audit(actor=actor, action="remove", post=post, reason=reason)
+        _queue_for_index(post)
+    indexing.after_commit()
     return item
 
 
@@ -464,37 +467,38 @@ def dismiss(*, actor: Member, item_id: int, reason: object = "") -> ReviewItem:
     """Close the item without acting on the post, which stays as it is."""
     reason = _reason(reason, required=False)
     _ensure_moderator(actor)
-    post = db.session.get(Post, get_item(item_id).post_id)
-    if post is not None and post.status == "held":
-        raise Invalid("action", "This post is hidden. Approve it to show it again, or "
-                                "remove it.")
-    item, post = _claim(actor=actor, item_id=item_id, outcome="dismissed", reason=reason)
-    _close_the_rest(post, actor, "dismissed", reason)
-    _audit(actor=actor, action="dismiss", post=post, reason=reason)
-    db.session.commit()
+    with write_transaction():
+        post = db.session.get(Post, get_item(item_id).post_id)
+        if post is not None and post.status == "held":
+            raise Invalid("action", "This post is hidden. Approve it to show it again, or "
+                                    "remove it.")
+        item, post = _claim(actor=actor, item_id=item_id, outcome="dismissed", reason=reason)
+        _close_the_rest(post, actor, "dismissed", reason)
+        _audit(actor=actor, action="dismiss", post=post, reason=reason)
     return item
 
 
 def suspend_author(*, actor: Member, item_id: int, days: object, reason: object) -> Member:
     """Suspend the author of the item's post; the post itself still waits for a decision."""
     _ensure_moderator(actor)
-    item = get_item(item_id)
-    try:
-        length = int(str(days))
-    except ValueError:
-        length = 0
-    if length not in SUSPENSION_DAYS:
-        raise Invalid("days", "Choose 1, 3, 7 or 30 days.")
-    reason = _reason(reason, required=True)
-    post = db.session.get(Post, item.post_id)
-    author = db.session.get(Member, post.author_id)
-    if author.id == actor.id:
-        raise PermissionDenied("You cannot suspend yourself.")
-    _audit(actor=actor, action="suspend", post=post, member_id=author.id,
-           reason=f"{length} days: {reason}")
-    # members.suspend commits, and with it the audit entry: both or neither.
-    return members.suspend(actor=actor, member=author,
-                           until=utcnow() + timedelta(days=length), reason=reason)
+    with write_transaction():
+        item = get_item(item_id)
+        try:
+            length = int(str(days))
+        except ValueError:
+            length = 0
+        if length not in SUSPENSION_DAYS:
+            raise Invalid("days", "Choose 1, 3, 7 or 30 days.")
+        reason = _reason(reason, required=True)
+        post = db.session.get(Post, item.post_id)
+        author = db.session.get(Member, post.author_id)
+        if author.id == actor.id:
+            raise PermissionDenied("You cannot suspend yourself.")
+        _audit(actor=actor, action="suspend", post=post, member_id=author.id,
+               reason=f"{length} days: {reason}")
+        # members.suspend commits, and with it the audit entry: both or neither.
+        return members.suspend(actor=actor, member=author,
+                               until=utcnow() + timedelta(days=length), reason=reason)
 
 
 # The audit log -----------------------------------------------------------------------------
@@ -540,10 +544,16 @@ class RescreenResult:
     released: int
 
 
-def _rescreen_one(post: Post, open_sources: set[str]) -> str | None:
-    """Screen a stored post again; return "held", "released", "noticed" or None."""
+def _rescreen_one(post: Post, open_sources: set[str],
+                  earlier: tuple[str, moderation.Screening] | None) -> str | None:
+    """Screen a stored post again; return "held", "released", "noticed" or None.
+
+    :param earlier: the post's text and its screening from before the write transaction,
+        used when the text is still the same.
+    """
     text = post_text(post)
-    screening = moderation.screen(text)
+    screening = earlier[1] if earlier is not None and earlier[0] == text else (
+        moderation.screen(text))
     verdict = screening.verdict
     if post.status == "published":
         notice = (post.has_notice, post.notice_drug)
@@ -586,24 +596,29 @@ def rescreen(*, progress: Callable[[int], None] | None = None) -> RescreenResult
     ids = list(db.session.scalars(select(Post.id).where(
         Post.status.in_(("published", "held"))).order_by(Post.id)))
     checked = held = released = 0
+    batch = select(Post).order_by(Post.id)
     for start in range(0, len(ids), RESCREEN_BATCH):
         chunk = ids[start:start + RESCREEN_BATCH]
-        sources: dict[int, set[str]] = {}
-        for post_id, source in db.session.execute(
-                select(ReviewItem.post_id, ReviewItem.source).where(
-                    ReviewItem.post_id.in_(chunk), ReviewItem.state == "open")):
-            sources.setdefault(post_id, set()).add(source)
-        changed = []
-        for post in db.session.scalars(select(Post).where(Post.id.in_(chunk))
-                                       .order_by(Post.id)):
-            outcome = _rescreen_one(post, sources.get(post.id, set()))
-            if outcome is not None:
-                changed.append(post)
-                held += outcome == "held"
-                released += outcome == "released"
-        for post in changed:
-            _queue_for_index(post)
-        db.session.commit()
+        screened = {}  # screened before the write transaction, which only checks the text
+        for post in db.session.scalars(batch.where(Post.id.in_(chunk))):
+            text = post_text(post)
+            screened[post.id] = (text, moderation.screen(text))
+        with write_transaction():
+            sources: dict[int, set[str]] = {}
+            for post_id, source in db.session.execute(
+                    select(ReviewItem.post_id, ReviewItem.source).where(
+                        ReviewItem.post_id.in_(chunk), ReviewItem.state == "open")):
+                sources.setdefault(post_id, set()).add(source)
+            changed = []
+            for post in db.session.scalars(batch.where(Post.id.in_(chunk))):
+                outcome = _rescreen_one(post, sources.get(post.id, set()),
+                                        screened.get(post.id))
+                if outcome is not None:
+                    changed.append(post)
+                    held += outcome == "held"
+                    released += outcome == "released"
+            for post in changed:
+                _queue_for_index(post)
         indexing.after_commit()
         db.session.expunge_all()
         checked += len(chunk)
