@@ -11,6 +11,7 @@ from forum.cli import register_commands
 from forum.config import configure
 from forum.database import prepare_database
 from forum.extensions import csrf, db, limiter, login_manager, migrate
+from forum.mail import init_mail
 from forum.security import register_security
 from forum.views import register_blueprints, register_error_handlers
 
@@ -46,6 +47,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to do that."
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_session_member)
+    init_mail(app)
 
 
 def trust_proxies(app: Flask) -> None:

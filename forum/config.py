@@ -28,6 +28,32 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_FAILURE_LIMIT": "10 per 15 minutes",
+    # Rate limits (limits' notation, ";" between several). Registrations are counted per
+    # address when they go through; reset requests per address and per username or email typed.
+    "REGISTER_LIMIT": "10 per hour",
+    "RESET_REQUEST_LIMIT": "10 per hour",
+    "RESET_ACCOUNT_LIMIT": "3 per hour",
+    # New threads and answers per member; stricter while the account is younger than
+    # NEW_MEMBER_HOURS or has fewer than NEW_MEMBER_POSTS published posts.
+    "POST_LIMIT": "20 per hour;60 per day",
+    "NEW_MEMBER_POST_LIMIT": "3 per hour;10 per day",
+    "NEW_MEMBER_HOURS": 24,
+    "NEW_MEMBER_POSTS": 3,
+    "REPORT_LIMIT": "20 per day",
+    "VOTE_LIMIT": "60 per day",
+    # Links mailed to members, and the mail itself (SMTP when MAIL_SERVER is set, else files
+    # in MAIL_OUTBOX_DIR, default instance/outbox).
+    "PASSWORD_RESET_MINUTES": 60,
+    "EMAIL_CONFIRM_HOURS": 72,
+    "PUBLIC_URL": None,
+    "MAIL_SERVER": None,
+    "MAIL_PORT": None,
+    "MAIL_USE_TLS": True,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_SENDER": "Thaw <no-reply@localhost>",
+    "MAIL_OUTBOX_DIR": None,
     "POSTS_PER_PAGE": 20,
     "LOAD_DEMO_CONTENT": True,
 }
@@ -38,6 +64,10 @@ ENVIRONMENT = {
     "SEARCH_INDEX_DIR": "SEARCH_INDEX_DIR",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "TRUSTED_PROXY_COUNT": "TRUSTED_PROXY_COUNT",
+    "PUBLIC_URL": "PUBLIC_URL",
+    **{name: name for name in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL",
+                               "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER",
+                               "MAIL_OUTBOX_DIR")},
 }
 
 

@@ -47,6 +47,19 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+class ForgotPasswordForm(FlaskForm):
+    identifier = StringField("Your username or email")
+
+
+class ResetPasswordForm(FlaskForm):
+    token = HiddenField()
+    password = PasswordField("New password (at least 8 characters)")
+
+
+class ConfirmEmailForm(FlaskForm):
+    token = HiddenField()
+
+
 class QuestionForm(FlaskForm):
     title = StringField("Your question, in one line")
     body = TextAreaField("Details")

@@ -55,6 +55,9 @@ class Member(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     is_imported: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the account was confirmed: the member followed the link mailed to them, or the
+    # account was made from the command line. Until then it cannot log in.
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     treatments: Mapped[list[MemberTreatment]] = relationship(
         cascade="all, delete-orphan", order_by="MemberTreatment.slug"
@@ -67,6 +70,10 @@ class Member(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
     @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
     def is_moderator(self) -> bool:
         return self.role in ("moderator", "admin")
 
@@ -77,6 +84,31 @@ class Member(UserMixin, db.Model):
     def is_suspended(self, now: datetime | None = None) -> bool:
         """Tell whether the member is suspended at `now`."""
         return self.suspended_until is not None and self.suspended_until > (now or utcnow())
+
+
+TOKEN_PURPOSES = ("confirm", "reset")
+
+
+class AccountToken(db.Model):
+    """A single-use link mailed to a member: confirming their email or choosing a new password.
+
+    Only a SHA-256 hash of the token is stored, so a copy of the database opens no account.
+    """
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"),
+                                           index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    member: Mapped[Member] = relationship()
+
+    __table_args__ = (CheckConstraint("purpose IN ('confirm', 'reset')", name="purpose"),)
 
 
 class MemberTreatment(db.Model):

@@ -29,6 +29,12 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(request_in_fresh_context)
 
 
+# Tests make many posts and accounts from one address in a moment; tests of a limit lower it.
+GENEROUS_LIMITS = {key: "1000 per minute" for key in (
+    "REGISTER_LIMIT", "RESET_REQUEST_LIMIT", "RESET_ACCOUNT_LIMIT", "POST_LIMIT",
+    "NEW_MEMBER_POST_LIMIT", "VOTE_LIMIT")}
+
+
 @pytest.fixture(scope="session")
 def postgres_schema():
     """A schema of this test run's own, so runs sharing one PostgreSQL database never collide."""
@@ -81,6 +87,7 @@ def app(database_url, engine_options, tmp_path):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "AUTO_SETUP": False,
         "SCHEMA_CHECK": False,
+        **GENEROUS_LIMITS,
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
+from datetime import timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from itertools import count
+from pathlib import Path
 
+from flask import Flask
 from flask.testing import FlaskClient
 
-from forum.models import Member, Post
+from forum.extensions import db
+from forum.models import AccountToken, Member, Post, utcnow
 from forum.services import members, posts
 
 PASSWORD = "correct horse battery"
@@ -61,3 +69,27 @@ def post_form(client: FlaskClient, path: str, data: dict, *, token_from: str | N
     """Submit a form with a valid CSRF token taken from `token_from` (default: the login page)."""
     return client.post(path, data={"csrf_token": csrf_token(client, token_from or "/login"),
                                    **data})
+
+
+def outbox(app: Flask) -> list[EmailMessage]:
+    """Return the mail the app has written to its outbox folder, oldest first."""
+    folder = Path(app.instance_path) / "outbox"
+    return [message_from_bytes(path.read_bytes(), policy=policy.default)
+            for path in sorted(folder.glob("*.eml"))]
+
+
+def mail_link(message: EmailMessage) -> str:
+    """Return the path and query of the first link to this site in a mail (a click on it)."""
+    body = message.get_content()
+    match = re.search(r"https?://[^/\s]+(/[^\s]+)", body)
+    assert match, f"no link in: {body}"
+    return match.group(1)
+
+
+def make_link_token(member: Member, purpose: str = "reset") -> str:
+    """Store a working mailed-link token for a member, as the mail flows do; return it."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(AccountToken(member=member, purpose=purpose, expires_at=utcnow() + timedelta(
+        days=1), token_hash=hashlib.sha256(token.encode()).hexdigest()))
+    db.session.commit()
+    return token

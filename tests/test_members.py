@@ -9,7 +9,15 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Member, utcnow
 from forum.services import members
-from tests.factories import PASSWORD, csrf_token, login, make_member, post_form
+from tests.factories import (
+    PASSWORD,
+    csrf_token,
+    login,
+    mail_link,
+    make_member,
+    outbox,
+    post_form,
+)
 
 
 def register(client, username="rowan", email="rowan@example.org", password=PASSWORD):
@@ -18,9 +26,20 @@ def register(client, username="rowan", email="rowan@example.org", password=PASSW
                      token_from="/register")
 
 
-def test_newcomer_registers_and_is_logged_in(client):
+def test_newcomer_confirms_their_email_then_logs_in(app, client):
     response = register(client)
     assert response.status_code in (302, 303)
+    assert "open the link in it" in client.get(response.location).get_data(as_text=True)
+    assert "Log out" not in client.get("/").get_data(as_text=True)
+    [mail] = outbox(app)
+    assert mail["To"] == "rowan@example.org"
+    link = mail_link(mail)
+    page = client.get(link).get_data(as_text=True)
+    assert "Confirm my email" in page
+    token = link.partition("token=")[2]
+    confirmed = post_form(client, "/confirm-email", {"token": token}, token_from=link)
+    assert confirmed.status_code in (302, 303)
+    login(client, "rowan")
     home = client.get("/").get_data(as_text=True)
     assert "rowan" in home and "Log out" in home
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
 from forum.errors import Invalid, NotFound, PermissionDenied, Suspended
 from forum.extensions import db
-from forum.models import ROLES, Member, MemberTreatment
+from forum.models import ROLES, Member, MemberTreatment, utcnow
 from forum.passwords import (
     MAX_LENGTH,
     MIN_LENGTH,
@@ -40,7 +41,8 @@ def _check_email(field: str, value: str) -> str:
     return email
 
 
-def _check_password(field: str, value: str) -> str:
+def check_password(field: str, value: str) -> str:
+    """Return the password if it follows the rules for a new password, else raise Invalid."""
     password = "" if value is None else str(value)
     if "\x00" in password:
         raise Invalid(field, "The password contains a NUL character; choose another.")
@@ -68,39 +70,73 @@ def get_member(username: str) -> Member:
     return member
 
 
-def _new_member(*, username: str, email: str | None, password: str | None, role: str,
-                is_demo: bool = False, is_imported: bool = False) -> Member:
+def new_member(*, username: str, email: str | None, password: str | None, role: str,
+               is_demo: bool = False, is_imported: bool = False,
+               password_hash: str | None = None, confirmed: bool = False) -> Member:
+    """Build (not add) a member row; `confirmed` lets it log in without confirming its email."""
     return Member(
         username=username,
         username_key=username.lower(),
         email=email,
         email_key=email.lower() if email else None,
-        password_hash=hash_password(password) if password else None,
+        password_hash=password_hash or (hash_password(password) if password else None),
         role=role,
         bio="",
         is_demo=is_demo,
         is_imported=is_imported,
+        confirmed_at=utcnow() if confirmed else None,
     )
 
 
-def register(*, username: str, email: str, password: str, role: str = "member",
-             is_demo: bool = False) -> Member:
-    """Create a member account, or raise Invalid naming every field that is wrong."""
+@dataclass(frozen=True)
+class NewAccount:
+    """A new account's fields, checked and tidied."""
+
+    username: str
+    email: str
+    password: str
+    email_taken: bool
+
+
+def check_new_account(*, username: str, email: str, password: str,
+                      role: str = "member") -> NewAccount:
+    """Check a new account's fields and say whether the email already has an account.
+
+    :raise Invalid: naming every field that breaks a rule; a taken username is one of them
+        (usernames are public), a taken email is not.
+    """
     errors: dict[str, str] = {}
     username = collect(errors, "username", _check_username, username)
     email = collect(errors, "email", _check_email, email)
-    password = collect(errors, "password", _check_password, password)
+    password = collect(errors, "password", check_password, password)
     if role not in ROLES:
         errors["role"] = f"Role must be one of: {', '.join(ROLES)}."
     if username and find_member(username):
         errors["username"] = "That username is taken; please choose another."
-    if email and db.session.scalar(select(Member.id).where(Member.email_key == email.lower())):
-        errors["email"] = ("That email cannot be used for a new account. "
-                           "If you already have one, log in instead.")
     if errors:
         raise Invalid.from_errors(errors)
-    member = _new_member(username=username, email=email, password=password, role=role,
-                         is_demo=is_demo)
+    return NewAccount(username=username, email=email, password=password,
+                      email_taken=find_by_email(email) is not None)
+
+
+def find_by_email(email: str) -> Member | None:
+    """Return the member with this email (any case), or None."""
+    return db.session.scalar(select(Member).where(Member.email_key == email.lower()))
+
+
+def register(*, username: str, email: str, password: str, role: str = "member",
+             is_demo: bool = False) -> Member:
+    """Create a confirmed account (command line, demo content), or raise Invalid naming the field.
+
+    Members joining through the site use `accounts.sign_up`, which says nothing about whether
+    an email is taken.
+    """
+    account = check_new_account(username=username, email=email, password=password, role=role)
+    if account.email_taken:
+        raise Invalid("email", "That email cannot be used for a new account. "
+                               "If you already have one, log in instead.")
+    member = new_member(username=account.username, email=account.email,
+                         password=account.password, role=role, is_demo=is_demo, confirmed=True)
     db.session.add(member)
     db.session.commit()
     return member
@@ -110,7 +146,7 @@ def imported_member(username: str) -> Member:
     """Return the member for an imported post's author, adding an account that cannot log in."""
     member = find_member(username)
     if member is None:
-        member = _new_member(username=username, email=None, password=None, role="member",
+        member = new_member(username=username, email=None, password=None, role="member",
                              is_imported=True)
         db.session.add(member)
     return member

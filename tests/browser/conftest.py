@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from forum.extensions import db
+from tests.conftest import GENEROUS_LIMITS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -67,6 +68,7 @@ def live_server(tmp_path_factory):
         "SESSION_COOKIE_SECURE": False,  # plain http on 127.0.0.1
         "POSTS_PER_PAGE": 200,  # lists show every hostile title on one page
         "SEARCH_BACKEND": "memory",  # the in-memory index: these tests are not about search
+        **GENEROUS_LIMITS,  # every browser test comes from 127.0.0.1
     })
     with app.app_context():
         db.create_all()

@@ -9,6 +9,7 @@ import pytest
 
 from forum.services import members, posts
 from tests.browser.conftest import PASSWORD, csp_violations, log_in, unique
+from tests.factories import make_link_token
 
 pytest.importorskip("axe_playwright_python.sync_playwright",
                     reason="accessibility tests need axe-playwright-python (the test extra)")
@@ -40,6 +41,11 @@ PAGE_TYPES = [
     PageType("edit profile", "/account/profile", needs_login=True),
     PageType("login", "/login"),
     PageType("register", "/register", only=("anonymous",)),  # members are sent home
+    PageType("forgot password", "/forgot-password"),
+    PageType("check your email", "/check-your-email"),
+    PageType("choose a new password", "/reset-password?token={reset_token}"),
+    PageType("confirm email", "/confirm-email?token={confirm_token}"),
+    PageType("link expired", "/reset-password?token=used-or-old"),
     PageType("error 404", "/no-such-page"),
     PageType("search results", "/search?q=baclofen"),
     PageType("search, nothing found", "/search?q=zzzzqqq"),
@@ -85,7 +91,8 @@ def content(live_server):
         posts.edit_post(actor=people[author], post=question, title=question.title,
                         body=question.body + " Edited.", tags="baclofen, drowsiness")
         return {"question": question.id, "experience": experience.id, "answer": answer.id,
-                "author": author}
+                "author": author, "reset_token": make_link_token(people[author], "reset"),
+                "confirm_token": make_link_token(people[helper], "confirm")}
 
     ids = live_server.run(make)
     return {"ids": ids, "logins": {"author": author, "moderator": moderator}}

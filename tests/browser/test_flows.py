@@ -6,6 +6,7 @@ import re
 
 from forum.services import members, posts
 from tests.browser.conftest import PASSWORD, csp_violations, log_in, unique
+from tests.factories import mail_link, outbox
 
 
 def make_member(live_server, prefix: str) -> str:
@@ -23,14 +24,19 @@ def make_question(live_server, username: str, title: str) -> int:
     return live_server.run(create)
 
 
-def test_newcomer_joins_and_asks_a_tagged_question_with_suggested_tags(page):
+def test_newcomer_joins_and_asks_a_tagged_question_with_suggested_tags(page, live_server):
     name = unique("newcomer")
     page.goto("/register")
     page.get_by_label("Username").fill(name)
     page.get_by_label("Email").fill(f"{name}@example.org")
     page.get_by_label("Password").fill("my legs are stiff today")
     page.get_by_role("button", name="Create my account").click()
-    page.get_by_text(f"Welcome to Thaw, {name}.").wait_for()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    [mail] = [m for m in outbox(live_server.app) if m["To"] == f"{name}@example.org"]
+    page.goto(mail_link(mail))
+    page.get_by_role("button", name="Confirm my email").click()
+    page.get_by_text(f"Welcome to Thaw, {name}").wait_for()
+    log_in(page, name, "my legs are stiff today")
 
     page.get_by_role("link", name="Ask a question").first.click()
     page.get_by_label("Your question, in one line").fill("Does baclofen help night spasms?")

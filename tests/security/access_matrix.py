@@ -34,6 +34,16 @@ auth.login                   POST   -       401  401    401   401   401   401
 auth.register                GET    -       200  302    302   302   302   302
 auth.register                POST   -       303  303-   303-  303-  303-  303-
 auth.logout                  POST   -       L    303    303   303   303   303
+# Asking for a new password: the same answer for everyone, whatever was typed.
+auth.forgot_password         GET    -       200  200    200   200   200   200
+auth.forgot_password         POST   -       303  303    303   303   303   303
+auth.check_email             GET    -       200  200    200   200   200   200
+# The walk has no mailed link, so these answer 410 (gone); tests/test_accounts.py follows
+# real ones.
+auth.reset_password          GET    -       410  410    410   410   410   410
+auth.reset_password          POST   -       410  410    410   410   410   410
+auth.confirm_email           GET    -       410  410    410   410   410   410
+auth.confirm_email           POST   -       410  410    410   410   410   410
 posts.ask                    GET    -       L    200    200   403   200   200
 posts.ask                    POST   -       L    303    303   403   303   303
 posts.share                  GET    -       L    200    200   403   200   200
@@ -147,6 +157,9 @@ FORMS = {
     "auth.register": {"username": "newcomer{n}", "email": "newcomer{n}@example.org",
                       "password": "a long enough password"},
     "auth.logout": {},
+    "auth.forgot_password": {"identifier": "nobody{n}"},
+    "auth.reset_password": {"token": "not-a-mailed-link-{n}", "password": "a new long password"},
+    "auth.confirm_email": {"token": "not-a-mailed-link-{n}"},
     "posts.ask": {"title": "Does tizanidine make anyone groggy?", "body": "Asking for me.",
                   "tags": "tizanidine", "action": "post"},
     "posts.share": {"title": "Stretching helped my mornings", "body": "Every day, slowly.",

@@ -1,0 +1,226 @@
+"""Accounts through the mail: joining with a confirmed email, and choosing a new password.
+
+Neither flow tells a visitor whether an email or username has an account: the answer, and the
+work done before it, are the same either way; only the owner of the address learns more, by
+mail. Links carry a random token; only its SHA-256 hash is stored, it works once, and expires.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, render_template, request, url_for
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from forum.errors import DomainError
+from forum.extensions import db
+from forum.mail import Message, mailer
+from forum.models import AccountToken, Member, utcnow
+from forum.passwords import hash_password
+from forum.services.members import check_new_account, check_password, new_member
+from forum.validation import clean_text
+
+TOKEN_BYTES = 32
+MAX_TOKEN_LENGTH = 200  # token_urlsafe(32) is 43 characters; anything much longer is not ours
+
+
+class LinkExpired(DomainError):
+    """The link is unknown, was already used, or is too old."""
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    return token, _digest(token)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _lifetime(purpose: str) -> timedelta:
+    config = current_app.config
+    if purpose == "reset":
+        return timedelta(minutes=int(config["PASSWORD_RESET_MINUTES"]))
+    return timedelta(hours=int(config["EMAIL_CONFIRM_HOURS"]))
+
+
+def _issue(member: Member, purpose: str, digest: str) -> None:
+    db.session.add(AccountToken(member=member, purpose=purpose, token_hash=digest,
+                                expires_at=utcnow() + _lifetime(purpose)))
+
+
+def _find_token(token: object, purpose: str) -> AccountToken:
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+        raise LinkExpired()
+    row = db.session.scalar(select(AccountToken).where(
+        AccountToken.token_hash == _digest(token), AccountToken.purpose == purpose))
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise LinkExpired()
+    return row
+
+
+def _use(row: AccountToken) -> None:
+    """Mark a token used; only one of two requests racing with the same link gets through."""
+    done = db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.id == row.id, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        db.session.rollback()
+        raise LinkExpired()
+
+
+def _link(endpoint: str, **values: str) -> str:
+    """Return an absolute link for a mail: PUBLIC_URL's host, never the request's Host header."""
+    base = current_app.config.get("PUBLIC_URL") or request.host_url
+    return str(base).rstrip("/") + url_for(endpoint, **values)
+
+
+def _message(template: str, *, to: str, subject: str, **context: object) -> Message:
+    return Message(to=to, subject=subject,
+                   body=render_template(f"mail/{template}", **context))
+
+
+# Joining --------------------------------------------------------------------------------
+
+def sign_up(*, username: str, email: str, password: str) -> None:
+    """Make an account that waits for its email to be confirmed, and mail the link.
+
+    When the email already has an account, nothing is made: its owner is mailed a notice
+    instead, and the visitor gets the same answer after the same work.
+
+    :raise Invalid: naming every field that breaks a rule, or a username that is taken.
+    """
+    account = check_new_account(username=username, email=email, password=password)
+    password_hash = hash_password(account.password)  # the slow part, done in both cases
+    token, digest = _new_token()
+    if account.email_taken:
+        _notify_owner(account.email)
+        return
+    member = new_member(username=account.username, email=account.email, password=None,
+                         password_hash=password_hash, role="member")
+    db.session.add(member)
+    _issue(member, "confirm", digest)
+    try:
+        db.session.commit()
+    except IntegrityError:  # someone took the username or the email a moment ago
+        db.session.rollback()
+        account = check_new_account(username=username, email=email, password=password)
+        if not account.email_taken:
+            raise
+        _notify_owner(account.email)
+        return
+    _send_confirmation(member, token)
+
+
+def _notify_owner(email: str) -> None:
+    owner = db.session.scalar(select(Member).where(Member.email_key == email.lower()))
+    db.session.commit()  # the other branch commits: keep the work alike
+    mailer().send(_message(
+        "account_exists.txt", to=owner.email, subject="You already have a Thaw account",
+        member=owner, login_url=_link("auth.login"),
+        reset_url=_link("auth.forgot_password")))
+
+
+def _send_confirmation(member: Member, token: str) -> None:
+    mailer().send(_message(
+        "confirm_email.txt", to=member.email, subject="Confirm your email for Thaw",
+        member=member, link=_link("auth.confirm_email", token=token),
+        hours=current_app.config["EMAIL_CONFIRM_HOURS"]))
+
+
+def send_confirmation(*, member: Member) -> None:
+    """Mail a new confirmation link to a member who has not confirmed their email yet."""
+    if member.is_confirmed or not member.email:
+        return
+    token, digest = _new_token()
+    _issue(member, "confirm", digest)
+    db.session.commit()
+    _send_confirmation(member, token)
+
+
+def confirmation_member(token: object) -> Member:
+    """Return the member a confirmation link belongs to, or raise LinkExpired."""
+    return _find_token(token, "confirm").member
+
+
+def confirm_email(*, token: object) -> Member:
+    """Confirm the member's email with the mailed link; from now on they can log in."""
+    row = _find_token(token, "confirm")
+    _use(row)
+    member = row.member
+    member.confirmed_at = member.confirmed_at or utcnow()
+    db.session.commit()
+    return member
+
+
+# Choosing a new password ----------------------------------------------------------------
+
+def request_password_reset(*, identifier: object) -> None:
+    """Mail a link to choose a new password to the account this username or email names.
+
+    Says nothing about whether one does; the same token and mail work is done either way.
+
+    :raise Invalid: when the field is empty or could not be a username or an email.
+    """
+    text = clean_text("identifier", identifier, label="Your username or email",
+                      max_length=254, single_line=True)
+    key = text.lower()
+    member = db.session.scalar(select(Member).where(
+        or_(Member.username_key == key, Member.email_key == key)))
+    token, digest = _new_token()
+    if member is None or not member.email:
+        # No account, or one without an address (imported): build the same mail, send nothing.
+        _reset_message(None, token)
+        db.session.commit()
+        return
+    _issue(member, "reset", digest)
+    message = _reset_message(member, token)
+    db.session.commit()
+    mailer().send(message)
+
+
+def _reset_message(member: Member | None, token: str) -> Message:
+    return _message(
+        "password_reset.txt", to=member.email if member else "nobody@invalid",
+        subject="Choose a new password for Thaw", member=member,
+        link=_link("auth.reset_password", token=token),
+        minutes=current_app.config["PASSWORD_RESET_MINUTES"])
+
+
+def reset_link_member(token: object) -> Member:
+    """Return the member a password link belongs to, or raise LinkExpired."""
+    return _find_token(token, "reset").member
+
+
+def reset_password(*, token: object, password: str) -> Member:
+    """Set a new password with a mailed link, ending every session of the member.
+
+    Following the link proves the member reads the mail at that address, so it also
+    confirms the email of an account that was waiting for that.
+
+    :raise LinkExpired: the link is unknown, used or expired (nothing changes).
+    :raise Invalid: the password breaks the rules for new passwords (the link still works).
+    """
+    row = _find_token(token, "reset")
+    password = check_password("password", password)
+    _use(row)
+    member = row.member
+    member.password_hash = hash_password(password)
+    member.session_version += 1
+    member.confirmed_at = member.confirmed_at or utcnow()
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.member_id == member.id, AccountToken.purpose == "reset",
+               AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    mailer().send(_message(
+        "password_changed.txt", to=member.email, subject="Your Thaw password was changed",
+        member=member, reset_url=_link("auth.forgot_password")))
+    return member
