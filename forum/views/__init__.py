@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, g, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -30,6 +33,12 @@ ERROR_TEXT = {
           "We have been told about it. Your text is kept as a draft in this browser: go back "
           "and try again in a moment."),
 }
+
+# The fields whose text a refused form shows back, with the label the page gives each.
+# Never a password.
+KEPT_FIELDS = {"title": "Title", "body": "Text", "tags": "Tags", "side_effects": "Side effects",
+               "dose": "Dose", "note": "Your note to the moderators", "bio": "About you",
+               "username": "Username", "email": "Email", "identifier": "Username or email"}
 
 
 def register_blueprints(app: Flask) -> None:
@@ -61,8 +70,10 @@ def error_response(status: int, message: str | None = None, *, text: dict | None
     title, default = ERROR_TEXT.get(status, ERROR_TEXT[400 if status < 500 else 500])
     if wants_json():
         return jsonify({"error": title, "message": message or default, "status": status}), status
+    kept = [(name, KEPT_FIELDS.get(name, name.capitalize()), value)
+            for name, value in (text or {}).items()]
     return render_template("errors/error.html", status=status, title=title,
-                           message=message or default, kept=text or {}), status
+                           message=message or default, kept=kept), status
 
 
 def _kept_text() -> dict:
@@ -73,7 +84,35 @@ def _kept_text() -> dict:
         form = request.form
     except Exception:  # noqa: BLE001 - a refused request must never fail again here
         return {}
-    return {key: form[key] for key in ("title", "body", "bio") if form.get(key)}
+    return {key: form[key] for key in KEPT_FIELDS if form.get(key)}
+
+
+def _wait(error: HTTPException) -> str:
+    """Say how long a rate-limited member should wait, from the limit that refused them."""
+    from flask_limiter.errors import RateLimitExceeded
+
+    from forum.extensions import limiter
+
+    current = limiter.current_limit
+    if not isinstance(error, RateLimitExceeded) or current is None:
+        return ""
+    minutes = max(1, math.ceil((current.reset_at - time.time()) / 60))
+    if minutes < 90:
+        return f"You can try again in about {minutes} minute{'s' if minutes > 1 else ''}."
+    hours = round(minutes / 60)
+    return f"You can try again in about {hours} hours."
+
+
+def _too_many(error: HTTPException):
+    """Say which limit refused the member and when to come back, showing their text back."""
+    kept = _kept_text()
+    limit = getattr(error, "limit", None)
+    if limit is None or not limit.error_message:
+        return error_response(429, text=kept)
+    message = " ".join(filter(None, [
+        error.description, _wait(error),
+        "What you wrote is below, so nothing is lost." if kept else ""]))
+    return error_response(429, message, text=kept)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -88,7 +127,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code == 429:
-            return error_response(429, text=_kept_text())
+            return _too_many(error)
         return error_response(error.code or 500)
 
     @app.errorhandler(Suspended)

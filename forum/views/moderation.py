@@ -98,7 +98,9 @@ def _report_key() -> str:
 @bp.route("/posts/<int:post_id>/report", methods=["GET", "POST"])
 @login_required
 @limiter.limit(lambda: current_app.config.get("REPORT_LIMIT", REPORTS_PER_DAY),
-               methods=["POST"], key_func=_report_key)
+               methods=["POST"], key_func=_report_key,
+               error_message="You have reported many posts today. The moderators have them; "
+                             "thank you.")
 def report(post_id: int):
     post = _reportable(post_id)
     form = ReportForm()

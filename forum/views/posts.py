@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from forum import limits
 from forum.errors import Invalid
 from forum.forms import AnswerForm, ExperienceForm, QuestionForm, show_errors
 from forum.services import posts
@@ -65,6 +66,7 @@ def _compose(kind: str, form, template: str):
 
 @bp.route("/ask", methods=["GET", "POST"])
 @login_required
+@limits.new_posts
 def ask():
     posts.ensure_can_post(current_user)
     return _compose("question", QuestionForm(), "posts/ask.html")
@@ -72,6 +74,7 @@ def ask():
 
 @bp.route("/share", methods=["GET", "POST"])
 @login_required
+@limits.new_posts
 def share():
     posts.ensure_can_post(current_user)
     form = ExperienceForm()
@@ -93,6 +96,7 @@ def thread(thread_id: int):
 
 @bp.post("/threads/<int:thread_id>/answers")
 @login_required
+@limits.new_posts
 def answer(thread_id: int):
     parent = posts.get_post(thread_id)
     form = AnswerForm()
@@ -180,6 +184,7 @@ def delete(post_id: int):
 
 @bp.post("/posts/<int:post_id>/helpful")
 @login_required
+@limits.votes
 def helpful(post_id: int):
     post = posts.get_post(post_id)
     try:
