@@ -266,3 +266,13 @@ def test_every_status_change_reaches_the_search_index(app, mod):
     assert "|published" in versions[approved.id]
     assert removed.id not in versions
     assert indexing.check().ok
+
+
+def test_the_queue_searches_held_posts_which_members_cannot_find(app, mod, client):
+    held = held_question(make_member("author"))
+    queue = mod.get("/moderation").get_data(as_text=True)
+    assert 'name="held" value="1"' in queue and 'action="/search"' in queue
+    found = mod.get("/search?q=too+much&held=1").get_data(as_text=True)
+    assert f'href="/posts/{held.id}"' in found and "held for review" in found
+    assert f'href="/posts/{held.id}"' not in client.get("/search?q=too+much&held=1").get_data(
+        as_text=True)
