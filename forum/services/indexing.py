@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import aliased
 
 from forum.extensions import db
-from forum.markup import plain_text
+from forum.markup import html_text
 from forum.models import IndexJob, Post
 from forum.taxonomy import load_taxonomy
 from search import (
@@ -80,7 +80,7 @@ def document_for(post: Post, root: Post | None) -> SearchDocument:
         thread_id=thread.id,
         kind=post.kind,
         title=title,
-        body=plain_text(post.body),
+        body=html_text(post.body_html),  # rendered when the post was saved
         tags=tuple(thread.tag_slugs),
         author=post.author.username,
         created_at=post.created_at,
