@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    DDL,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -17,6 +19,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -125,13 +129,13 @@ class Post(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
-    author_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
     # Answers point at the question or experience report that starts their thread.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("post.id"), index=True)
     title: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="published", index=True)
+    status: Mapped[str] = mapped_column(String(16), default="published")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -142,7 +146,7 @@ class Post(db.Model):
     )
     helpful_count: Mapped[int] = mapped_column(Integer, default=0)
     answer_count: Mapped[int] = mapped_column(Integer, default=0)
-    is_demo: Mapped[bool] = mapped_column(Boolean, default=False, index=True)  # the banner
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     # Set by the screening: a calm notice is shown, with the reviewed article for this drug.
     notice_drug: Mapped[str | None] = mapped_column(String(64))
     has_notice: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -164,6 +168,16 @@ class Post(db.Model):
         ),
         # Lists of threads by kind, newest first (home page, thread lists).
         Index("ix_post_kind_status_created", "kind", "status", "created_at", "id"),
+        # Every published thread newest first, read in order (thread lists, tag pages).
+        Index("ix_post_status_created", "status", "created_at", "id"),
+        # A member's posts newest first, and how many there are (profile pages).
+        Index("ix_post_author_status_created", "author_id", "status", "created_at", "id"),
+        # Unanswered questions newest first (home page).
+        Index("ix_post_unanswered", "kind", "status", "answer_count", "created_at", "id"),
+        # "Is there any demo post?" on every page: only demo posts are in it. The predicate is
+        # what SQLAlchemy writes for `where(Post.is_demo)`, so both databases use the index.
+        Index("ix_post_demo", "is_demo", sqlite_where=text("is_demo = 1"),
+              postgresql_where=text("is_demo")),
         # Each member's latest experience report (treatment insights).
         Index("ix_post_kind_status_author", "kind", "status", "author_id", "created_at", "id"),
         # Most answered questions (treatment insights), unanswered ones (home page).
@@ -194,7 +208,29 @@ class PostTag(db.Model):
     post_id: Mapped[int] = mapped_column(
         ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
     )
-    slug: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+    # A tag's posts without reading the table (tag pages, tag counts).
+    __table_args__ = (Index("ix_post_tag_slug_post", "slug", "post_id"),)
+
+
+class ContentVersion(db.Model):
+    """One row whose number changes in every transaction that changes posts.
+
+    Figures computed from every post are cached against it (forum/content_cache.py). The number
+    is random, not counted, so a restored backup never brings back a number that this process
+    has cached for other content.
+    """
+
+    __tablename__ = "content_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+# The row exists from the start (the migration inserts it too); without it nothing is cached.
+event.listen(ContentVersion.__table__, "after_create",
+             DDL("INSERT INTO content_version (id, version) VALUES (1, 0)"))
 
 
 class Experience(db.Model):
