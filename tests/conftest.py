@@ -82,7 +82,6 @@ def app(database_url, engine_options, tmp_path):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
-        "TAG_COUNTS_SECONDS": 0,  # counts right after each change (production keeps them 30 s)
         "SEARCH_BACKEND": "memory",  # tests that need Whoosh set "whoosh" before searching
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "AUTO_SETUP": False,

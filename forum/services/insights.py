@@ -2,7 +2,8 @@
 
 Every figure is an SQL aggregate over one row per (member, treatment): the member's latest
 published experience report for that treatment (latest by created_at, then id). Nothing derived
-is stored, so adding, editing, holding or removing a report changes the figures at once.
+is stored; the figures are cached per content version (forum/content_cache.py), so adding,
+editing, holding or removing a report changes them at once.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from forum import content_cache
 from forum.errors import Invalid, NotFound
 from forum.extensions import db
 from forum.models import Experience, Post, PostTag, SideEffect
@@ -190,6 +192,11 @@ def treatment_summary(slug: str) -> TreatmentSummary:
 
 def treatment_summaries(tags: list[Tag]) -> list[TreatmentSummary]:
     """Summarise several treatments with one statement, in the order given."""
+    key = ("treatment_summaries", *(tag.slug for tag in tags))
+    return list(content_cache.cached(key, lambda: _treatment_summaries(tags)))
+
+
+def _treatment_summaries(tags: list[Tag]) -> list[TreatmentSummary]:
     latest = latest_reports([tag.slug for tag in tags])
     tally = _tally(
         _count_by(latest, "rating", latest.c.effectiveness, still=True),
@@ -229,6 +236,10 @@ def _summary(tag: Tag, tally: dict[str, list[tuple[str, int, int, int]]]) -> Tre
 
 def treatment_table() -> list[TreatmentRow]:
     """Return every treatment in the taxonomy with its headline figures, in taxonomy order."""
+    return list(content_cache.cached("treatment_table", _treatment_table))
+
+
+def _treatment_table() -> list[TreatmentRow]:
     latest = latest_reports()
     tally = _tally(_count_by(latest, "rating", latest.c.effectiveness, still=True),
                    _side_effect_counts(latest))
@@ -271,6 +282,11 @@ def sort_table(rows: list[TreatmentRow], *, key: str, descending: bool) -> list[
 def symptom_treatments(slug: str) -> tuple[Tag, list[SymptomTreatment]]:
     """Rank the treatments members report for a symptom by how many members report them."""
     tag = symptom_tag(slug)
+    return tag, list(content_cache.cached(("symptom_treatments", tag.slug),
+                                          lambda: _symptom_treatments(tag)))
+
+
+def _symptom_treatments(tag: Tag) -> list[SymptomTreatment]:
     latest = latest_reports()
     tally = _tally(_count_by(latest, "rating", latest.c.effectiveness,
                              join=(PostTag, (PostTag.post_id == latest.c.post_id)
@@ -289,7 +305,7 @@ def symptom_treatments(slug: str) -> tuple[Tag, list[SymptomTreatment]]:
             average=_mean(ratings) if enough else None,
             spread=_spread(ratings) if enough else None))
     ranked.sort(key=lambda item: (-item.members, item.tag.name.lower()))
-    return tag, ranked
+    return ranked
 
 
 def compare_treatments(slugs: list[str]) -> list[TreatmentSummary]:

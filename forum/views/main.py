@@ -17,6 +17,16 @@ def page_number() -> int:
     return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
 
 
+def paginate(query, *, total: int | None = None):
+    """Return this request's page of the query's rows; a known `total` saves counting them."""
+    pagination = db.paginate(query, page=page_number(),
+                             per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
+                             count=total is None)
+    if total is not None:
+        pagination.total = total
+    return pagination
+
+
 @bp.get("/")
 def home():
     counts = posts.tag_counts()
@@ -37,9 +47,7 @@ def threads():
     kind = request.args.get("kind")
     kind = kind if kind in ("question", "experience") else None
     unanswered = request.args.get("unanswered") == "1"
-    pagination = db.paginate(posts.public_threads(kind, unanswered=unanswered),
-                             page=page_number(), per_page=current_app.config["POSTS_PER_PAGE"],
-                             error_out=False)
+    pagination = paginate(posts.public_threads(kind, unanswered=unanswered))
     return render_template("main/threads.html", pagination=pagination, kind=kind,
                            unanswered=unanswered)
 
@@ -57,6 +65,6 @@ def tag(slug: str):
         if resolved is None:
             abort(404)
         slug = resolved
-    pagination = db.paginate(posts.threads_tagged(slug), page=page_number(),
-                             per_page=current_app.config["POSTS_PER_PAGE"], error_out=False)
+    # The tag counts hold this page's total already (for the posts as they are now).
+    pagination = paginate(posts.threads_tagged(slug), total=posts.tag_counts().get(slug, 0))
     return render_template("main/tag.html", tag=taxonomy.tags[slug], pagination=pagination)
