@@ -56,7 +56,8 @@ def register_blueprints(app: Flask) -> None:
 
 def _demo_present() -> bool:
     if "demo_present" not in g:
-        g.demo_present = db.session.scalar(select(exists().where(Post.is_demo.is_(True))))
+        # `where(Post.is_demo)`, not `.is_(True)`: the index on demo posts matches this form.
+        g.demo_present = db.session.scalar(select(exists().where(Post.is_demo)))
     return g.demo_present
 
 
