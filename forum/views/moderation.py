@@ -9,6 +9,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -326,7 +327,7 @@ def moderation_helpers() -> dict:
     return {
         "held_reasons": review.held_reasons,
         "thread_reading": _thread_reading,
-        "notice_article": articles.for_drug,
+        "notice_article": _notice_article,
         "report_form": ReportForm,
         "report_labels": review.REPORT_LABELS,
         "open_review_count": review.count_open,
@@ -337,6 +338,16 @@ def moderation_helpers() -> dict:
 def _thread_reading(view) -> list:
     return articles.for_thread(tags=view.root.tag_slugs,
                                drug=articles.thread_drug([view.root, *view.answers]))
+
+
+def _notice_article(drug: str | None, tags: list[str]):
+    """Return the article for a post's dose notice: looked up once per drug and page, however
+    many posts in the thread carry a notice."""
+    chosen = g.setdefault("notice_articles", {})
+    key = (drug, tuple(tags))
+    if key not in chosen:
+        chosen[key] = articles.for_drug(drug, tags)
+    return chosen[key]
 
 
 def _removed_for_author(view) -> list[Post]:
