@@ -3,9 +3,13 @@
     .venv/bin/python bench/pages_bench.py                      # 100,000 posts on SQLite
     .venv/bin/python bench/pages_bench.py --posts 20000
     .venv/bin/python bench/pages_bench.py --database-url postgresql+psycopg://u@host/db
+    .venv/bin/python bench/pages_bench.py --uncached           # as if each view followed a post
 
 The database at --database-url is EMPTIED first (every table dropped and created again).
 Rows go in with SQLAlchemy Core executemany; pages are fetched through the Flask test client.
+Figures computed from every post (tag counts, treatment insights) are cached until the posts
+change (forum/content_cache.py); --uncached changes the content version before every request,
+so each view pays for them as the first view after a new post does.
 """
 
 from __future__ import annotations
@@ -24,11 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event, insert, text  # noqa: E402
+from sqlalchemy import event, insert, text, update  # noqa: E402
 
 from app import create_app  # noqa: E402
 from forum.extensions import db  # noqa: E402
-from forum.models import Experience, Member, Post, PostTag, SideEffect  # noqa: E402
+from forum.models import ContentVersion, Experience, Member, Post, PostTag, SideEffect  # noqa: E402
 from forum.taxonomy import load_taxonomy  # noqa: E402
 
 SEED = 20240611
@@ -36,17 +40,6 @@ BIG_THREAD_ANSWERS = 200
 BATCH = 5000
 SLOW_MS = 100.0
 REPEATED_STATEMENT = 5  # the same SQL this often in one request smells of N+1
-# Not in the schema: indexes the insights work suggests, created only with --suggested-indexes.
-SUGGESTED_INDEXES = (
-    # The demo banner in base.html asks "is there any demo post?" on every page.
-    "CREATE INDEX ix_post_is_demo ON post (is_demo)",
-    # Covers the latest-report-per-member pass without reading whole post rows.
-    "CREATE INDEX ix_post_kind_status_author_created ON post (kind, status, author_id, "
-    "created_at, id)",
-    # The most answered questions for a tag, read in order instead of sorting them all.
-    "CREATE INDEX ix_post_kind_status_answers ON post (kind, status, answer_count, "
-    "last_activity_at, id)",
-)
 STATUSES = (("published", 0.94), ("held", 0.03), ("removed", 0.02), ("deleted", 0.01))
 SIDE_EFFECTS = ("drowsiness", "weakness", "dizziness", "dry mouth", "nausea", "fatigue",
                 "headache", "constipation", "low mood", "blurred vision", "weight gain",
@@ -75,7 +68,7 @@ def status(rng: random.Random) -> str:
     return "published"
 
 
-def build(posts: int, seed: int, suggested_indexes: bool = False) -> dict[str, str]:
+def build(posts: int, seed: int) -> dict[str, str]:
     """Fill the database with members and `posts` posts; return the pages worth timing."""
     rng = random.Random(seed)
     taxonomy = load_taxonomy()
@@ -161,9 +154,6 @@ def build(posts: int, seed: int, suggested_indexes: bool = False) -> dict[str, s
             for table in ("member", "post"):
                 connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', "
                                         f"'id'), (SELECT max(id) FROM {table}))"))
-        if suggested_indexes:
-            for statement in SUGGESTED_INDEXES:
-                connection.execute(text(statement))
     # Planner statistics (and PostgreSQL's visibility map), as a live database has them.
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         postgres = connection.dialect.name == "postgresql"
@@ -198,8 +188,12 @@ def nearest_rank(samples: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def measure(app, engine, pages: dict[str, str], repeat: int, warmup: int) -> list[dict]:
-    """Fetch each page `warmup` + `repeat` times; return timings and SQL statements per page."""
+def measure(app, engine, pages: dict[str, str], repeat: int, warmup: int,
+            uncached: bool = False) -> list[dict]:
+    """Fetch each page `warmup` + `repeat` times; return timings and SQL statements per page.
+
+    With `uncached`, the content version changes before every request (untimed).
+    """
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args) -> None:
@@ -216,6 +210,8 @@ def measure(app, engine, pages: dict[str, str], repeat: int, warmup: int) -> lis
                 results.append({"name": name, "path": path, "failed": status})
                 continue
             for attempt in range(warmup + repeat):
+                if uncached:
+                    new_content_version(engine)
                 statements.clear()
                 started, cpu_started = time.perf_counter(), time.process_time()
                 response = client.get(path)
@@ -234,6 +230,12 @@ def measure(app, engine, pages: dict[str, str], repeat: int, warmup: int) -> lis
     finally:
         event.remove(engine, "before_cursor_execute", count)
     return results
+
+
+def new_content_version(engine) -> None:
+    """Do what a transaction that writes a post does to the cached figures."""
+    with engine.begin() as connection:
+        connection.execute(update(ContentVersion).values(version=ContentVersion.version + 1))
 
 
 def report(results: list[dict], database: str) -> None:
@@ -279,8 +281,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=50, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--suggested-indexes", action="store_true",
-                        help="also create the indexes the schema lacks (see SUGGESTED_INDEXES)")
+    parser.add_argument("--uncached", action="store_true",
+                        help="change the content version before every request, as a new post "
+                             "does, so cached figures are computed again each time")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="thaw-pages-bench-") as folder:
         run(args, Path(folder))
@@ -298,14 +301,15 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         db.drop_all()
         db.create_all()
         started = time.perf_counter()
-        pages = build(args.posts, args.seed, args.suggested_indexes)
+        pages = build(args.posts, args.seed)
         print(f"built in {time.perf_counter() - started:.1f} s")
         engine = db.engine
     speed_before = machine_speed()
-    results = measure(app, engine, pages, args.repeat, args.warmup)
+    results = measure(app, engine, pages, args.repeat, args.warmup, args.uncached)
     speed_after = machine_speed()
-    indexes = ", with the suggested indexes" if args.suggested_indexes else ""
-    report(results, f"{engine.dialect.name}, {args.posts:,} posts{indexes}, "
+    cache = ("new content version before each request" if args.uncached
+             else "figures cached until posts change")
+    report(results, f"{engine.dialect.name}, {args.posts:,} posts, {cache}, "
                     f"{args.repeat} requests per page")
     print(f"machine check, sum(range(10**6)) in Python: {speed_before:.0f} ms before, "
           f"{speed_after:.0f} ms after (smaller: a faster or quieter machine)")
