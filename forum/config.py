@@ -65,6 +65,10 @@ ENVIRONMENT = {
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "TRUSTED_PROXY_COUNT": "TRUSTED_PROXY_COUNT",
     "PUBLIC_URL": "PUBLIC_URL",
+    # Limits in limits' notation ("20 per hour;60 per day"), so an operator can tune them.
+    **{name: name for name in ("LOGIN_FAILURE_LIMIT", "REGISTER_LIMIT", "RESET_REQUEST_LIMIT",
+                               "RESET_ACCOUNT_LIMIT", "POST_LIMIT", "NEW_MEMBER_POST_LIMIT",
+                               "REPORT_LIMIT", "VOTE_LIMIT")},
     **{name: name for name in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL",
                                "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER",
                                "MAIL_OUTBOX_DIR")},

@@ -130,3 +130,12 @@ def test_production_session_cookies_are_secure_httponly_and_lax(tmp_path, clean_
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_an_operator_sets_rate_limits_in_the_environment(tmp_path, clean_env, monkeypatch):
+    monkeypatch.setenv("NEW_MEMBER_POST_LIMIT", "1 per day")
+    monkeypatch.setenv("VOTE_LIMIT", "5 per hour")
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "LOAD_DEMO_CONTENT": False})
+    assert app.config["NEW_MEMBER_POST_LIMIT"] == "1 per day"
+    assert app.config["VOTE_LIMIT"] == "5 per hour"
+    assert app.config["POST_LIMIT"] == "20 per hour;60 per day"  # the default stays
