@@ -28,7 +28,7 @@ from forum import content_cache
 from forum.errors import Invalid, NotFound
 from forum.extensions import db
 from forum.models import Experience, Post, PostTag, SideEffect
-from forum.services.posts import public_threads, threads_tagged
+from forum.services.posts import public_threads
 from forum.taxonomy import Tag, load_taxonomy
 
 # Below this many reporting members a summary says more about the few than about the treatment.
@@ -333,15 +333,18 @@ def compare_treatments(slugs: list[str]) -> list[TreatmentSummary]:
 def recent_reports(slug: str, limit: int = 10) -> list[Post]:
     """Return the newest published experience reports on a treatment, all of them."""
     # Every report, not one per member: these are members' own words, not a count.
-    query = (public_threads("experience")
-             .where(Post.id.in_(select(Experience.post_id)
-                                .where(Experience.treatment == slug))))
-    return list(db.session.scalars(query.limit(limit)))
+    # EXISTS rather than IN: SQLite then reads reports newest first and stops at `limit`
+    # instead of sorting all of a treatment's reports (PostgreSQL plans both alike).
+    about = (select(Experience.post_id)
+             .where(Experience.post_id == Post.id, Experience.treatment == slug).exists())
+    return list(db.session.scalars(public_threads("experience").where(about).limit(limit)))
 
 
 def top_questions(slug: str, limit: int = 5) -> list[Post]:
     """Return the published questions tagged with a treatment that drew the most answers."""
-    query = (threads_tagged(slug).where(Post.kind == "question").order_by(None)
+    # EXISTS, as above: the most answered questions are read in order until `limit` match.
+    tagged = select(PostTag.post_id).where(PostTag.post_id == Post.id, PostTag.slug == slug)
+    query = (public_threads("question").where(tagged.exists()).order_by(None)
              .order_by(Post.answer_count.desc(), Post.last_activity_at.desc(), Post.id.desc()))
     return list(db.session.scalars(query.limit(limit)))
 
