@@ -56,9 +56,11 @@ PAGE_TYPES = [
     PageType("symptom", "/symptoms/drowsiness"),
     PageType("review queue", "/moderation", only=("moderator",)),
     PageType("audit log", "/moderation/audit", only=("moderator",)),
+    PageType("reading list (admin)", "/admin/articles", only=("admin",)),
 ]
-# Who looks: a visitor, the author of the content (sees edit and delete), a moderator.
-VISITORS = ("anonymous", "author", "moderator")
+# Who looks: a visitor, the author of the content (sees edit and delete), a moderator, and an
+# admin (only on the pages no one else reaches).
+VISITORS = ("anonymous", "author", "moderator", "admin")
 BLOCKING = ("serious", "critical")
 
 
@@ -66,10 +68,12 @@ BLOCKING = ("serious", "critical")
 def content(live_server):
     """Make a member with a question, an experience report and an answer; return ids."""
     author, helper, moderator = unique("a11yauthor"), unique("a11yhelper"), unique("a11ymod")
+    admin = unique("a11yadmin")
 
     def make():
         people = {}
-        for name, role in ((author, "member"), (helper, "member"), (moderator, "moderator")):
+        for name, role in ((author, "member"), (helper, "member"), (moderator, "moderator"),
+                           (admin, "admin")):
             people[name] = members.register(username=name, email=f"{name}@example.org",
                                             password=PASSWORD, role=role)
         members.update_profile(actor=people[author], member=people[author],
@@ -95,7 +99,7 @@ def content(live_server):
                 "confirm_token": make_link_token(people[helper], "confirm")}
 
     ids = live_server.run(make)
-    return {"ids": ids, "logins": {"author": author, "moderator": moderator}}
+    return {"ids": ids, "logins": {"author": author, "moderator": moderator, "admin": admin}}
 
 
 def visit(pages, content, visitor: str, **options):
@@ -108,7 +112,8 @@ def visit(pages, content, visitor: str, **options):
 def paths_for(content, visitor: str) -> list[tuple[str, str]]:
     return [(kind.name, kind.path.format(**content["ids"])) for kind in PAGE_TYPES
             if (visitor != "anonymous" or not kind.needs_login)
-            and (not kind.only or visitor in kind.only)]
+            and (not kind.only or visitor in kind.only)
+            and (visitor != "admin" or "admin" in kind.only)]
 
 
 @pytest.mark.parametrize("visitor", VISITORS)
