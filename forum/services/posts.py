@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import case, func, select, union_all, update
-from sqlalchemy.orm import lazyload
 
 from forum import content_cache
 from forum.database import lock, write_transaction
@@ -435,8 +434,6 @@ def get_thread(*, thread_id: int, viewer: Member | None) -> ThreadView:
     accepted_first = case((Post.id == (root.accepted_answer_id or -1), 0), else_=1)
     answers = list(db.session.scalars(
         select(Post).where(Post.parent_id == root.id)
-        # Answers have no tags or experience details: skip the two queries that load them.
-        .options(lazyload(Post.tags), lazyload(Post.experience))
         .order_by(accepted_first, Post.helpful_count.desc(), Post.created_at, Post.id)
     ))
     shown = [a for a in answers if a.status == "deleted" or can_see(viewer, a)]
