@@ -6,10 +6,10 @@ effects gives the content_version row a new random number when it commits; a pag
 number (one primary-key lookup) and reuses what was computed for it. So a figure is never
 stale: the first page after a change computes it again.
 
-The number changes from session hooks, so no service can forget it: rows changed through the
-ORM, and INSERT, UPDATE and DELETE statements on those tables run through the session. Writes
-that go around the session (a raw connection, another program) are not seen, so posts are
-written through the session.
+The number changes from session hooks, so no service can forget it: they see rows changed
+through the ORM, and insert(), update() and delete() statements on those tables run through the
+session. Writes that go around the session (a raw connection, text() SQL, another program) are
+not seen: posts are written through the session.
 """
 
 from __future__ import annotations
