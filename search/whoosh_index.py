@@ -992,7 +992,9 @@ class WhooshIndex:
             with contextlib.suppress(Exception):
                 writer.cancel()
             raise
-        indexed = whoosh_index.open_dir(str(path)).doc_count()
+        # Count from the table of contents: Index.doc_count() opens a reader on every segment.
+        segments_written = whoosh_index.open_dir(str(path))._segments()
+        indexed = sum(segment.doc_count() for segment in segments_written)
         if indexed != count:  # never swap in a rebuild that lost posts
             raise SearchError(f"Rebuild indexed {indexed} of {count} posts; index not replaced")
         return count
