@@ -28,4 +28,7 @@ def post_worker_init(worker):
     """
     import gc
 
+    from forum.services.indexing import warm_in_background
+
+    warm_in_background(worker.wsgi)  # the index's caches, read before the first search
     gc.freeze()

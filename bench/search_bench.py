@@ -320,6 +320,9 @@ def main() -> None:
     print(f"index size on disk: {directory_size(index_dir) / 1e6:.1f} MB")
 
     mix = query_mix(corpus)
+    started = time.perf_counter()
+    index.warm()  # as each gunicorn worker does when it starts (gunicorn.conf.py)
+    print(f"warm-up (a worker's start): {time.perf_counter() - started:.2f} s")
     index.search(SearchQuery("warm up"))
     timings: dict[str, list[float]] = {}
     all_timings = []

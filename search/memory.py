@@ -110,6 +110,9 @@ class MemoryIndex:
         with self._lock:
             return run(_MemoryBackend(self), query)
 
+    def warm(self) -> None:
+        """Nothing to read ahead: everything is in memory."""
+
     def versions(self) -> dict[int, str]:
         """Return every indexed id with its version stamp."""
         with self._lock:

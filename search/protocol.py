@@ -21,6 +21,9 @@ class Index(Protocol):
     def search(self, query: SearchQuery) -> SearchResults:
         """Run a member's query; raise only QueryError or IndexUnavailable."""
 
+    def warm(self) -> None:
+        """Read ahead what the first searches would wait for; never raises."""
+
     def versions(self) -> dict[int, str]:
         """Return every indexed id with the version stamp it was indexed at."""
 

@@ -244,6 +244,16 @@ def check(*, fix: bool = False) -> CheckReport:
     return report
 
 
+def warm_in_background(app: Flask) -> None:
+    """Read the index's caches in a thread, so a worker's first searches do not wait."""
+
+    def work() -> None:
+        with app.app_context():
+            get_index().warm()
+
+    threading.Thread(target=work, name="thaw-search-warm", daemon=True).start()
+
+
 _rebuilding = threading.Lock()
 
 

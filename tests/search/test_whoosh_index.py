@@ -234,3 +234,11 @@ def test_a_search_racing_another_workers_commit_is_retried_not_unavailable(
     monkeypatch.setattr(whoosh_index_module, "SegmentReader",
                         reader_whose_files_a_merge_just_deleted)
     assert whoosh_index.search(SearchQuery("baclofen")).total == 2
+
+
+def test_warming_never_raises_and_searches_after_it_find_the_same(whoosh_index, tmp_path):
+    WhooshIndex(tmp_path / "never-built", whoosh_index.vocabulary).warm()  # missing: silent
+    whoosh_index.add([make_doc(1, "Baclofen at night", "baclofen helps my spasms")])
+    whoosh_index.warm()
+    assert [hit.id for hit in whoosh_index.search(SearchQuery("baclofen")).hits] == [1]
+    assert whoosh_index.search(SearchQuery("spasmss")).suggestion == "spasms"
