@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -109,6 +110,11 @@ def import_posts(file: Path) -> None:
         _index_imported(result.added)
 
 
+def _moved_to(bar) -> Callable[[int], None]:
+    """Turn a rebuild's "this many done" reports into the steps a click progress bar adds."""
+    return lambda done: bar.update(done - bar.pos)
+
+
 def _index_imported(added: int) -> None:
     """Make imported posts searchable: replay their jobs, or rebuild after a large import."""
     from forum.services import indexing
@@ -118,7 +124,7 @@ def _index_imported(added: int) -> None:
         if added >= indexing.REBUILD_AFTER_IMPORT:
             total = len(indexing.expected_versions())
             with click.progressbar(length=total, label="Indexing", file=sys.stderr) as bar:
-                indexing.rebuild_and_settle(progress=bar.update)
+                indexing.rebuild_and_settle(progress=_moved_to(bar))
         else:
             while indexing.process_jobs():
                 pass
@@ -167,7 +173,7 @@ def rebuild_index() -> None:
 
     total = len(indexing.expected_versions())
     with click.progressbar(length=total, label="Indexing", file=sys.stderr) as bar:
-        indexing.rebuild(progress=bar.update)
+        indexing.rebuild(progress=_moved_to(bar))
     click.echo(f"Rebuilt the search index with {total} posts.")
 
 
@@ -239,5 +245,5 @@ def restore_backup(path: Path, yes: bool, no_rebuild: bool) -> None:
     if not no_rebuild:
         total = len(indexing.expected_versions())
         with click.progressbar(length=total, label="Rebuilding search", file=sys.stderr) as bar:
-            indexing.rebuild(progress=bar.update)
+            indexing.rebuild(progress=_moved_to(bar))
         click.echo(f"Rebuilt the search index with {total} posts.")
