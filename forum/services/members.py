@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from forum.database import lock, write_transaction
 from forum.errors import Invalid, NotFound, PermissionDenied, Suspended
 from forum.extensions import db
 from forum.models import ROLES, Member, MemberTreatment, utcnow
@@ -22,6 +23,7 @@ from forum.passwords import (
 from forum.taxonomy import load_taxonomy
 from forum.validation import clean_text, collect
 
+USERNAME_TAKEN = "That username is taken; please choose another."
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,29}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -112,7 +114,7 @@ def check_new_account(*, username: str, email: str, password: str,
     if role not in ROLES:
         errors["role"] = f"Role must be one of: {', '.join(ROLES)}."
     if username and find_member(username):
-        errors["username"] = "That username is taken; please choose another."
+        errors["username"] = USERNAME_TAKEN
     if errors:
         raise Invalid.from_errors(errors)
     return NewAccount(username=username, email=email, password=password,
@@ -133,13 +135,23 @@ def register(*, username: str, email: str, password: str, role: str = "member",
     """
     account = check_new_account(username=username, email=email, password=password, role=role)
     if account.email_taken:
-        raise Invalid("email", "That email cannot be used for a new account. "
-                               "If you already have one, log in instead.")
-    member = new_member(username=account.username, email=account.email,
-                         password=account.password, role=role, is_demo=is_demo, confirmed=True)
-    db.session.add(member)
-    db.session.commit()
+        raise _email_refused()
+    password_hash = hash_password(account.password)  # slow: before the write transaction
+    with write_transaction():
+        if find_member(account.username):  # again under the lock: someone may have joined
+            raise Invalid("username", USERNAME_TAKEN)
+        if find_by_email(account.email):
+            raise _email_refused()
+        member = new_member(username=account.username, email=account.email, password=None,
+                             password_hash=password_hash, role=role, is_demo=is_demo,
+                             confirmed=True)
+        db.session.add(member)
     return member
+
+
+def _email_refused() -> Invalid:
+    return Invalid("email", "That email cannot be used for a new account. "
+                            "If you already have one, log in instead.")
 
 
 def imported_member(username: str) -> Member:
@@ -159,8 +171,11 @@ def authenticate(*, username: str, password: str) -> Member | None:
     if not verify_password(stored, password or ""):
         return None
     if needs_rehash(stored):
-        member.password_hash = hash_password(password)
-        db.session.commit()
+        rehashed = hash_password(password)
+        with write_transaction():
+            lock(member)
+            if member.password_hash == stored:  # not if a new password was set meanwhile
+                member.password_hash = rehashed
     return member
 
 
@@ -168,49 +183,63 @@ def set_role(*, username: str, role: str) -> Member:
     """Give a member a role (member, moderator or admin)."""
     if role not in ROLES:
         raise Invalid("role", f"Role must be one of: {', '.join(ROLES)}.")
-    member = get_member(username)
-    member.role = role
-    db.session.commit()
+    with write_transaction():
+        member = get_member(username)
+        member.role = role
     return member
 
 
 def update_profile(*, actor: Member, member: Member, bio: str, treatments: list[str]) -> Member:
     """Change a member's bio and the treatments they use."""
-    if actor.id != member.id and not actor.is_admin:
-        raise PermissionDenied("You can only edit your own profile.")
-    if actor.id == member.id and member.is_suspended():
-        raise Suspended("Your account is suspended, so your profile cannot be changed now. "
-                        f"Reason given: {member.suspension_reason or 'none'}")
+    _ensure_can_edit_profile(actor, member)
     bio = clean_text("bio", bio, label="Your bio", required=False, max_length=2000)
     known = {tag.slug for tag in load_taxonomy().treatments}
     unknown = [slug for slug in treatments if slug not in known]
     if unknown:
         raise Invalid("treatments", f"Unknown treatment: {', '.join(unknown[:3])}.")
-    member.bio = bio
-    member.treatments = [MemberTreatment(slug=slug) for slug in dict.fromkeys(treatments)]
-    db.session.commit()
+    with write_transaction():
+        lock(member)  # two saves at once replace the treatments one after the other
+        _ensure_can_edit_profile(actor, member)  # again: a moderator may have suspended them
+        member.bio = bio
+        member.treatments = [MemberTreatment(slug=slug) for slug in dict.fromkeys(treatments)]
     return member
+
+
+def _ensure_can_edit_profile(actor: Member, member: Member) -> None:
+    if actor.id != member.id and not actor.is_admin:
+        raise PermissionDenied("You can only edit your own profile.")
+    if actor.id == member.id and member.is_suspended():
+        raise Suspended("Your account is suspended, so your profile cannot be changed now. "
+                        f"Reason given: {member.suspension_reason or 'none'}")
 
 
 def suspend(*, actor: Member | None, member: Member, until: datetime | None, reason: str) -> Member:
     """Suspend a member until a time (None lifts it), ending their sessions at once."""
+    _ensure_can_suspend(actor, member)
+    if until is not None:
+        reason = clean_text("reason", reason, label="The reason", max_length=500)
+    with write_transaction():
+        lock(member)  # the session version is counted up from the value read here
+        _ensure_can_suspend(actor, member)  # again: an admin may have changed roles meanwhile
+        if until is not None:
+            member.session_version += 1
+        member.suspended_until = until
+        member.suspension_reason = reason if until is not None else None
+    return member
+
+
+def _ensure_can_suspend(actor: Member | None, member: Member) -> None:
     if actor is not None and not actor.is_moderator:
         raise PermissionDenied("Only moderators can suspend members.")
     if actor is not None and member.is_admin and not actor.is_admin:
         raise PermissionDenied("Moderators cannot suspend an admin.")
-    if until is not None:
-        reason = clean_text("reason", reason, label="The reason", max_length=500)
-        member.session_version += 1
-    member.suspended_until = until
-    member.suspension_reason = reason if until is not None else None
-    db.session.commit()
-    return member
 
 
 def end_sessions(*, member: Member) -> None:
     """End every session of this member (all devices, remember-me cookies too)."""
-    member.session_version += 1
-    db.session.commit()
+    with write_transaction():
+        lock(member)
+        member.session_version += 1
 
 
 def load_session_member(identity: str) -> Member | None:

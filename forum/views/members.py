@@ -33,7 +33,8 @@ def edit_profile():
         form.treatments.data = [t.slug for t in current_user.treatments]
         return render_template("members/edit_profile.html", form=form)
     try:
-        members.update_profile(actor=current_user, member=current_user, bio=form.bio.data,
+        me = current_user._get_current_object()  # the row itself: the service locks it
+        members.update_profile(actor=me, member=me, bio=form.bio.data,
                                treatments=form.treatments.data or [])
     except Invalid as error:
         show_errors(form, error)
