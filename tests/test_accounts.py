@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from forum.models import AccountToken, Member, utcnow
 from forum.services import members
 from tests.factories import (
     PASSWORD,
+    csrf_token,
     login,
     mail_link,
     make_member,
@@ -196,6 +198,43 @@ def test_a_password_link_works_once_and_older_links_die_with_it(app, client):
         assert "This link does not work any more" in used.get_data(as_text=True)
         assert reset(client, link, password="another fine sentence").status_code == 410
     assert login(app.test_client(), "priya", NEW_PASSWORD).status_code == 303
+
+
+@pytest.mark.parametrize("links", ["the same link", "two links"])
+def test_password_links_used_by_two_requests_at_once_change_the_password_once(app, client,
+                                                                              links):
+    """Two workers, each with its own connection, post the reset form at the same moment."""
+    make_member("priya")
+    forgot(client, "priya")
+    forgot(client, "priya")
+    mailed = [mail_link(mail) for mail in outbox(app)]
+    chosen = [mailed[0], mailed[0]] if links == "the same link" else mailed
+    passwords = [NEW_PASSWORD, "another fine sentence"]
+    browsers = [app.test_client(), app.test_client()]
+    tokens = [csrf_token(browser, "/forgot-password") for browser in browsers]
+    start, answers = threading.Barrier(2), {}
+
+    def submit(number: int) -> None:
+        start.wait()
+        answers[number] = browsers[number].post("/reset-password", data={
+            "csrf_token": tokens[number], "token": token_of(chosen[number]),
+            "password": passwords[number]}).status_code
+
+    workers = [threading.Thread(target=submit, args=(number,)) for number in (0, 1)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(answers.values()) == [303, 410]
+    winner = passwords[0] if answers[0] == 303 else passwords[1]
+    loser = passwords[1] if winner == passwords[0] else passwords[0]
+    assert login(app.test_client(), "priya", winner).status_code == 303
+    assert login(app.test_client(), "priya", loser).status_code == 401
+    assert [m["Subject"] for m in outbox(app)].count("Your Thaw password was changed") == 1
+    db.session.expire_all()
+    assert members.find_member("priya").session_version == 2  # counted up once
+    assert db.session.scalar(select(func.count()).select_from(AccountToken).where(
+        AccountToken.used_at.is_(None))) == 0
 
 
 def test_an_expired_password_link_is_refused(app, client):

@@ -15,6 +15,7 @@ from flask import current_app, render_template, request, url_for
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from forum.database import lock, write_transaction
 from forum.errors import DomainError
 from forum.extensions import db
 from forum.mail import Message, mailer
@@ -63,15 +64,15 @@ def _find_token(token: object, purpose: str) -> AccountToken:
 
 
 def _use(row: AccountToken) -> None:
-    """Mark a token used; only one of two requests racing with the same link gets through."""
+    """Mark a token used inside a write_transaction; of two requests racing with the same
+    link, only one gets through (the conditional UPDATE changes the row once)."""
     done = db.session.execute(
         update(AccountToken)
         .where(AccountToken.id == row.id, AccountToken.used_at.is_(None))
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:
-        db.session.rollback()
-        raise LinkExpired()
+        raise LinkExpired()  # the write_transaction rolls back
 
 
 def _link(endpoint: str, **values: str) -> str:
@@ -103,12 +104,11 @@ def sign_up(*, username: str, email: str, password: str) -> None:
         return
     member = new_member(username=account.username, email=account.email, password=None,
                          password_hash=password_hash, role="member")
-    db.session.add(member)
-    _issue(member, "confirm", digest)
     try:
-        db.session.commit()
+        with write_transaction():
+            db.session.add(member)
+            _issue(member, "confirm", digest)
     except IntegrityError:  # someone took the username or the email a moment ago
-        db.session.rollback()
         account = check_new_account(username=username, email=email, password=password)
         if not account.email_taken:
             raise
@@ -118,8 +118,8 @@ def sign_up(*, username: str, email: str, password: str) -> None:
 
 
 def _notify_owner(email: str) -> None:
-    owner = db.session.scalar(select(Member).where(Member.email_key == email.lower()))
-    db.session.commit()  # the other branch commits: keep the work alike
+    with write_transaction():  # the other branch writes: keep the work alike
+        owner = db.session.scalar(select(Member).where(Member.email_key == email.lower()))
     mailer().send(_message(
         "account_exists.txt", to=owner.email, subject="You already have a Thaw account",
         member=owner, login_url=_link("auth.login"),
@@ -138,8 +138,8 @@ def send_confirmation(*, member: Member) -> None:
     if member.is_confirmed or not member.email:
         return
     token, digest = _new_token()
-    _issue(member, "confirm", digest)
-    db.session.commit()
+    with write_transaction():
+        _issue(member, "confirm", digest)
     _send_confirmation(member, token)
 
 
@@ -150,11 +150,11 @@ def confirmation_member(token: object) -> Member:
 
 def confirm_email(*, token: object) -> Member:
     """Confirm the member's email with the mailed link; from now on they can log in."""
-    row = _find_token(token, "confirm")
-    _use(row)
-    member = row.member
-    member.confirmed_at = member.confirmed_at or utcnow()
-    db.session.commit()
+    with write_transaction():
+        row = _find_token(token, "confirm")
+        _use(row)
+        member = row.member
+        member.confirmed_at = member.confirmed_at or utcnow()
     return member
 
 
@@ -178,9 +178,9 @@ def request_password_reset(*, identifier: object) -> None:
         _reset_message(None, token)
         db.session.commit()
         return
-    _issue(member, "reset", digest)
     message = _reset_message(member, token)
-    db.session.commit()
+    with write_transaction():
+        _issue(member, "reset", digest)
     mailer().send(message)
 
 
@@ -206,20 +206,25 @@ def reset_password(*, token: object, password: str) -> Member:
     :raise LinkExpired: the link is unknown, used or expired (nothing changes).
     :raise Invalid: the password breaks the rules for new passwords (the link still works).
     """
-    row = _find_token(token, "reset")
+    _find_token(token, "reset")  # a dead link is refused before the password is looked at
     password = check_password("password", password)
-    _use(row)
-    member = row.member
-    member.password_hash = hash_password(password)
-    member.session_version += 1
-    member.confirmed_at = member.confirmed_at or utcnow()
-    db.session.execute(
-        update(AccountToken)
-        .where(AccountToken.member_id == member.id, AccountToken.purpose == "reset",
-               AccountToken.used_at.is_(None))
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False))
-    db.session.commit()
+    password_hash = hash_password(password)  # slow: before the write transaction
+    with write_transaction():
+        row = _find_token(token, "reset")
+        member = row.member
+        # Lock the member first: two different links of theirs used at once then take turns
+        # (the second finds its link used below), where token-then-member could deadlock.
+        lock(member)
+        _use(row)  # of two requests with the same link, the second stops here
+        member.password_hash = password_hash
+        member.session_version += 1
+        member.confirmed_at = member.confirmed_at or utcnow()
+        db.session.execute(
+            update(AccountToken)
+            .where(AccountToken.member_id == member.id, AccountToken.purpose == "reset",
+                   AccountToken.used_at.is_(None))
+            .values(used_at=utcnow())
+            .execution_options(synchronize_session=False))
     mailer().send(_message(
         "password_changed.txt", to=member.email, subject="Your Thaw password was changed",
         member=member, reset_url=_link("auth.forgot_password")))
