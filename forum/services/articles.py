@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from forum.database import write_transaction
 from forum.errors import Invalid, NotFound, PermissionDenied
 from forum.extensions import db
 from forum.models import Article, AuditEntry, Member, Post
@@ -130,14 +131,14 @@ def import_articles(path: str | Path) -> ImportResult:
             raise Invalid("file", f"Article {number}: {details}") from None
     added = existing = 0
     seen: set[str] = set()
-    for values in rows:
-        if values["url"] in seen or _url_taken(values["url"]):
-            existing += 1
-            continue
-        seen.add(values["url"])
-        db.session.add(Article(**values))
-        added += 1
-    db.session.commit()
+    with write_transaction():
+        for values in rows:
+            if values["url"] in seen or _url_taken(values["url"]):
+                existing += 1
+                continue
+            seen.add(values["url"])
+            db.session.add(Article(**values))
+            added += 1
     return ImportResult(added, existing)
 
 
@@ -150,14 +151,14 @@ def add_article(*, actor: Member, data: ArticleInput) -> Article:
     """Add an article to the reading list."""
     _ensure_admin(actor)
     values = validate(data)
-    if _url_taken(values["url"]):
-        raise Invalid("url", "An article with this address is already on the list.")
-    article = Article(**values)
-    db.session.add(article)
-    db.session.flush()
-    db.session.add(AuditEntry(actor_id=actor.id, action="article_add",
-                              reason=f"{article.title} ({article.url})"))
-    db.session.commit()
+    with write_transaction():
+        if _url_taken(values["url"]):
+            raise Invalid("url", "An article with this address is already on the list.")
+        article = Article(**values)
+        db.session.add(article)
+        db.session.flush()
+        db.session.add(AuditEntry(actor_id=actor.id, action="article_add",
+                                  reason=f"{article.title} ({article.url})"))
     return article
 
 
@@ -173,24 +174,24 @@ def edit_article(*, actor: Member, article: Article, data: ArticleInput) -> Arti
     """Change an article's details (after an admin re-checked it, for example)."""
     _ensure_admin(actor)
     values = validate(data)
-    if _url_taken(values["url"], but=article.id):
-        raise Invalid("url", "Another article on the list has this address.")
-    for key, value in values.items():
-        setattr(article, key, value)
-    db.session.add(AuditEntry(actor_id=actor.id, action="article_edit",
-                              reason=f"{article.title} ({article.url})"))
-    db.session.commit()
+    with write_transaction():
+        if _url_taken(values["url"], but=article.id):
+            raise Invalid("url", "Another article on the list has this address.")
+        for key, value in values.items():
+            setattr(article, key, value)
+        db.session.add(AuditEntry(actor_id=actor.id, action="article_edit",
+                                  reason=f"{article.title} ({article.url})"))
     return article
 
 
 def set_retired(*, actor: Member, article: Article, retired: bool) -> Article:
     """Take an article off the reading list (or put it back); it is kept for the record."""
     _ensure_admin(actor)
-    article.retired = retired
-    db.session.add(AuditEntry(actor_id=actor.id,
-                              action="article_retire" if retired else "article_restore",
-                              reason=f"{article.title} ({article.url})"))
-    db.session.commit()
+    with write_transaction():
+        article.retired = retired
+        db.session.add(AuditEntry(actor_id=actor.id,
+                                  action="article_retire" if retired else "article_restore",
+                                  reason=f"{article.title} ({article.url})"))
     return article
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, or_, select
 
+from forum.database import write_transaction
 from forum.extensions import db
 from forum.models import Member, Post, Vote, utcnow
 from forum.services import indexing, posts
@@ -106,11 +107,11 @@ def load_demo() -> int:
     posts.toggle_helpful(actor=people["demo_tomasz"], post=threads[5])
     # Spread the demo posts over the past weeks so lists look lived in.
     start = utcnow() - timedelta(days=21)
-    for offset, post in enumerate([*threads, *answers]):
-        post.created_at = post.updated_at = post.last_activity_at = start + timedelta(
-            hours=9 * offset)
-    indexing.queue(post.id for post in [*threads, *answers])
-    db.session.commit()
+    with write_transaction():
+        for offset, post in enumerate([*threads, *answers]):
+            post.created_at = post.updated_at = post.last_activity_at = start + timedelta(
+                hours=9 * offset)
+        indexing.queue(post.id for post in [*threads, *answers])
     indexing.after_commit()
     return len(threads) + len(answers)
 
@@ -119,17 +120,20 @@ def remove_demo() -> int:
     """Delete the demo members and posts (and answers under demo threads); return the count."""
     demo_roots = select(Post.id).where(Post.is_demo.is_(True), Post.parent_id.is_(None))
     doomed = select(Post.id).where(or_(Post.is_demo.is_(True), Post.parent_id.in_(demo_roots)))
-    ids = list(db.session.scalars(doomed))
-    db.session.execute(delete(Vote).where(Vote.post_id.in_(ids)))
-    db.session.execute(
-        Post.__table__.update().where(Post.accepted_answer_id.in_(ids)).values(
-            accepted_answer_id=None))
-    db.session.execute(delete(Post).where(Post.id.in_(ids), Post.parent_id.is_not(None)))
-    db.session.execute(delete(Post).where(Post.id.in_(ids)))
-    demo_members = select(Member.id).where(Member.is_demo.is_(True))
-    db.session.execute(delete(Vote).where(Vote.member_id.in_(demo_members)))
-    db.session.execute(delete(Member).where(Member.is_demo.is_(True)))
-    indexing.queue(ids)
-    db.session.commit()
+    with write_transaction():
+        # Locked on PostgreSQL (SQLite's write transaction holds everything already): no
+        # answer can join a demo thread between reading the ids and deleting them.
+        db.session.execute(demo_roots.with_for_update())
+        ids = list(db.session.scalars(doomed))
+        db.session.execute(delete(Vote).where(Vote.post_id.in_(ids)))
+        db.session.execute(
+            Post.__table__.update().where(Post.accepted_answer_id.in_(ids)).values(
+                accepted_answer_id=None))
+        db.session.execute(delete(Post).where(Post.id.in_(ids), Post.parent_id.is_not(None)))
+        db.session.execute(delete(Post).where(Post.id.in_(ids)))
+        demo_members = select(Member.id).where(Member.is_demo.is_(True))
+        db.session.execute(delete(Vote).where(Vote.member_id.in_(demo_members)))
+        db.session.execute(delete(Member).where(Member.is_demo.is_(True)))
+        indexing.queue(ids)
     indexing.after_commit()
     return len(ids)

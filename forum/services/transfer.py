@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 
+import moderation
+from forum.database import write_transaction
 from forum.errors import Invalid
 from forum.extensions import db
 from forum.models import Member, Post
@@ -43,6 +45,7 @@ class Row:
     draft: Draft
     parent: str | None
     created_at: datetime | None
+    screening: moderation.Screening  # screened while checking, before the write transaction
 
 
 def _parse_time(value: object, line: int) -> datetime | None:
@@ -102,7 +105,8 @@ def _row(data: object, line: int) -> Row:
         reasons = "; ".join(f"{field}: {message}" for field, message in error.errors.items())
         raise ImportFailed(line, reasons) from None
     return Row(line=line, source_id=source_id, kind=kind, author=author, draft=draft,
-               parent=parent, created_at=_parse_time(data.get("created_at"), line))
+               parent=parent, created_at=_parse_time(data.get("created_at"), line),
+               screening=review.screen_draft(draft))
 
 
 def read_rows(lines: Iterable[str]) -> list[Row]:
@@ -155,49 +159,48 @@ class ImportResult:
 
 def import_rows(rows: list[Row], progress: Callable[[int], None] | None = None) -> ImportResult:
     """Store checked rows, skipping source_ids the forum already has; one transaction."""
-    existing: set[str] = set()  # ids only: loading whole posts here would cost 100k objects
-    for chunk in _chunks(row.source_id for row in rows):
-        existing.update(db.session.scalars(
-            select(Post.source_id).where(Post.source_id.in_(chunk))))
-    authors: dict[str, Member] = {}
-    by_source: dict[str, Post] = {}
-    touched: set[int] = set()
-    added = 0
     # Threads before answers, so an answer may come before its thread in the file.
     ordered = [r for r in rows if r.kind != "answer"] + [r for r in rows if r.kind == "answer"]
-    pending: list[Post] = []
-    for index, row in enumerate(ordered, start=1):
-        if row.source_id not in existing:
-            key = row.author.lower()
-            if key not in authors:
-                authors[key] = imported_member(row.author)
-            parent = None
-            if row.kind == "answer":
-                parent = by_source.get(row.parent) or _existing([row.parent])[row.parent]
-                touched.add(parent.id)
-            post = build_post(row.draft, author=authors[key], parent=parent,
-                              created_at=row.created_at, source_id=row.source_id)
-            db.session.add(post)
-            pending.append((post, row.draft))
-            if row.kind != "answer":
-                by_source[row.source_id] = post
-            added += 1
-        if len(pending) >= BATCH or index == len(ordered):
-            _store(pending)
-        if progress is not None:
-            progress(1)
-    _store(pending)
-    _recount(touched)
-    db.session.commit()
+    with write_transaction():
+        existing: set[str] = set()  # ids only: loading whole posts would cost 100k objects
+        for chunk in _chunks(row.source_id for row in rows):
+            existing.update(db.session.scalars(
+                select(Post.source_id).where(Post.source_id.in_(chunk))))
+        authors: dict[str, Member] = {}
+        by_source: dict[str, Post] = {}
+        touched: set[int] = set()
+        added = 0
+        pending: list[tuple[Post, Row]] = []
+        for index, row in enumerate(ordered, start=1):
+            if row.source_id not in existing:
+                key = row.author.lower()
+                if key not in authors:
+                    authors[key] = imported_member(row.author)
+                parent = None
+                if row.kind == "answer":
+                    parent = by_source.get(row.parent) or _existing([row.parent])[row.parent]
+                    touched.add(parent.id)
+                post = build_post(row.draft, author=authors[key], parent=parent,
+                                  created_at=row.created_at, source_id=row.source_id)
+                db.session.add(post)
+                pending.append((post, row))
+                if row.kind != "answer":
+                    by_source[row.source_id] = post
+                added += 1
+            if len(pending) >= BATCH or index == len(ordered):
+                _store(pending)
+            if progress is not None:
+                progress(1)
+        _store(pending)
+        _recount(touched)
     return ImportResult(added=added, skipped=len(rows) - added)
 
 
-def _store(pending: list) -> None:
-    """Flush a batch, then screen it like new posts and queue it for the search index."""
+def _store(pending: list[tuple[Post, Row]]) -> None:
+    """Flush a batch, then record its screening like new posts' and queue it for the index."""
     db.session.flush()
-    for post, draft in pending:
-        text = review.screening_text(draft)
-        review.apply_screening(post, review.screen_draft(draft), text, new=True)
+    for post, row in pending:
+        review.apply_screening(post, row.screening, review.screening_text(row.draft), new=True)
     indexing.queue([post.id for post, _ in pending])
     pending.clear()
 
