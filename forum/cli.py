@@ -14,7 +14,8 @@ from flask.cli import AppGroup
 from forum.errors import Invalid, NotFound
 from forum.models import ROLES, utcnow
 
-users_cli = AppGroup("users", help="Create members and change their roles.")
+users_cli = AppGroup("users", help="Create members, change their roles, prune unconfirmed "
+                                   "accounts.")
 posts_cli = AppGroup("posts", help="Import and export posts (JSON lines).")
 demo_cli = AppGroup("demo", help="Load or remove the demo content.")
 
@@ -87,6 +88,16 @@ def suspend_user(username: str, days: int, reason: str) -> None:
         _fail(error)
     click.echo(f"{member.username} is suspended for {days} days." if days
                else f"{member.username} can post again.")
+
+
+@users_cli.command("prune-unconfirmed")
+def prune_unconfirmed() -> None:
+    """Delete accounts still unconfirmed after EMAIL_CONFIRM_HOURS that have no posts, votes
+    or reports, so their usernames are free again."""
+    from forum.services.accounts import prune_unconfirmed as prune
+
+    removed = prune()
+    click.echo(f"Removed {removed} unconfirmed account{'' if removed == 1 else 's'}.")
 
 
 @posts_cli.command("import")

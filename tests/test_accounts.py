@@ -13,12 +13,13 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.mail import Message, OutboxMailer, SmtpMailer, init_mail, mailer
 from forum.models import AccountToken, Member, utcnow
-from forum.services import members
+from forum.services import members, posts, review
 from tests.factories import (
     PASSWORD,
     csrf_token,
     login,
     mail_link,
+    make_experience,
     make_member,
     outbox,
     post_form,
@@ -297,6 +298,53 @@ def test_addresses_and_tokens_never_reach_the_log(app, client, caplog):
     assert outbox(app)
     for secret in ("priya@example.org", "rowan@example.org", token_of(link), NEW_PASSWORD):
         assert secret not in caplog.text
+
+
+# Pruning accounts never confirmed ---------------------------------------------------------
+
+def age(username: str, hours: int) -> None:
+    """Move an account's joining, and the links mailed to it, `hours` into the past."""
+    member = members.find_member(username)
+    member.created_at -= timedelta(hours=hours)
+    for row in db.session.scalars(select(AccountToken).where(
+            AccountToken.member_id == member.id)):
+        row.created_at -= timedelta(hours=hours)
+        row.expires_at -= timedelta(hours=hours)
+    db.session.commit()
+
+
+def test_accounts_never_confirmed_are_pruned_when_their_links_expired_unless_they_left_traces(
+        app, client):
+    over = app.config["EMAIL_CONFIRM_HOURS"] + 1
+    for name in ("rowan", "sasha", "tomasz", "ines", "wren", "mia"):
+        register(app.test_client(), username=name, email=f"{name}@example.org")
+    priya = make_member("priya")  # confirmed
+    report = make_experience(priya)
+    members.imported_member("oldtimer")  # no email: never confirms, never goes
+    db.session.commit()
+    for name in ("rowan", "tomasz", "ines", "wren", "mia", "priya", "oldtimer"):
+        age(name, over)
+    age("sasha", over - 2)  # her link still works
+    login(app.test_client(), "tomasz")  # unconfirmed: mailed a new link, which works
+    posts.create_thread(author=members.find_member("ines"), kind="question",
+                        title="Does stretching help at night?", body="It helps me a little.",
+                        tags="stretching")
+    posts.toggle_helpful(actor=members.find_member("wren"), post=report)
+    review.report_post(reporter=members.find_member("mia"), post=report, reason="spam")
+
+    result = app.test_cli_runner().invoke(args=["users", "prune-unconfirmed"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Removed 1 unconfirmed account."
+    assert "@" not in result.output
+    left = set(db.session.scalars(select(Member.username)))
+    assert left == {"sasha", "tomasz", "ines", "wren", "mia", "priya", "oldtimer"}
+    assert db.session.scalar(select(func.count()).select_from(AccountToken).join(
+        Member, isouter=True).where(Member.id.is_(None))) == 0
+    assert register(client, username="rowan", email="rowan@example.org").status_code == 303
+    assert outbox(app)[-1]["To"] == "rowan@example.org"  # a fresh account and link
+    assert "Removed 0 unconfirmed accounts." in app.test_cli_runner().invoke(
+        args=["users", "prune-unconfirmed"]).output
 
 
 # The mail service ------------------------------------------------------------------------

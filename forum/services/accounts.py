@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, render_template, request, url_for
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from forum.database import lock, write_transaction
 from forum.errors import DomainError
 from forum.extensions import db
 from forum.mail import Message, mailer
-from forum.models import AccountToken, Member, utcnow
+from forum.models import (
+    AccountToken,
+    AuditEntry,
+    Member,
+    Post,
+    PostRevision,
+    Report,
+    ReviewItem,
+    Vote,
+    utcnow,
+)
 from forum.passwords import hash_password
 from forum.services.members import check_new_account, check_password, new_member
 from forum.validation import clean_text
@@ -156,6 +166,35 @@ def confirm_email(*, token: object) -> Member:
         member = row.member
         member.confirmed_at = member.confirmed_at or utcnow()
     return member
+
+
+def prune_unconfirmed(*, now: datetime | None = None) -> int:
+    """Delete accounts never confirmed whose links have all expired; return how many.
+
+    Only accounts that left nothing behind go: no posts, votes or reports, no edits, and no
+    entry in the audit log. Their usernames and emails are free again.
+    """
+    now = now or utcnow()
+    live_link = select(AccountToken.id).where(
+        AccountToken.member_id == Member.id, AccountToken.used_at.is_(None),
+        AccountToken.expires_at > now)
+    traces = [select(Post.id).where(Post.author_id == Member.id),
+              select(Vote.post_id).where(Vote.member_id == Member.id),
+              select(Report.id).where(Report.reporter_id == Member.id),
+              select(PostRevision.id).where(PostRevision.editor_id == Member.id),
+              select(ReviewItem.id).where(ReviewItem.handled_by_id == Member.id),
+              select(AuditEntry.id).where(or_(AuditEntry.actor_id == Member.id,
+                                              AuditEntry.member_id == Member.id))]
+    # One conditional DELETE: an account confirmed or given a new link meanwhile is kept.
+    # Its links and treatments go with it (ON DELETE CASCADE).
+    with write_transaction():
+        removed = db.session.execute(
+            delete(Member).where(
+                Member.confirmed_at.is_(None), Member.is_imported.is_(False),
+                Member.created_at <= now - _lifetime("confirm"),
+                ~exists(live_link), *(~exists(trace) for trace in traces))
+            .execution_options(synchronize_session=False)).rowcount
+    return removed
 
 
 # Choosing a new password ----------------------------------------------------------------
