@@ -416,6 +416,7 @@ class ThreadView:
     root: Post
     answers: list[Post]
     voted: set[int]
+    held_reasons: dict[int, list[str]] = field(default_factory=dict)  # the viewer's own posts
 
 
 def get_post(post_id: int) -> Post:
@@ -438,11 +439,14 @@ def get_thread(*, thread_id: int, viewer: Member | None) -> ThreadView:
     ))
     shown = [a for a in answers if a.status == "deleted" or can_see(viewer, a)]
     voted: set[int] = set()
+    held: dict[int, list[str]] = {}
     if viewer is not None and viewer.is_authenticated:
         ids = [root.id, *(a.id for a in shown)]
         voted = set(db.session.scalars(
             select(Vote.post_id).where(Vote.member_id == viewer.id, Vote.post_id.in_(ids))))
-    return ThreadView(root=root, answers=shown, voted=voted)
+        held = review.held_reasons(p for p in [root, *shown]
+                                   if p.status == "held" and p.author_id == viewer.id)
+    return ThreadView(root=root, answers=shown, voted=voted, held_reasons=held)
 
 
 def revisions(post: Post) -> list[PostRevision]:

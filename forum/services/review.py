@@ -167,17 +167,30 @@ def _audit(*, actor: Member | None, action: str, post: Post | None = None,
 
 # What members see --------------------------------------------------------------------------
 
-def held_reasons(post: Post) -> list[str]:
-    """Return, in plain words, why a post is waiting for a moderator (for its author)."""
-    reasons = list(dict.fromkeys(db.session.scalars(
-        select(Flag.explanation).where(Flag.post_id == post.id, Flag.rule.not_in(
-            moderation.screening.NOTICE_RULES)).order_by(Flag.start, Flag.id))))
-    reported = db.session.scalar(select(func.count()).select_from(ReviewItem).where(
-        ReviewItem.post_id == post.id, ReviewItem.source == "reports",
-        ReviewItem.state == "open"))
-    if reported and post.status == "held":
-        reasons.append("Several members reported it, so it is hidden until a moderator "
-                       "has looked at it.")
+def held_reasons(posts: Iterable[Post]) -> dict[int, list[str]]:
+    """Return, in plain words and by post id, why posts wait for a moderator (for their author).
+
+    Two queries however many posts there are.
+    """
+    posts = list(posts)
+    if not posts:
+        return {}
+    ids = [post.id for post in posts]
+    found: dict[int, dict[str, None]] = {post_id: {} for post_id in ids}  # ordered sets
+    for post_id, explanation in db.session.execute(
+            select(Flag.post_id, Flag.explanation)
+            .where(Flag.post_id.in_(ids),
+                   Flag.rule.not_in(moderation.screening.NOTICE_RULES))
+            .order_by(Flag.post_id, Flag.start, Flag.id)):
+        found[post_id][explanation] = None
+    reported = set(db.session.scalars(select(ReviewItem.post_id).where(
+        ReviewItem.post_id.in_(ids), ReviewItem.source == "reports",
+        ReviewItem.state == "open")))
+    reasons = {post_id: list(explanations) for post_id, explanations in found.items()}
+    for post in posts:
+        if post.id in reported and post.status == "held":
+            reasons[post.id].append("Several members reported it, so it is hidden until a "
+                                    "moderator has looked at it.")
     return reasons
 
 

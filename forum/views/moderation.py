@@ -325,7 +325,6 @@ def article_retire(article_id: int):
 @bp.app_context_processor
 def moderation_helpers() -> dict:
     return {
-        "held_reasons": review.held_reasons,
         "thread_reading": _thread_reading,
         "notice_article": _notice_article,
         "report_form": ReportForm,
