@@ -408,19 +408,36 @@ def _reason(value: object, *, required: bool) -> str:
                       max_length=REASON_MAX)
 
 
-def approve(*, actor: Member, item_id: int, reason: object = "") -> ReviewItem:
-    """Publish the item's post (if it was held) and close everything waiting on it."""
-    reason = _reason(reason, required=False)
+def _decide(*, actor: Member, item_id: int, outcome: str, action: str, reason: str,
+            change: Callable[[Post], bool]) -> ReviewItem:
+    """Claim the item, change its post, and close everything else waiting on the post.
+
+    :param change: acts on the claimed post inside the transaction and returns whether the
+        post's status changed (its thread's counters are then counted again).
+    """
     with write_transaction():
-        item, post = _claim(actor=actor, item_id=item_id, outcome="approved", reason=reason)
-        if post.status == "held":
-            post.status = "published"
+        item, post = _claim(actor=actor, item_id=item_id, outcome=outcome, reason=reason)
+        if change(post):
             _refresh_parent(post)
-        _close_the_rest(post, actor, "approved", reason)
-        _audit(actor=actor, action="approve", post=post, reason=reason)
+        _close_the_rest(post, actor, outcome, reason)
+        _audit(actor=actor, action=action, post=post, reason=reason)
         _queue_for_index(post)
     indexing.after_commit()
     return item
+
+
+def _publish(post: Post) -> bool:
+    if post.status != "held":
+        return False
+    post.status = "published"
+    return True
+
+
+def approve(*, actor: Member, item_id: int, reason: object = "") -> ReviewItem:
+    """Publish the item's post (if it was held) and close everything waiting on it."""
+    reason = _reason(reason, required=False)
+    return _decide(actor=actor, item_id=item_id, outcome="approved", action="approve",
+                   reason=reason, change=_publish)
 
 
 def edit_and_approve(*, actor: Member, item_id: int, body: object, title: object = None,
@@ -445,35 +462,32 @@ def edit_and_approve(*, actor: Member, item_id: int, body: object, title: object
     draft = post_service.validate_edit(post, title=title, body=body, tags=tags,
                                        experience=experience)
     screening = screen_draft(draft)  # before the write transaction opens
-    with write_transaction():
-        item, post = _claim(actor=actor, item_id=item_id, outcome="edited", reason=reason)
+
+    def edit_and_publish(post: Post) -> bool:
         lock(post)  # the history keeps the version read under the lock
+        if post.status in ("deleted", "removed"):  # again: someone may have acted meanwhile
+            raise NotFound(item_id)
         post_service.apply_edit(post, draft, editor=actor)
         _record_findings(post, screening, screening_text(draft), new=False)
-        if post.status == "held":
-            post.status = "published"
-            _refresh_parent(post)
-        _close_the_rest(post, actor, "edited", reason)
-        _audit(actor=actor, action="edit_approve", post=post, reason=reason)
-        _queue_for_index(post)
-    indexing.after_commit()
-    return item
+        return _publish(post)
+
+    return _decide(actor=actor, item_id=item_id, outcome="edited", action="edit_approve",
+                   reason=reason, change=edit_and_publish)
 
 
 def remove(*, actor: Member, item_id: int, reason: object) -> ReviewItem:
     """Take the item's post down; the author is told the reason."""
     reason = _reason(reason, required=True)
-    with write_transaction():
-        item, post = _claim(actor=actor, item_id=item_id, outcome="removed", reason=reason)
-        if post.status != "deleted":
-            post.status = "removed"
-            post.removal_reason = reason
-            _refresh_parent(post)
-        _close_the_rest(post, actor, "removed", reason)
-        _audit(actor=actor, action="remove", post=post, reason=reason)
-        _queue_for_index(post)
-    indexing.after_commit()
-    return item
+
+    def take_down(post: Post) -> bool:
+        if post.status == "deleted":
+            return False
+        post.status = "removed"
+        post.removal_reason = reason
+        return True
+
+    return _decide(actor=actor, item_id=item_id, outcome="removed", action="remove",
+                   reason=reason, change=take_down)
 
 
 def dismiss(*, actor: Member, item_id: int, reason: object = "") -> ReviewItem:
