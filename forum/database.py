@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -92,6 +92,13 @@ def _sqlite_write_lock(session: Session, _transaction, connection) -> None:
     if session.info.get(WRITING) and connection.dialect.name == "sqlite":
         if not connection.connection.dbapi_connection.in_transaction:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def chunks(items: Iterable, size: int = 500) -> Iterator[list]:
+    """Split ids into lists short enough for an IN (...) on every database."""
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def head_revisions() -> set[str]:

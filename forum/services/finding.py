@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from forum.extensions import db
 from forum.models import Member, Post
 from forum.services import indexing
 from forum.services.posts import can_see
@@ -35,19 +32,13 @@ def find(query: SearchQuery, viewer: Member | None) -> Found:
     :raise search.IndexUnavailable: the index is missing or being rebuilt.
     """
     results = indexing.get_index().search(query)
-    ids = [hit.id for hit in results.hits]
-    posts = {p.id: p for p in db.session.scalars(select(Post).where(Post.id.in_(ids)))} if ids \
-        else {}
-    parent_ids = {p.parent_id for p in posts.values() if p.parent_id is not None} - set(posts)
-    if parent_ids:
-        posts.update({p.id: p for p in db.session.scalars(
-            select(Post).where(Post.id.in_(parent_ids)))})
+    loaded = indexing.load_with_threads([hit.id for hit in results.hits])
     items = []
     for hit in results.hits:
-        post = posts.get(hit.id)
+        post, root = loaded.get(hit.id, (None, None))
         if post is None or not _may_show(post, viewer, query.include_held):
             continue
-        thread = posts.get(post.parent_id) if post.parent_id is not None else post
+        thread = root if post.parent_id is not None else post
         if thread is None:
             continue
         items.append(Result(hit=hit, post=post, thread=thread))

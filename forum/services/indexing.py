@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import aliased
 
+from forum.database import chunks
 from forum.extensions import db
 from forum.markup import html_text
 from forum.models import IndexJob, Post
@@ -58,16 +59,27 @@ def _stamp(changed, status: str, helpful: int | None = None) -> str:
     return stamp if helpful is None else f"{stamp}|{helpful}"
 
 
+def _indexable(status: str, root_status: str | None) -> bool:
+    """Tell whether a post belongs in the index (an answer also needs a visible thread)."""
+    return status in INDEXED_STATUSES and (
+        root_status is None or root_status in INDEXED_STATUSES + ("deleted",))
+
+
+def _version(changed, status: str, helpful: int, root_changed, root_status: str | None) -> str:
+    stamp = _stamp(changed, status, helpful)
+    if root_status is not None:  # answers carry their thread's title and tags
+        stamp += "|" + _stamp(root_changed, root_status)
+    return stamp
+
+
 def version_of(post: Post, root: Post | None) -> str:
     """Return the stamp that changes exactly when the post's search entry must change.
 
     Built from what the entry shows (the last edit, the status, the helpful count), not from
     updated_at: a new answer touches its thread's counters, which no entry shows.
     """
-    stamp = _stamp(post.edited_at or post.created_at, post.status, post.helpful_count)
-    if root is not None:  # answers carry their thread's title and tags
-        stamp += "|" + _stamp(root.edited_at or root.created_at, root.status)
-    return stamp
+    return _version(post.edited_at or post.created_at, post.status, post.helpful_count,
+                    root and (root.edited_at or root.created_at), root and root.status)
 
 
 def document_for(post: Post, root: Post | None) -> SearchDocument:
@@ -105,7 +117,8 @@ def queue_thread(root: Post) -> None:
     queue([root.id, *answers])
 
 
-def _load(post_ids: list[int]) -> dict[int, tuple[Post, Post | None]]:
+def load_with_threads(post_ids: list[int]) -> dict[int, tuple[Post, Post | None]]:
+    """Return id -> (post, its thread or None for a thread) for the posts that exist."""
     posts = {p.id: p for p in db.session.scalars(select(Post).where(Post.id.in_(post_ids)))}
     parents = {p.parent_id for p in posts.values() if p.parent_id is not None} - set(posts)
     if parents:
@@ -116,10 +129,9 @@ def _load(post_ids: list[int]) -> dict[int, tuple[Post, Post | None]]:
 
 def apply(post_ids: list[int]) -> list[int]:
     """Write these posts' current state to the index; return ids that changed meanwhile."""
-    loaded = _load(post_ids)
+    loaded = load_with_threads(post_ids)
     docs = [document_for(post, root) for post, root in loaded.values()
-            if post.status in INDEXED_STATUSES
-            and (root is None or root.status in INDEXED_STATUSES + ("deleted",))]
+            if _indexable(post.status, root and root.status)]
     indexed = {doc.id: doc.version for doc in docs}
     gone = [pid for pid in post_ids if pid not in indexed]
     index = get_index()
@@ -130,9 +142,8 @@ def apply(post_ids: list[int]) -> list[int]:
     # Another worker may have committed a change after we read: check and queue it again,
     # in a new transaction so that the read sees that commit (nothing is pending here).
     db.session.commit()
-    again = [pid for pid, (post, root) in _load(list(indexed)).items()
-             if version_of(post, root) != indexed[pid]]
-    return again
+    current = expected_versions(list(indexed))
+    return [pid for pid, version in indexed.items() if current.get(pid) != version]
 
 
 def process_jobs(limit: int = JOB_BATCH) -> int:
@@ -187,40 +198,42 @@ def after_commit() -> None:
     process_jobs()
 
 
-def expected_versions() -> dict[int, str]:
-    """Return id -> version for every post the index should hold, from the database."""
+def expected_versions(post_ids: list[int] | None = None) -> dict[int, str]:
+    """Return id -> version for every post the index should hold (or for those of post_ids
+    that it should hold), from the database, reading only the columns the version uses."""
     root = aliased(Post)
-    rows = db.session.execute(
-        select(Post.id, func.coalesce(Post.edited_at, Post.created_at), Post.status,
-               Post.helpful_count, func.coalesce(root.edited_at, root.created_at), root.status)
-        .outerjoin(root, Post.parent_id == root.id)
-        .where(Post.status.in_(INDEXED_STATUSES)))
+    query = (select(Post.id, func.coalesce(Post.edited_at, Post.created_at), Post.status,
+                    Post.helpful_count, func.coalesce(root.edited_at, root.created_at),
+                    root.status)
+             .outerjoin(root, Post.parent_id == root.id)
+             .where(Post.status.in_(INDEXED_STATUSES)))
     expected = {}
-    for post_id, changed, status, helpful, root_changed, root_status in rows:
-        if root_status is not None and root_status not in INDEXED_STATUSES + ("deleted",):
-            continue
-        stamp = _stamp(changed, status, helpful)
-        if root_status is not None:
-            stamp += "|" + _stamp(root_changed, root_status)
-        expected[post_id] = stamp
+    for chunk in chunks(post_ids) if post_ids is not None else [None]:
+        rows = db.session.execute(query if chunk is None else query.where(Post.id.in_(chunk)))
+        for post_id, changed, status, helpful, root_changed, root_status in rows:
+            if _indexable(status, root_status):
+                expected[post_id] = _version(changed, status, helpful, root_changed, root_status)
     return expected
 
 
-def all_documents(batch: int = 1000) -> Iterator[SearchDocument]:
-    """Yield a document for every post the index should hold, in batches."""
-    ids = list(expected_versions())
-    for start in range(0, len(ids), batch):
-        chunk = ids[start:start + batch]
-        for post, root in _load(chunk).values():
+def all_documents(post_ids: list[int], batch: int = 1000) -> Iterator[SearchDocument]:
+    """Yield a document for each of post_ids, loading them in batches."""
+    for chunk in chunks(post_ids, batch):
+        for post, root in load_with_threads(chunk).values():
             yield document_for(post, root)
         db.session.expunge_all()
 
 
-def rebuild(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the index from the database into a fresh directory and swap it in."""
-    total = len(expected_versions())
-    get_index().rebuild(all_documents(), total=total, progress=progress)
-    return total
+def rebuild(progress: Callable[[int], None] | None = None,
+            post_ids: list[int] | None = None) -> int:
+    """Rebuild the index from the database into a fresh directory and swap it in.
+
+    post_ids are the posts to index, when the caller has just read expected_versions().
+    """
+    if post_ids is None:
+        post_ids = list(expected_versions())
+    get_index().rebuild(all_documents(post_ids), total=len(post_ids), progress=progress)
+    return len(post_ids)
 
 
 def rebuild_and_settle(progress: Callable[[int], None] | None = None) -> int:
@@ -237,9 +250,7 @@ def check(*, fix: bool = False) -> CheckReport:
     """Compare the index with the database; with fix, queue and replay what differs."""
     report = get_index().check(expected_versions())
     if fix and not report.ok:
-        ids = [*report.missing, *report.stale, *report.extra]
-        for start in range(0, len(ids), JOB_BATCH):
-            chunk = ids[start:start + JOB_BATCH]
+        for chunk in chunks([*report.missing, *report.stale, *report.extra], JOB_BATCH):
             apply(chunk)
     return report
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 
 import moderation
-from forum.database import write_transaction
+from forum.database import chunks, write_transaction
 from forum.errors import Invalid
 from forum.extensions import db
 from forum.models import Member, Post
@@ -136,16 +136,9 @@ def read_rows(lines: Iterable[str]) -> list[Row]:
     return rows
 
 
-def _chunks(items: Iterable, size: int = 500) -> Iterator[list]:
-    """Split ids into lists short enough for an IN (...) on every database."""
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def _existing(source_ids: Iterable[str]) -> dict[str, Post]:
     found: dict[str, Post] = {}
-    for chunk in _chunks(source_ids):
+    for chunk in chunks(source_ids):
         found.update({p.source_id: p for p in db.session.scalars(
             select(Post).where(Post.source_id.in_(chunk)))})
     return found
@@ -163,7 +156,7 @@ def import_rows(rows: list[Row], progress: Callable[[int], None] | None = None) 
     ordered = [r for r in rows if r.kind != "answer"] + [r for r in rows if r.kind == "answer"]
     with write_transaction():
         existing: set[str] = set()  # ids only: loading whole posts would cost 100k objects
-        for chunk in _chunks(row.source_id for row in rows):
+        for chunk in chunks(row.source_id for row in rows):
             existing.update(db.session.scalars(
                 select(Post.source_id).where(Post.source_id.in_(chunk))))
         authors: dict[str, Member] = {}
@@ -191,7 +184,6 @@ def import_rows(rows: list[Row], progress: Callable[[int], None] | None = None) 
                 _store(pending)
             if progress is not None:
                 progress(1)
-        _store(pending)
         _recount(touched)
     return ImportResult(added=added, skipped=len(rows) - added)
 
@@ -210,7 +202,7 @@ def _recount(thread_ids: set[int]) -> None:
     published = (answers.c.parent_id == Post.id, answers.c.status == "published")
     count = select(func.count()).select_from(answers).where(*published).scalar_subquery()
     latest = select(func.max(answers.c.created_at)).where(*published).scalar_subquery()
-    for chunk in _chunks(thread_ids):
+    for chunk in chunks(thread_ids):
         db.session.execute(update(Post).where(Post.id.in_(chunk)).values(
             answer_count=count, last_activity_at=func.coalesce(latest, Post.created_at)),
             execution_options={"synchronize_session": False})
