@@ -126,6 +126,21 @@ def _moved_to(bar) -> Callable[[int], None]:
     return lambda done: bar.update(done - bar.pos)
 
 
+def _rebuild_with_bar(label: str, *, settle: bool = False) -> int:
+    """Rebuild the search index from the database behind a progress bar; return its posts.
+
+    With settle (after an import), also drop the jobs the rebuild covered: their high-water
+    mark must be read before the posts, so rebuild_and_settle reads the posts itself.
+    """
+    from forum.services import indexing
+
+    post_ids = list(indexing.expected_versions())
+    with click.progressbar(length=len(post_ids), label=label, file=sys.stderr) as bar:
+        if settle:
+            return indexing.rebuild_and_settle(progress=_moved_to(bar))
+        return indexing.rebuild(progress=_moved_to(bar), post_ids=post_ids)
+
+
 def _index_imported(added: int) -> None:
     """Make imported posts searchable: replay their jobs, or rebuild after a large import."""
     from forum.services import indexing
@@ -133,9 +148,7 @@ def _index_imported(added: int) -> None:
 
     try:
         if added >= indexing.REBUILD_AFTER_IMPORT:
-            total = len(indexing.expected_versions())
-            with click.progressbar(length=total, label="Indexing", file=sys.stderr) as bar:
-                indexing.rebuild_and_settle(progress=_moved_to(bar))
+            _rebuild_with_bar("Indexing", settle=True)
         else:
             while indexing.process_jobs():
                 pass
@@ -180,11 +193,7 @@ search_cli = AppGroup("search", help="Rebuild, check and catch up the search ind
 @search_cli.command("rebuild")
 def rebuild_index() -> None:
     """Rebuild the index from the database in a fresh directory and swap it in."""
-    from forum.services import indexing
-
-    total = len(indexing.expected_versions())
-    with click.progressbar(length=total, label="Indexing", file=sys.stderr) as bar:
-        indexing.rebuild(progress=_moved_to(bar))
+    total = _rebuild_with_bar("Indexing")
     click.echo(f"Rebuilt the search index with {total} posts.")
 
 
@@ -241,7 +250,6 @@ def create_backup(path: Path) -> None:
 @click.option("--no-rebuild", is_flag=True, help="Leave the search index as it is.")
 def restore_backup(path: Path, yes: bool, no_rebuild: bool) -> None:
     """Replace the database's content with PATH, then rebuild the search index."""
-    from forum.services import indexing
     from forum.services.backup import BackupError
     from forum.services.backup import restore_backup as restore
 
@@ -254,7 +262,5 @@ def restore_backup(path: Path, yes: bool, no_rebuild: bool) -> None:
         raise click.ClickException(str(error)) from None
     click.echo(f"Restored the database from {path}.")
     if not no_rebuild:
-        total = len(indexing.expected_versions())
-        with click.progressbar(length=total, label="Rebuilding search", file=sys.stderr) as bar:
-            indexing.rebuild(progress=_moved_to(bar))
+        total = _rebuild_with_bar("Rebuilding search")
         click.echo(f"Rebuilt the search index with {total} posts.")
