@@ -281,10 +281,7 @@ def edit_post(*, actor: Member, post: Post, body: object, title: object = None,
         _ensure_can_change(actor, post)  # again: a moderator may have acted meanwhile
         apply_edit(post, draft, editor=actor)
         review.apply_screening(post, screening, review.screening_text(draft))
-        if post.is_thread:
-            indexing.queue_thread(post)
-        else:
-            indexing.queue([post.id])
+        queue_post_for_index(post)
     indexing.after_commit()
     return post
 
@@ -331,14 +328,10 @@ def delete_post(*, actor: Member, post: Post) -> Post:
         post.status = "deleted"
         if post.parent_id is not None:
             parent = db.session.get(Post, post.parent_id)
-            if parent is not None:
-                if parent.accepted_answer_id == post.id:
-                    parent.accepted_answer_id = None
-                db.session.flush()
-                refresh_thread(parent)
-            indexing.queue([post.id])
-        else:
-            indexing.queue_thread(post)
+            if parent is not None and parent.accepted_answer_id == post.id:
+                parent.accepted_answer_id = None
+        refresh_parent(post)
+        queue_post_for_index(post)
     indexing.after_commit()
     return post
 
@@ -395,6 +388,23 @@ def refresh_thread(root: Post) -> None:
                                                      Post.status == "published")
     root.answer_count = db.session.scalar(published) or 0
     root.last_activity_at = db.session.scalar(latest) or root.created_at
+
+
+def refresh_parent(post: Post) -> None:
+    """Recount the thread of an answer whose status changed (no commit); a thread has none."""
+    if post.parent_id is not None:
+        parent = db.session.get(Post, post.parent_id)
+        if parent is not None:
+            db.session.flush()
+            refresh_thread(parent)  # counters only: no search entry shows them
+
+
+def queue_post_for_index(post: Post) -> None:
+    """Queue a changed post for the index, with its answers when it opens a thread."""
+    if post.is_thread:
+        indexing.queue_thread(post)
+    else:
+        indexing.queue([post.id])
 
 
 def can_see(viewer: Member | None, post: Post) -> bool:

@@ -138,23 +138,6 @@ def apply_screening(post: Post, screening: moderation.Screening, text: str, *,
         post.status = "published"
 
 
-def _queue_for_index(post: Post) -> None:
-    if post.is_thread:
-        indexing.queue_thread(post)
-    else:
-        indexing.queue([post.id])
-
-
-def _refresh_parent(post: Post) -> None:
-    if post.parent_id is not None:
-        from forum.services.posts import refresh_thread
-
-        parent = db.session.get(Post, post.parent_id)
-        if parent is not None:
-            db.session.flush()
-            refresh_thread(parent)  # counters only: no search entry shows them
-
-
 def _audit(*, actor: Member | None, action: str, post: Post | None = None,
            member_id: int | None = None, reason: str = "") -> None:
     db.session.add(AuditEntry(
@@ -211,6 +194,8 @@ def report_post(*, reporter: Member, post: Post, reason: str, note: object = "")
 
     :raise AlreadyReported: this member reported the post before (it counts once).
     """
+    from forum.services import posts as post_service
+
     ensure_can_report(reporter=reporter, post=post)
     if reason not in REPORT_REASONS:
         raise Invalid("reason", "Choose why you are reporting this post.")
@@ -245,8 +230,8 @@ def report_post(*, reporter: Member, post: Post, reason: str, note: object = "")
             if hidden:
                 _audit(actor=None, action="hide", post=post,
                        reason=f"{reporters} members reported it")
-                _refresh_parent(post)
-                _queue_for_index(post)
+                post_service.refresh_parent(post)
+                post_service.queue_post_for_index(post)
     indexing.after_commit()
     return report
 
@@ -415,13 +400,15 @@ def _decide(*, actor: Member, item_id: int, outcome: str, action: str, reason: s
     :param change: acts on the claimed post inside the transaction and returns whether the
         post's status changed (its thread's counters are then counted again).
     """
+    from forum.services import posts as post_service
+
     with write_transaction():
         item, post = _claim(actor=actor, item_id=item_id, outcome=outcome, reason=reason)
         if change(post):
-            _refresh_parent(post)
+            post_service.refresh_parent(post)
         _close_the_rest(post, actor, outcome, reason)
         _audit(actor=actor, action=action, post=post, reason=reason)
-        _queue_for_index(post)
+        post_service.queue_post_for_index(post)
     indexing.after_commit()
     return item
 
@@ -578,6 +565,8 @@ def _rescreen_one(post: Post, open_sources: set[str],
     :param earlier: the post's text and its screening from before the write transaction,
         used when the text is still the same.
     """
+    from forum.services import posts as post_service
+
     text = post_text(post)
     screening = earlier[1] if earlier is not None and earlier[0] == text else (
         moderation.screen(text))
@@ -593,7 +582,7 @@ def _rescreen_one(post: Post, open_sources: set[str],
                                       severity=_severity(screening)))
         _audit(actor=None, action="rescreen_hold", post=post,
                reason="; ".join(f.rule for f in screening.findings))
-        _refresh_parent(post)
+        post_service.refresh_parent(post)
         return "held"
     # Held: only a hold that is the screening's own, with nothing else waiting, is released.
     if open_sources != {"screening"}:
@@ -609,7 +598,7 @@ def _rescreen_one(post: Post, open_sources: set[str],
     post.status = "published"
     _audit(actor=None, action="rescreen_release", post=post,
            reason="The screening no longer flags it.")
-    _refresh_parent(post)
+    post_service.refresh_parent(post)
     return "released"
 
 
@@ -620,6 +609,8 @@ def rescreen(*, progress: Callable[[int], None] | None = None) -> RescreenResult
     the screening alone held it and now finds it clean; posts members reported, moderators
     removed or authors deleted are never touched.
     """
+    from forum.services import posts as post_service
+
     ids = list(db.session.scalars(select(Post.id).where(
         Post.status.in_(("published", "held"))).order_by(Post.id)))
     checked = held = released = 0
@@ -645,7 +636,7 @@ def rescreen(*, progress: Callable[[int], None] | None = None) -> RescreenResult
                     held += outcome == "held"
                     released += outcome == "released"
             for post in changed:
-                _queue_for_index(post)
+                post_service.queue_post_for_index(post)
         indexing.after_commit()
         db.session.expunge_all()
         checked += len(chunk)
