@@ -90,9 +90,6 @@ class Member(UserMixin, db.Model):
         return self.suspended_until is not None and self.suspended_until > (now or utcnow())
 
 
-TOKEN_PURPOSES = ("confirm", "reset")
-
-
 class AccountToken(db.Model):
     """A single-use link mailed to a member: confirming their email or choosing a new password.
 

@@ -112,7 +112,7 @@ def sign_up(*, username: str, email: str, password: str) -> None:
     if account.email_taken:
         _notify_owner(account.email)
         return
-    member = new_member(username=account.username, email=account.email, password=None,
+    member = new_member(username=account.username, email=account.email,
                          password_hash=password_hash, role="member")
     try:
         with write_transaction():

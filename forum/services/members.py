@@ -72,16 +72,16 @@ def get_member(username: str) -> Member:
     return member
 
 
-def new_member(*, username: str, email: str | None, password: str | None, role: str,
+def new_member(*, username: str, email: str | None, role: str, password_hash: str | None,
                is_demo: bool = False, is_imported: bool = False,
-               password_hash: str | None = None, confirmed: bool = False) -> Member:
+               confirmed: bool = False) -> Member:
     """Build (not add) a member row; `confirmed` lets it log in without confirming its email."""
     return Member(
         username=username,
         username_key=username.lower(),
         email=email,
         email_key=email.lower() if email else None,
-        password_hash=password_hash or (hash_password(password) if password else None),
+        password_hash=password_hash,
         role=role,
         bio="",
         is_demo=is_demo,
@@ -142,7 +142,7 @@ def register(*, username: str, email: str, password: str, role: str = "member",
             raise Invalid("username", USERNAME_TAKEN)
         if find_by_email(account.email):
             raise _email_refused()
-        member = new_member(username=account.username, email=account.email, password=None,
+        member = new_member(username=account.username, email=account.email,
                              password_hash=password_hash, role=role, is_demo=is_demo,
                              confirmed=True)
         db.session.add(member)
@@ -158,7 +158,7 @@ def imported_member(username: str) -> Member:
     """Return the member for an imported post's author, adding an account that cannot log in."""
     member = find_member(username)
     if member is None:
-        member = new_member(username=username, email=None, password=None, role="member",
+        member = new_member(username=username, email=None, password_hash=None, role="member",
                              is_imported=True)
         db.session.add(member)
     return member
