@@ -11,9 +11,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from forum.database import write_transaction
-from forum.errors import Invalid, NotFound, PermissionDenied
+from forum.errors import Invalid, PermissionDenied
 from forum.extensions import db
 from forum.models import Article, AuditEntry, Member, Post
+from forum.services.posts import get_or_not_found
 from forum.taxonomy import load_taxonomy
 from forum.validation import clean_text, collect
 from moderation.articles import ArticleRef, drug_topic, needs_recheck, rank_articles
@@ -164,10 +165,7 @@ def add_article(*, actor: Member, data: ArticleInput) -> Article:
 
 def get_article(article_id: int) -> Article:
     """Return an article by id, or raise NotFound."""
-    article = db.session.get(Article, article_id)
-    if article is None:
-        raise NotFound(article_id)
-    return article
+    return get_or_not_found(Article, article_id)
 
 
 def edit_article(*, actor: Member, article: Article, data: ArticleInput) -> Article:

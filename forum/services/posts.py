@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import case, func, select, union_all, update
 
@@ -28,6 +29,8 @@ from forum.models import (
 from forum.services import indexing, review
 from forum.taxonomy import MAX_TAGS, load_taxonomy
 from forum.validation import clean_text, collect
+
+T = TypeVar("T")
 
 TITLE_MIN, TITLE_MAX = 8, 200
 BODY_MAX = 20_000
@@ -429,12 +432,17 @@ class ThreadView:
     held_reasons: dict[int, list[str]] = field(default_factory=dict)  # the viewer's own posts
 
 
+def get_or_not_found(model: type[T], row_id: int) -> T:
+    """Return the model's row with this id, or raise NotFound(row_id)."""
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise NotFound(row_id)
+    return row
+
+
 def get_post(post_id: int) -> Post:
     """Return a post by id, or raise NotFound."""
-    post = db.session.get(Post, post_id)
-    if post is None:
-        raise NotFound(post_id)
-    return post
+    return get_or_not_found(Post, post_id)
 
 
 def get_thread(*, thread_id: int, viewer: Member | None) -> ThreadView:

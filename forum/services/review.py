@@ -341,10 +341,9 @@ def queue_entries(items: list[ReviewItem], now=None) -> list[QueueEntry]:
 
 def get_item(item_id: int) -> ReviewItem:
     """Return a review item by id, or raise NotFound."""
-    item = db.session.get(ReviewItem, item_id)
-    if item is None:
-        raise NotFound(item_id)
-    return item
+    from forum.services import posts as post_service
+
+    return post_service.get_or_not_found(ReviewItem, item_id)
 
 
 def _ensure_moderator(actor: Member) -> None:
