@@ -509,7 +509,8 @@ def suspend_author(*, actor: Member, item_id: int, days: object, reason: object)
             raise PermissionDenied("You cannot suspend yourself.")
         _audit(actor=actor, action="suspend", post=post, member_id=author.id,
                reason=f"{length} days: {reason}")
-        # members.suspend commits, and with it the audit entry: both or neither.
+        # members.suspend joins this write transaction: the suspension and its audit entry
+        # are committed together, or neither is.
         return members.suspend(actor=actor, member=author,
                                until=utcnow() + timedelta(days=length), reason=reason)
 
@@ -559,7 +560,7 @@ class RescreenResult:
 
 def _rescreen_one(post: Post, open_sources: set[str],
                   earlier: tuple[str, moderation.Screening] | None) -> str | None:
-    """Screen a stored post again; return "held", "released", "noticed" or None.
+    """Screen a stored post again; return "held" or "released" when its status changed.
 
     :param earlier: the post's text and its screening from before the write transaction,
         used when the text is still the same.
@@ -571,10 +572,10 @@ def _rescreen_one(post: Post, open_sources: set[str],
         moderation.screen(text))
     verdict = screening.verdict
     if post.status == "published":
-        notice = (post.has_notice, post.notice_drug)
+        # A changed notice alone needs no re-indexing: no search entry shows it.
         _record_findings(post, screening, text, new=False)
         if verdict != moderation.HOLD:
-            return "noticed" if notice != (post.has_notice, post.notice_drug) else None
+            return None
         post.status = "held"
         if "screening" not in open_sources:
             db.session.add(ReviewItem(post_id=post.id, source="screening",
