@@ -26,7 +26,6 @@ from forum.extensions import db, limiter
 from forum.forms import show_errors
 from forum.models import REPORT_REASONS, Member, Post
 from forum.services import articles, posts, review
-from forum.views import current_member
 from forum.views.main import page_number
 
 bp = Blueprint("moderation", __name__)
@@ -330,7 +329,6 @@ def moderation_helpers() -> dict:
         "report_form": ReportForm,
         "report_labels": review.REPORT_LABELS,
         "open_review_count": review.count_open,
-        "removed_for_author": _removed_for_author,
     }
 
 
@@ -348,12 +346,3 @@ def _notice_article(drug: str | None, tags: list[str]):
         chosen[key] = articles.for_drug(drug, tags)
     return chosen[key]
 
-
-def _removed_for_author(view) -> list[Post]:
-    """Return the viewer's own answers in this thread that a moderator removed."""
-    viewer = current_member()
-    if viewer is None or viewer.is_moderator:
-        return []
-    return list(db.session.scalars(
-        db.select(Post).where(Post.parent_id == view.root.id, Post.author_id == viewer.id,
-                              Post.status == "removed").order_by(Post.created_at)))
