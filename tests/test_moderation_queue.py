@@ -215,7 +215,9 @@ def test_of_two_moderators_acting_on_one_item_the_second_is_told_and_changes_not
     edit = post_form(second, f"/moderation/items/{item.id}/edit",
                      {"title": "Is this too much?", "body": "Changed", "tags": "baclofen"},
                      token_from="/moderation")
+    assert edit.status_code == 303
     assert "already handled" in second.get(edit.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
     assert db.session.get(Post, post.id).body == UNSAFE_BODY
 
 
