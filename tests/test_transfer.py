@@ -98,13 +98,29 @@ def test_imported_posts_are_searchable_right_after_the_import(app, client, tmp_p
 
 
 def test_a_large_import_is_indexed_by_one_rebuild(app, client, tmp_path, monkeypatch):
+    from forum.models import IndexJob
     from forum.services import indexing
 
+    rebuilds, replayed = [], []
+    rebuild_and_settle, process_jobs = indexing.rebuild_and_settle, indexing.process_jobs
+
+    def counted_rebuild(*args, **kwargs):
+        rebuilds.append(1)
+        return rebuild_and_settle(*args, **kwargs)
+
+    def no_replay(*args, **kwargs):
+        pending = count(IndexJob)
+        if pending:  # the import's jobs are the rebuild's to drop, not to replay one by one
+            replayed.append(pending)
+        return process_jobs(*args, **kwargs)
+
     monkeypatch.setattr(indexing, "REBUILD_AFTER_IMPORT", 2)
+    monkeypatch.setattr(indexing, "rebuild_and_settle", counted_rebuild)
+    monkeypatch.setattr(indexing, "process_jobs", no_replay)
     result = app.test_cli_runner().invoke(args=["posts", "import", str(write(tmp_path, LINES))])
     assert "The imported posts are searchable." in result.output
+    assert len(rebuilds) == 1
+    assert replayed == []
     found = client.get("/api/v1/search", query_string={"q": "botox"}).get_json()
     assert [hit["source_id"] for hit in found["results"]] == ["old-3"]
-    from forum.models import IndexJob
-
     assert count(IndexJob) == 0
