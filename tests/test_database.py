@@ -99,16 +99,15 @@ def test_an_edit_keeps_the_version_another_worker_saved_meanwhile(app):
 
 def test_rendering_and_screening_happen_before_the_write_transaction(app, monkeypatch):
     inside: list[str] = []
+    outside: list[str] = []
     real_render, real_screen = posts.render_markdown, moderation.screen
 
     def render(text):
-        if db.session.info.get(WRITING):
-            inside.append("render")
+        (inside if db.session.info.get(WRITING) else outside).append("render")
         return real_render(text)
 
     def screen(text):
-        if db.session.info.get(WRITING):
-            inside.append("screen")
+        (inside if db.session.info.get(WRITING) else outside).append("screen")
         return real_screen(text)
 
     monkeypatch.setattr(posts, "render_markdown", render)
@@ -125,6 +124,7 @@ def test_rendering_and_screening_happen_before_the_write_transaction(app, monkey
     item = db.session.scalar(select(ReviewItem.id).where(ReviewItem.post_id == held.id))
     review.edit_and_approve(actor=moderator, item_id=item, title="Is this too much?",
                             body="Is 150 mg of baclofen a day too much? Ask your neurologist.")
+    assert "render" in outside and "screen" in outside  # the spies saw the work
     assert inside == []
 
 
