@@ -64,7 +64,7 @@ def test_only_moderators_and_admins_reach_the_queue_and_the_audit_log(app):
 
 def test_the_queue_shows_the_post_with_evidence_marked_most_severe_and_oldest_first(app, mod):
     author = make_member("author")
-    reporter = make_member("reporter")
+    make_member("reporter")
     reported = make_question(author, title="Evening <script>alert(1)</script> routine")
     held = held_question(author)
     older = held_question(author, body="Honestly just quit the tizanidine cold turkey, "
@@ -73,10 +73,10 @@ def test_the_queue_shows_the_post_with_evidence_marked_most_severe_and_oldest_fi
     db.session.commit()
     reporter_client = app.test_client()
     login(reporter_client, "reporter")
-    post_form(reporter_client, f"/posts/{reported.id}/report",
-              {"reason": "spam", "note": "Looks like an advert <b>"},
-              token_from=f"/posts/{reported.id}/report")
-    assert reporter.id
+    report = post_form(reporter_client, f"/posts/{reported.id}/report",
+                       {"reason": "spam", "note": "Looks like an advert <b>"},
+                       token_from=f"/posts/{reported.id}/report")
+    assert report.status_code == 303
     page = mod.get("/moderation").get_data(as_text=True)
     positions = [page.index(f'id="item-{open_item(p).id}"') for p in (older, held, reported)]
     assert positions == sorted(positions)
@@ -86,6 +86,7 @@ def test_the_queue_shows_the_post_with_evidence_marked_most_severe_and_oldest_fi
     assert "Waiting more than 24 hours" in page
     assert page.count("Waiting more than 24 hours") == 1
     assert "Looks like an advert &lt;b&gt;" in page and "<script>alert(1)" not in page
+    assert "Evening &lt;script&gt;alert(1)&lt;/script&gt; routine" in page
     assert "Spam</strong> from reporter" in page
     assert "2 earlier posts held or reported" in page
 
