@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -256,7 +257,8 @@ def test_only_a_hash_of_the_token_is_stored(app, client):
     forgot(client, "priya")
     token = token_of(mail_link(outbox(app)[0]))
     stored = db.session.scalar(select(AccountToken.token_hash))
-    assert len(token) >= 43 and token not in stored and len(stored) == 64
+    assert len(token) >= 43 and token not in stored
+    assert stored == hashlib.sha256(token.encode()).hexdigest()
 
 
 @pytest.mark.parametrize("token", ["", "x", "é" * 50, "a" * 5000, "' OR 1=1 --"])
