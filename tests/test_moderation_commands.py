@@ -144,8 +144,8 @@ def test_rescreen_holds_newly_unsafe_posts_but_never_releases_a_removed_one(app,
                       "by_hand": "held"}
     assert db.session.scalar(select(ReviewItem.source).where(
         ReviewItem.post_id == ids["clean"], ReviewItem.state == "open")) == "screening"
-    actions = set(db.session.scalars(select(AuditEntry.action)))
-    assert {"rescreen_hold", "rescreen_release"} <= actions
+    actions = list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+    assert actions == ["remove", "rescreen_hold", "rescreen_release"]
 
 
 def test_imported_unsafe_posts_are_held_like_new_ones(app):
