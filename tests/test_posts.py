@@ -354,7 +354,10 @@ def test_author_sees_their_removed_post_and_why_but_cannot_change_it(client):
     page = client.get(f"/threads/{question.id}").get_data(as_text=True)
     assert "Offering medicine to other members" in page
     response = post_form(client, f"/posts/{question.id}/edit", {
-        "title": "Selling my spare baclofen", "body": "Edited", "tags": "baclofen"})
+        "title": "Giving away my spare baclofen", "body": "Edited", "tags": "baclofen"})
     assert response.status_code == 403
     db.session.expire_all()
-    assert db.session.get(Post, question.id).status == "removed"
+    stored = db.session.get(Post, question.id)
+    assert stored.status == "removed"
+    assert stored.title == "Selling my spare baclofen"
+    assert stored.body == "I started baclofen last week and feel drowsy."
