@@ -45,14 +45,37 @@ def test_two_processes_writing_at_once_lose_no_posts(tmp_path, vocabulary):
     assert index.check({i: f"v{i}" for i in [*range(1, 26), *range(1001, 1026)]}).ok
 
 
-def test_writer_waiting_too_long_for_the_lock_gets_index_busy(whoosh_index):
-    impatient = WhooshIndex(whoosh_index.directory, whoosh_index.vocabulary, lock_timeout=0.2)
+class FakeClock:
+    """Stands in for the index module's `time`: sleeping only moves the clock on."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)
+
+
+def test_writer_waiting_too_long_for_the_lock_gets_index_busy(whoosh_index, monkeypatch):
+    impatient = WhooshIndex(whoosh_index.directory, whoosh_index.vocabulary, lock_timeout=5)
     _, writer = whoosh_index._acquire_writer(time.monotonic() + 1)
     try:
-        started = time.monotonic()
-        with pytest.raises(IndexBusy):
-            impatient.add([make_doc(1, "Baclofen", "baclofen")])
-        assert time.monotonic() - started < 2
+        clock = FakeClock()
+        with monkeypatch.context() as patch:
+            patch.setattr(whoosh_index_module, "time", clock)
+            with pytest.raises(IndexBusy):
+                impatient.add([make_doc(1, "Baclofen", "baclofen")])
+        # It backed off several times, waited out the timeout and not much longer.
+        assert len(clock.sleeps) > 1
+        assert max(clock.sleeps) <= 0.15  # the longest backoff step
+        assert 5 <= clock.now < 5 + 0.15
     finally:
         writer.cancel()
     impatient.add([make_doc(1, "Baclofen", "baclofen")])
