@@ -142,27 +142,32 @@ def test_rebuild_swaps_atomically_while_searches_continue(whoosh_index):
     searcher = WhooshIndex(whoosh_index.directory, whoosh_index.vocabulary)
     seen: list[int] = []
     errors: list[BaseException] = []
-    stop = threading.Event()
+    stop, searched, saw_new = threading.Event(), threading.Event(), threading.Event()
 
     def keep_searching() -> None:
         while not stop.is_set():
             try:
-                seen.append(searcher.search(SearchQuery("baclofen")).total)
+                total = searcher.search(SearchQuery("baclofen")).total
+                seen.append(total)
+                if total == 40:
+                    saw_new.set()
             except BaseException as error:  # noqa: BLE001 - collected for the assertion
                 errors.append(error)
+            searched.set()
 
     thread = threading.Thread(target=keep_searching)
     thread.start()
     try:
-        time.sleep(0.05)
+        assert searched.wait(10)  # a search ran on the old generation first
         whoosh_index.rebuild(iter(new), total=len(new))
-        time.sleep(0.05)
+        assert saw_new.wait(10)  # and searches carry on into the new one
     finally:
         stop.set()
         thread.join()
     assert not errors
     assert set(seen) <= {3, 40}
     assert seen[0] == 3 and seen[-1] == 40
+    assert seen == sorted(seen)  # once swapped, never the old generation again
     generations = [p for p in whoosh_index.directory.iterdir() if p.name.startswith("gen-")]
     assert generations == [current_generation(whoosh_index.directory)]
 
@@ -207,7 +212,7 @@ def test_second_rebuild_at_once_is_refused(whoosh_index):
     thread = threading.Thread(target=whoosh_index.rebuild, args=(slow_rows(),))
     thread.start()
     try:
-        started.wait(10)
+        assert started.wait(10)
         with pytest.raises(IndexBusy):
             whoosh_index.rebuild([])
     finally:
