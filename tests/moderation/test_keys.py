@@ -36,18 +36,30 @@ SAMPLES = [
 ]
 
 
-def texts() -> list[str]:
-    found = list(SAMPLES)
-    if DEV_SET.exists():
+# The samples always run; the shared dev set's texts run too where it is checked out.
+SOURCES = [
+    pytest.param("samples", id="samples"),
+    pytest.param("dev-set", id="dev-set", marks=pytest.mark.skipif(
+        not DEV_SET.exists(), reason=f"the shared dev set is not at {DEV_SET}")),
+]
+
+
+def texts(source: str) -> list[str]:
+    if source == "samples":
+        found = SAMPLES
+    else:
         lines = DEV_SET.read_text(encoding="utf-8").splitlines()
-        found += [json.loads(line)["text"] for line in lines if line.strip()]
+        found = [json.loads(line)["text"] for line in lines if line.strip()]
+    assert found
     return [document.fold(text) for text in found]
 
 
+@pytest.mark.parametrize("source", SOURCES)
 @pytest.mark.parametrize(("pattern", "keys"), KEYED, ids=lambda v: getattr(v, "pattern", "")[:30])
-def test_every_match_holds_a_key(pattern: re.Pattern[str], keys: tuple[str, ...]) -> None:
+def test_every_match_holds_a_key(pattern: re.Pattern[str], keys: tuple[str, ...],
+                                 source: str) -> None:
     matched = 0
-    for text in texts():
+    for text in texts(source):
         for match in pattern.finditer(text):
             matched += 1
             assert document.holds_any(match.group(), keys), match.group()
@@ -61,15 +73,16 @@ GROUPED = [
 ]
 
 
+@pytest.mark.parametrize("source", SOURCES)
 @pytest.mark.parametrize(("pattern", "name"), GROUPED,
                          ids=lambda v: v if isinstance(v, str) else "")
 def test_patterns_grouped_by_opening_letter_find_what_the_word_lists_do(
-    pattern: re.Pattern[str], name: str
+    pattern: re.Pattern[str], name: str, source: str
 ) -> None:
     # The word list as written is the pattern with its letter groups undone.
     assert "(?<!\\w" in pattern.pattern, name
     spelled = re.compile(re.sub(r"(\w)\(\?<!\\w\1\)", r"\\b\1", pattern.pattern))
-    for text in texts():
+    for text in texts(source):
         assert [(m.span(), m.lastgroup) for m in pattern.finditer(text)] == [
             (m.span(), m.lastgroup) for m in spelled.finditer(text)
         ]
@@ -90,12 +103,14 @@ FREQUENCIES = (
 )
 
 
-def test_frequency_look_ahead_admits_every_frequency() -> None:
+@pytest.mark.parametrize("source", SOURCES)
+def test_frequency_look_ahead_admits_every_frequency(source: str) -> None:
     guard = "(?=[\\d/abdefinopqstx])"
     assert doses._FREQ.pattern.startswith(guard)
     bare = re.compile(doses._FREQ.pattern.removeprefix(guard))
     found = 0
-    for text in [*texts(), document.fold(FREQUENCIES)]:
+    extra = [document.fold(FREQUENCIES)] if source == "samples" else []
+    for text in [*texts(source), *extra]:
         guarded = [(m.span(), m.groups()) for m in doses._FREQ.finditer(text)]
         assert guarded == [(m.span(), m.groups()) for m in bare.finditer(text)]
         found += len(guarded)
