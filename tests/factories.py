@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import AccountToken, Member, Post, utcnow
@@ -51,6 +52,11 @@ def make_answer(author: Member, parent: Post,
     return posts.create_answer(author=author, parent=parent, body=body)
 
 
+def count(model) -> int:
+    """Return how many rows a model's table holds."""
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     """Return a CSRF token from a page's form, as a browser would see it."""
     html = client.get(path).get_data(as_text=True)
@@ -69,6 +75,14 @@ def post_form(client: FlaskClient, path: str, data: dict, *, token_from: str | N
     """Submit a form with a valid CSRF token taken from `token_from` (default: the login page)."""
     return client.post(path, data={"csrf_token": csrf_token(client, token_from or "/login"),
                                    **data})
+
+
+def register(client: FlaskClient, username: str = "rowan", email: str = "rowan@example.org",
+             password: str = PASSWORD):
+    """Join through the real registration form; return the response."""
+    return post_form(client, "/register",
+                     {"username": username, "email": email, "password": password},
+                     token_from="/register")
 
 
 def outbox(app: Flask) -> list[EmailMessage]:

@@ -17,6 +17,7 @@ from forum.models import AccountToken, Member, utcnow
 from forum.services import members, posts, review
 from tests.factories import (
     PASSWORD,
+    count,
     csrf_token,
     login,
     mail_link,
@@ -24,15 +25,10 @@ from tests.factories import (
     make_member,
     outbox,
     post_form,
+    register,
 )
 
 NEW_PASSWORD = "my knees creak on stairs"
-
-
-def register(client, username="rowan", email="rowan@example.org", password=PASSWORD):
-    return post_form(client, "/register",
-                     {"username": username, "email": email, "password": password},
-                     token_from="/register")
 
 
 def forgot(client, identifier: str):
@@ -55,10 +51,6 @@ def answer_page(client, response) -> str:
     return re.sub(r'name="csrf_token"[^>]*value="[^"]+"', "", page)
 
 
-def count_members() -> int:
-    return db.session.scalar(select(func.count()).select_from(Member))
-
-
 # Joining ---------------------------------------------------------------------------------
 
 def test_a_taken_email_gets_the_same_answer_and_its_owner_a_notice(app, client):
@@ -69,7 +61,7 @@ def test_a_taken_email_gets_the_same_answer_and_its_owner_a_notice(app, client):
     assert free.status_code == taken.status_code == 303
     assert free.location == taken.location
     assert answer_page(client, free) == answer_page(other, taken)
-    assert members.find_member("someone") is None and count_members() == 2
+    assert members.find_member("someone") is None and count(Member) == 2
     confirm, notice = outbox(app)
     assert confirm["To"] == "rowan@example.org" and "Confirm" in confirm["Subject"]
     assert notice["To"] == "priya@example.org"
@@ -112,7 +104,7 @@ def test_a_confirmation_link_works_once(app, client):
 def test_joining_again_from_the_same_form_twice_makes_one_account(app, client):
     register(client)
     register(client)  # pressed twice: the second finds the username taken
-    assert count_members() == 1
+    assert count(Member) == 1
 
 
 # Forgot password -------------------------------------------------------------------------

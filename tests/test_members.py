@@ -17,13 +17,8 @@ from tests.factories import (
     make_member,
     outbox,
     post_form,
+    register,
 )
-
-
-def register(client, username="rowan", email="rowan@example.org", password=PASSWORD):
-    return post_form(client, "/register",
-                     {"username": username, "email": email, "password": password},
-                     token_from="/register")
 
 
 def test_newcomer_confirms_their_email_then_logs_in(app, client):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Member, Post
+from tests.factories import count
 
 LINES = [
     {"source_id": "old-2", "kind": "answer", "author": "ines", "body": "Try stretching.",
@@ -26,10 +27,6 @@ def write(tmp_path, lines, name="posts.jsonl"):
     path = tmp_path / name
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
     return path
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_import_adds_posts_members_and_maps_synonyms(app, tmp_path):

@@ -14,6 +14,8 @@ from forum.config import DEFAULTS
 from forum.extensions import db
 from forum.models import Member, Post, Report, Vote, utcnow
 from tests.factories import (
+    count,
+    csrf_token,
     login,
     make_answer,
     make_experience,
@@ -33,10 +35,6 @@ def page_of(response) -> str:
 def kept(response, text: str) -> bool:
     """Tell whether the refusal shows `text` back in a read-only box of its own."""
     return f"readonly>{text}</textarea>" in page_of(response)
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def ask(client, title: str, body: str = "Does anyone else get this at night?"):
@@ -117,8 +115,6 @@ def test_reset_requests_for_one_account_are_limited_whether_or_not_it_exists(app
 
 
 def _token(client) -> str:
-    from tests.factories import csrf_token
-
     return csrf_token(client, "/forgot-password")
 
 
