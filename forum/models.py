@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -290,6 +291,10 @@ class PostRevision(db.Model):
     tags: Mapped[str] = mapped_column(Text, default="")  # space-separated slugs
     editor_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Whether everyone could read this version before it was replaced. A version held by the
+    # screening (or replaced by a moderator's "edit and approve") is shown only to its author
+    # and the moderators, or the history would publish what moderation held back.
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Vote(db.Model):

@@ -303,7 +303,8 @@ def validate_edit(post: Post, *, body: object, title: object = None,
 def apply_edit(post: Post, draft: Draft, *, editor: Member) -> None:
     """Replace a post's content with a checked draft, keeping the old version (no commit)."""
     db.session.add(PostRevision(post_id=post.id, title=post.title, body=post.body,
-                                tags=" ".join(post.tag_slugs), editor_id=editor.id))
+                                tags=" ".join(post.tag_slugs), editor_id=editor.id,
+                                published=post.status == "published"))
     post.title = draft.title
     post.body = draft.body
     post.body_html = draft.body_html
@@ -467,11 +468,22 @@ def get_thread(*, thread_id: int, viewer: Member | None) -> ThreadView:
     return ThreadView(root=root, answers=shown, voted=voted, held_reasons=held)
 
 
-def revisions(post: Post) -> list[PostRevision]:
-    """Return a post's previous versions, newest first."""
+def revisions(post: Post, viewer: Member | None) -> list[PostRevision]:
+    """Return the previous versions of a post this viewer may read, newest first.
+
+    Everyone sees the versions that were published; versions never published (held by the
+    screening, then edited) only the author and the moderators.
+    """
+    query = select(PostRevision).where(PostRevision.post_id == post.id)
+    if not _is_author_or_moderator(viewer, post):
+        query = query.where(PostRevision.published.is_(True))
     return list(db.session.scalars(
-        select(PostRevision).where(PostRevision.post_id == post.id)
-        .order_by(PostRevision.created_at.desc(), PostRevision.id.desc())))
+        query.order_by(PostRevision.created_at.desc(), PostRevision.id.desc())))
+
+
+def _is_author_or_moderator(viewer: Member | None, post: Post) -> bool:
+    return (viewer is not None and viewer.is_authenticated
+            and (viewer.is_moderator or viewer.id == post.author_id))
 
 
 def public_threads(kind: str | None = None, *, unanswered: bool = False):

@@ -218,4 +218,5 @@ def history(post_id: int):
     post = posts.get_post(post_id)
     if post.status == "deleted" or not posts.can_see(current_member(), post):
         abort(404)
-    return render_template("posts/history.html", post=post, revisions=posts.revisions(post))
+    return render_template("posts/history.html", post=post,
+                           revisions=posts.revisions(post, current_member()))
