@@ -6,7 +6,7 @@ published when it was replaced. Existing rows: published unless the post ever we
 review queue, since then nobody can tell which of its versions were held.
 
 Revision ID: a16e0b7c3d21
-Revises: 8c1d2e4f6a70
+Revises: 801a8502cb6e
 Create Date: 2026-12-04 16:40:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a16e0b7c3d21'
-down_revision = '8c1d2e4f6a70'
+down_revision = '801a8502cb6e'
 branch_labels = None
 depends_on = None
 
