@@ -393,7 +393,7 @@ def main() -> None:
                                 "postgres", "-c", sql], check=True)
             with tempfile.TemporaryDirectory() as tmp:
                 env = {**base, "INSTANCE_PATH": tmp, "DATABASE_URL": args.database_url,
-                       "SECRET_KEY": "load-test-secret"}
+                       "SECRET_KEY": "load-test-secret", "PUBLIC_URL": "http://127.0.0.1"}
                 results["postgresql"] = run("PostgreSQL", env, args)
     print("\nsummary:", ", ".join(f"{k}: {'PASS' if v else 'FAIL'}" for k, v in results.items()))
     sys.exit(0 if all(results.values()) else 1)

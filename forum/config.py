@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask
@@ -112,6 +113,31 @@ def configure(app: Flask, config: Mapping[str, object] | None) -> None:
                 "export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
             )
         app.config["SECRET_KEY"] = instance_secret(instance)
+    app.config["PUBLIC_URL"] = public_url(app, embedded=embedded)
+
+
+def public_url(app: Flask, *, embedded: bool) -> str:
+    """Return the forum's own address for links in mail; never taken from a request's Host.
+
+    Production on a database server refuses to start without PUBLIC_URL. The embedded
+    default, tests and local runs on an SQLite file fall back to SERVER_NAME or 127.0.0.1.
+    """
+    configured = str(app.config.get("PUBLIC_URL") or "").strip()
+    if configured:
+        parts = urlsplit(configured)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise SetupError(f"PUBLIC_URL must be the forum's address, like "
+                             f"https://thaw.example.org (got {configured[:80]!r}).")
+        return configured.rstrip("/")
+    local = embedded or app.testing or str(
+        app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite")
+    if not local:
+        raise SetupError(
+            "PUBLIC_URL is not set. Production needs the forum's address for the links it "
+            "mails: export PUBLIC_URL=https://thaw.example.org")
+    server = app.config.get("SERVER_NAME")
+    scheme = app.config.get("PREFERRED_URL_SCHEME") or "http"
+    return f"{scheme}://{server}" if server else "http://127.0.0.1:5000"
 
 
 def ensure_instance_folder(instance: Path) -> None:

@@ -125,6 +125,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path, clean_env, m
 def test_production_session_cookies_are_secure_httponly_and_lax(tmp_path, clean_env, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://thaw@db.invalid/thaw")
     monkeypatch.setenv("SECRET_KEY", "production-secret")
+    monkeypatch.setenv("PUBLIC_URL", "https://thaw.example.org")
     app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "SCHEMA_CHECK": False})
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, url_for
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -87,8 +87,7 @@ def _use(row: AccountToken) -> None:
 
 def _link(endpoint: str, **values: str) -> str:
     """Return an absolute link for a mail: PUBLIC_URL's host, never the request's Host header."""
-    base = current_app.config.get("PUBLIC_URL") or request.host_url
-    return str(base).rstrip("/") + url_for(endpoint, **values)
+    return str(current_app.config["PUBLIC_URL"]).rstrip("/") + url_for(endpoint, **values)
 
 
 def _message(template: str, *, to: str, subject: str, **context: object) -> Message:
