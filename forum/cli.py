@@ -181,10 +181,20 @@ def load_demo_content() -> None:
 
 @demo_cli.command("remove")
 def remove_demo_content() -> None:
-    """Delete the demo members and posts."""
+    """Delete the demo members and everything they did, or say in one line why not."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from forum.services.demo import remove_demo
 
-    click.echo(f"Removed {remove_demo()} demo posts and the demo members.")
+    try:
+        removed = remove_demo()
+    except SQLAlchemyError as error:
+        raise click.ClickException(
+            "The demo content was not removed (nothing changed): the database refused "
+            f"({type(error).__name__}). Check that it is reachable and at the latest "
+            "migration (flask --app app db upgrade), then run this again.") from None
+    click.echo(f"Removed {removed} demo posts and the demo members, with their votes and "
+               "reports.")
 
 
 search_cli = AppGroup("search", help="Rebuild, check and catch up the search index.")

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import delete, or_, select
+from flask import current_app
+from sqlalchemy import delete, func, or_, select, update
 
 from forum.database import write_transaction
 from forum.extensions import db
-from forum.models import Member, Post, Vote, utcnow
+from forum.models import (
+    AuditEntry,
+    Member,
+    Post,
+    PostRevision,
+    Report,
+    ReviewItem,
+    Vote,
+    utcnow,
+)
 from forum.services import indexing, posts
 from forum.services.members import register, update_profile
 
-DEMO_PASSWORD = "thaw-demo-only"
+ACCOUNTS_FILE = "demo-accounts.txt"
 
 MEMBERS = [
     ("demo_rowan", "member", "Diagnosed with RRMS in 2015. Spasms mostly in my calves at night.",
@@ -82,14 +95,36 @@ ANSWERS = [
 ]
 
 
+def accounts_file() -> Path:
+    """Return where the demo members' passwords are written (readable by the owner only)."""
+    return Path(current_app.instance_path) / ACCOUNTS_FILE
+
+
+def _write_accounts(passwords: dict[str, str]) -> Path:
+    path = accounts_file()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.unlink(missing_ok=True)  # a fresh file, created 0600 whatever the old one's mode
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write("# Thaw demo accounts of this instance. `flask demo remove` deletes them.\n")
+        for username, password in passwords.items():
+            handle.write(f"{username} {password}\n")
+    return path
+
+
 def load_demo() -> int:
-    """Add the demo members and posts; return how many posts were added."""
+    """Add the demo members, each with a random password, and their posts.
+
+    The passwords are written to instance/demo-accounts.txt (mode 0600) and printed once;
+    nobody outside this machine can know them. Return how many posts were added.
+    """
     if db.session.scalar(select(Member.id).where(Member.is_demo.is_(True)).limit(1)):
         return 0
     people: dict[str, Member] = {}
+    passwords = {username: secrets.token_urlsafe(12) for username, *_ in MEMBERS}
     for username, role, bio, treatments in MEMBERS:
         member = register(username=username, email=f"{username}@demo.invalid",
-                          password=DEMO_PASSWORD, role=role, is_demo=True)
+                          password=passwords[username], role=role, is_demo=True)
         update_profile(actor=member, member=member, bio=bio, treatments=treatments)
         people[username] = member
     threads: list[Post] = []
@@ -113,27 +148,66 @@ def load_demo() -> int:
                 hours=9 * offset)
         indexing.queue(post.id for post in [*threads, *answers])
     indexing.after_commit()
+    path = _write_accounts(passwords)
+    print(f"Demo accounts (passwords also in {path}, readable only by you):", flush=True)
+    for username, password in passwords.items():
+        print(f"  {username}  {password}", flush=True)
     return len(threads) + len(answers)
 
 
 def remove_demo() -> int:
-    """Delete the demo members and posts (and answers under demo threads); return the count."""
-    demo_roots = select(Post.id).where(Post.is_demo.is_(True), Post.parent_id.is_(None))
-    doomed = select(Post.id).where(or_(Post.is_demo.is_(True), Post.parent_id.in_(demo_roots)))
+    """Delete the demo members and everything they did; return how many posts went.
+
+    Their posts go, with the answers under their threads; their votes and reports go, and
+    helpful counts and answer counts are recounted. Moderation records they handled and
+    versions they edited stay, without their name.
+    """
+    demo_members = select(Member.id).where(Member.is_demo.is_(True))
+    demo_roots = select(Post.id).where(Post.parent_id.is_(None), or_(
+        Post.is_demo.is_(True), Post.author_id.in_(demo_members)))
+    doomed = select(Post.id).where(or_(Post.is_demo.is_(True), Post.author_id.in_(demo_members),
+                                       Post.parent_id.in_(demo_roots)))
     with write_transaction():
         # Locked on PostgreSQL (SQLite's write transaction holds everything already): no
         # answer can join a demo thread between reading the ids and deleting them.
         db.session.execute(demo_roots.with_for_update())
         ids = list(db.session.scalars(doomed))
-        db.session.execute(delete(Vote).where(Vote.post_id.in_(ids)))
-        db.session.execute(
-            Post.__table__.update().where(Post.accepted_answer_id.in_(ids)).values(
-                accepted_answer_id=None))
+        member_ids = list(db.session.scalars(demo_members))
+        if not ids and not member_ids:
+            return 0
+        threads = set(db.session.scalars(select(Post.parent_id).where(
+            Post.id.in_(ids), Post.parent_id.is_not(None), Post.parent_id.not_in(ids))))
+        voted = set(db.session.scalars(select(Vote.post_id).where(
+            Vote.member_id.in_(member_ids), Vote.post_id.not_in(ids))))
+        db.session.execute(delete(Vote).where(or_(Vote.post_id.in_(ids),
+                                                  Vote.member_id.in_(member_ids))))
+        db.session.execute(delete(Report).where(or_(Report.post_id.in_(ids),
+                                                    Report.reporter_id.in_(member_ids))))
+        db.session.execute(update(ReviewItem).where(ReviewItem.handled_by_id.in_(member_ids))
+                           .values(handled_by_id=None))
+        db.session.execute(update(PostRevision).where(PostRevision.editor_id.in_(member_ids))
+                           .values(editor_id=None))
+        db.session.execute(update(AuditEntry).where(AuditEntry.actor_id.in_(member_ids))
+                           .values(actor_id=None))
+        db.session.execute(update(AuditEntry).where(AuditEntry.member_id.in_(member_ids))
+                           .values(member_id=None))
+        db.session.execute(update(AuditEntry).where(AuditEntry.post_id.in_(ids))
+                           .values(post_id=None))
+        db.session.execute(update(Post).where(Post.accepted_answer_id.in_(ids))
+                           .values(accepted_answer_id=None))
         db.session.execute(delete(Post).where(Post.id.in_(ids), Post.parent_id.is_not(None)))
         db.session.execute(delete(Post).where(Post.id.in_(ids)))
-        demo_members = select(Member.id).where(Member.is_demo.is_(True))
-        db.session.execute(delete(Vote).where(Vote.member_id.in_(demo_members)))
-        db.session.execute(delete(Member).where(Member.is_demo.is_(True)))
-        indexing.queue(ids)
+        db.session.execute(delete(Member).where(Member.id.in_(member_ids)))
+        for post_id in voted:
+            count = select(func.count()).select_from(Vote).where(Vote.post_id == post_id)
+            db.session.execute(update(Post).where(Post.id == post_id)
+                               .values(helpful_count=count.scalar_subquery()))
+        db.session.expire_all()
+        for thread_id in threads:
+            root = db.session.get(Post, thread_id)
+            if root is not None:
+                posts.refresh_thread(root)
+        indexing.queue([*ids, *voted, *threads])
     indexing.after_commit()
+    accounts_file().unlink(missing_ok=True)
     return len(ids)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import stat
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +13,7 @@ from sqlalchemy import select
 from app import create_app
 from forum.config import SetupError
 from forum.extensions import db
-from forum.models import Post
+from forum.models import Member, Post
 from forum.services import posts
 from tests.factories import login, make_member, make_question, outbox, post_form
 
@@ -99,3 +101,60 @@ def test_production_on_a_database_server_refuses_to_start_without_public_url(
     monkeypatch.setenv("PUBLIC_URL", "thaw.example.org")  # no scheme: links would not work
     with pytest.raises(SetupError, match="PUBLIC_URL must be"):
         create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "SCHEMA_CHECK": False})
+
+
+# 3. Demo accounts ------------------------------------------------------------------------
+
+def _demo_passwords(app) -> dict[str, str]:
+    path = Path(app.instance_path) / "demo-accounts.txt"
+    lines = [line.split() for line in path.read_text().splitlines()
+             if line and not line.startswith("#")]
+    return dict(lines)
+
+
+def test_demo_passwords_are_random_per_instance_and_kept_owner_only(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    path = Path(app.instance_path) / "demo-accounts.txt"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    passwords = _demo_passwords(app)
+    assert "demo_mod_sam" in passwords and passwords["demo_mod_sam"] in result.output
+    assert len(set(passwords.values())) == len(passwords)
+    client = app.test_client()
+    assert login(client, "demo_mod_sam", "thaw-demo-only").status_code == 401
+    assert login(client, "demo_mod_sam", passwords["demo_mod_sam"]).status_code == 303
+
+
+def test_demo_remove_takes_everything_demo_members_did_through_the_site(app):
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    passwords = _demo_passwords(app)
+    rowan = make_member("rowan")
+    real = make_question(rowan, title="A real member's question about baclofen")
+    demo = app.test_client()
+    assert login(demo, "demo_priya", passwords["demo_priya"]).status_code == 303
+    thread = f"/threads/{real.id}"
+    assert post_form(demo, f"{thread}/answers", {"body": "Warm baths help me."},
+                     token_from=thread).status_code == 303
+    answer = db.session.scalar(select(Post).where(Post.parent_id == real.id))
+    assert post_form(app_client_for(app, "rowan"), f"/posts/{answer.id}/accept", {},
+                     token_from=thread).status_code == 303
+    mine = posts.create_answer(author=rowan, parent=real, body="Thanks, I will try that.")
+    assert post_form(demo, f"/posts/{mine.id}/helpful", {}, token_from=thread).status_code == 303
+    assert post_form(demo, f"/posts/{mine.id}/report", {"reason": "spam", "note": ""},
+                     token_from=thread).status_code in (302, 303)
+    result = app.test_cli_runner().invoke(args=["demo", "remove"])
+    assert result.exit_code == 0, result.output
+    assert "Removed" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(Member.id).where(Member.is_demo.is_(True))) is None
+    kept = db.session.get(Post, real.id)
+    assert kept is not None and kept.answer_count == 1 and kept.accepted_answer_id is None
+    assert db.session.get(Post, mine.id).helpful_count == 0
+    assert not (Path(app.instance_path) / "demo-accounts.txt").exists()
+
+
+def app_client_for(app, username: str):
+    client = app.test_client()
+    assert login(client, username).status_code == 303
+    return client
