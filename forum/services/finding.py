@@ -36,10 +36,15 @@ def find(query: SearchQuery, viewer: Member | None) -> Found:
     items = []
     for hit in results.hits:
         post, root = loaded.get(hit.id, (None, None))
-        if post is None or not _may_show(post, viewer, query.include_held):
+        thread = root if post is not None and post.parent_id is not None else post
+        if post is None or thread is None:
             continue
-        thread = root if post.parent_id is not None else post
-        if thread is None:
+        if not _may_show(post, viewer, query.include_held):
+            continue
+        # An answer follows its thread: hidden with a held or removed one (a deleted thread
+        # shows as a stub, without its title).
+        if thread is not post and thread.status != "deleted" and not _may_show(
+                thread, viewer, query.include_held):
             continue
         items.append(Result(hit=hit, post=post, thread=thread))
     return Found(results=results, items=items)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import case, func, select, union_all, update
+from sqlalchemy import case, exists, func, select, union_all, update
+from sqlalchemy.orm import aliased
 
 from forum import content_cache
 from forum.database import lock, write_transaction
@@ -364,8 +365,8 @@ def toggle_helpful(*, actor: Member, post: Post) -> bool:
         ensure_can_post(actor)
         if post.kind not in ("answer", "experience"):
             raise Invalid("post", "Only answers and experience reports can be marked helpful.")
-        if post.status != "published":
-            raise NotFound(post.id)
+        if post.status != "published" or not can_see(None, post):
+            raise NotFound(post.id)  # nor an answer in a thread the public cannot see
         if post.author_id == actor.id:
             raise PermissionDenied("You cannot mark your own post as helpful.")
         vote = db.session.get(Vote, (actor.id, post.id))
@@ -412,7 +413,20 @@ def queue_post_for_index(post: Post) -> None:
 
 
 def can_see(viewer: Member | None, post: Post) -> bool:
-    """Tell whether a viewer may read a post's content."""
+    """Tell whether a viewer may read a post's content; an answer follows its thread.
+
+    An answer in a held or removed thread is hidden wherever its thread is (the page, search,
+    profiles, votes, reports, the API). A deleted thread keeps a stub with its answers.
+    """
+    if not _may_read(viewer, post):
+        return False
+    if post.parent_id is None:
+        return True
+    root = db.session.get(Post, post.parent_id)
+    return root is None or root.status == "deleted" or _may_read(viewer, root)
+
+
+def _may_read(viewer: Member | None, post: Post) -> bool:
     if post.status == "published":
         return True
     if viewer is None or not viewer.is_authenticated:
@@ -522,20 +536,28 @@ def _count_tags() -> dict[str, int]:
 
 
 def posts_by(member: Member, viewer: Member | None):
-    """Return a query for a member's posts that this viewer may see, newest first."""
+    """Return a query for a member's posts that this viewer may see, newest first.
+
+    Answers in held or removed threads are left out, except for moderators.
+    """
     query = select(Post).where(Post.author_id == member.id)
-    if not (viewer is not None and viewer.is_authenticated
-            and (viewer.id == member.id or viewer.is_moderator)):
+    signed_in = viewer is not None and viewer.is_authenticated
+    if not (signed_in and (viewer.id == member.id or viewer.is_moderator)):
         query = query.where(Post.status == "published")
     else:
         query = query.where(Post.status.in_([s for s in STATUSES if s != "deleted"]))
+    if not (signed_in and viewer.is_moderator):
+        root = aliased(Post)
+        query = query.where(~exists().where(root.id == Post.parent_id,
+                                            root.status.in_(("held", "removed"))))
     return query.order_by(Post.created_at.desc(), Post.id.desc())
 
 
-def thread_titles(posts: Iterable[Post]) -> dict[int, str]:
-    """Return the titles of the threads these posts belong to, by thread id."""
+def thread_titles(posts: Iterable[Post], viewer: Member | None) -> dict[int, str]:
+    """Return the titles of the threads these posts belong to that the viewer may read."""
     ids = {p.parent_id for p in posts if p.parent_id is not None}
     if not ids:
         return {}
-    rows = db.session.execute(select(Post.id, Post.title).where(Post.id.in_(ids)))
-    return {pid: title for pid, title in rows}
+    roots = db.session.scalars(select(Post).where(Post.id.in_(ids)))
+    return {root.id: root.title for root in roots
+            if root.status != "deleted" and can_see(viewer, root)}

@@ -15,6 +15,7 @@ from forum.errors import NotFound, PermissionDenied, Suspended
 from forum.extensions import db
 from forum.models import Post
 from forum.taxonomy import load_taxonomy
+from forum.validation import IdConverter
 
 ERROR_TEXT = {
     400: ("Something in that request was not right",
@@ -45,6 +46,7 @@ def register_blueprints(app: Flask) -> None:
     """Attach every blueprint and the template helpers."""
     from forum.views import api, auth, insights, main, members, moderation, posts, search
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     for module in (main, auth, posts, members, api, insights, search, moderation):
         app.register_blueprint(module.bp)
     app.register_blueprint(moderation.admin_bp)

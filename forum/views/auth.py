@@ -163,5 +163,9 @@ def logout():
 
 @bp.app_context_processor
 def action_form() -> dict:
-    """Give every template a form whose only job is the CSRF token of a button."""
-    return {"action_form": ActionForm}
+    """Give every template a form whose only job is the CSRF token of a button.
+
+    It never reads the request's body: an error page for a body too large or malformed
+    renders it too, and reading that body again would fail a second time.
+    """
+    return {"action_form": lambda: ActionForm(formdata=None)}

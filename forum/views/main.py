@@ -7,14 +7,14 @@ from flask import Blueprint, abort, current_app, render_template, request
 from forum.extensions import db
 from forum.services import posts
 from forum.taxonomy import load_taxonomy
+from forum.validation import whole_number
 
 bp = Blueprint("main", __name__)
 
 
 def page_number() -> int:
     """Return the ?page= number, 1 when missing or nonsense."""
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    return whole_number(request.args.get("page"), 1, 99_999) or 1
 
 
 def paginate(query, *, total: int | None = None):

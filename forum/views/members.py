@@ -21,7 +21,7 @@ def profile(username: str):
     pagination = db.paginate(posts.posts_by(member, current_member()), page=page_number(),
                              per_page=current_app.config["POSTS_PER_PAGE"], error_out=False)
     return render_template("members/profile.html", member=member, pagination=pagination,
-                           titles=posts.thread_titles(pagination.items))
+                           titles=posts.thread_titles(pagination.items, current_member()))
 
 
 @bp.route("/account/profile", methods=["GET", "POST"])

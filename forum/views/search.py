@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request, url
 from forum.services import indexing
 from forum.services.finding import find
 from forum.taxonomy import load_taxonomy
+from forum.validation import whole_number
 from forum.views import current_member
 from search import IndexUnavailable, QueryError, SearchQuery
 
@@ -19,8 +20,7 @@ UNAVAILABLE = ("Search is being rebuilt and will be back shortly. Everything els
 
 
 def _number(name: str, low: int, high: int) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and low <= int(value) <= high else None
+    return whole_number(request.args.get(name), low, high)
 
 
 def query_from_args(*, default_per_page: int = 20) -> SearchQuery:

@@ -12,10 +12,19 @@ from sqlalchemy import select
 
 from app import create_app
 from forum.config import SetupError
+from forum.database import write_transaction
 from forum.extensions import db
 from forum.models import Member, Post
-from forum.services import posts
-from tests.factories import login, make_member, make_question, outbox, post_form
+from forum.services import indexing, posts
+from tests.factories import (
+    csrf_token,
+    login,
+    make_answer,
+    make_member,
+    make_question,
+    outbox,
+    post_form,
+)
 
 HELD_BODY = "You should just take 150 mg of baclofen a day, the label is overcautious."
 
@@ -158,3 +167,47 @@ def app_client_for(app, username: str):
     client = app.test_client()
     assert login(client, username).status_code == 303
     return client
+
+
+# 4. An answer follows its thread ---------------------------------------------------------
+
+def _answer_in_hidden_thread(status: str):
+    asker, replier = make_member("asker"), make_member("replier")
+    thread = make_question(asker, title="A thread about hydrotherapy pools")
+    answer = make_answer(replier, thread, body="Warm hydrotherapy pools helped my legs.")
+    with write_transaction():
+        thread.status = status
+        posts.queue_post_for_index(thread)
+    indexing.after_commit()
+    return thread, answer
+
+
+@pytest.mark.parametrize("status", ["held", "removed", "deleted"])
+def test_a_profile_never_shows_the_title_of_a_hidden_thread(app, status):
+    thread, _ = _answer_in_hidden_thread(status)
+    for viewer in ("visitor", "replier"):
+        client = app.test_client()
+        if viewer == "replier":
+            login(client, "replier")
+        page = client.get("/members/replier").get_data(as_text=True)
+        assert "hydrotherapy pools" not in page
+
+
+def test_search_leaves_out_answers_of_a_held_thread(app):
+    _answer_in_hidden_thread("held")
+    found = app.test_client().get("/api/v1/search?q=hydrotherapy").get_json()
+    assert found["results"] == []
+
+
+@pytest.mark.parametrize("status", ["held", "removed"])
+def test_members_cannot_vote_on_or_report_answers_of_a_hidden_thread(app, client, status):
+    _, answer = _answer_in_hidden_thread(status)
+    make_member("voter")
+    login(client, "voter")
+    token = csrf_token(client, "/account/profile")
+    assert client.post(f"/posts/{answer.id}/helpful",
+                       data={"csrf_token": token}).status_code == 404
+    assert client.get(f"/posts/{answer.id}/report").status_code == 404
+    assert client.post(f"/posts/{answer.id}/report",
+                       data={"csrf_token": token, "reason": "spam"}).status_code == 404
+    assert client.get(f"/posts/{answer.id}/history").status_code == 404
