@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -30,37 +32,53 @@ STILL_USING_CHOICES = [SelectChoice("yes", "Yes"), SelectChoice("no", "No"),
                        SelectChoice("", "Prefer not to say")]
 
 
+class TextForm(FlaskForm):
+    """A form read from the request's text fields only.
+
+    Flask-WTF also takes uploaded files and JSON bodies as form data; a field sent as a file,
+    or JSON that is not an object, would reach the services as something other than text.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is not _Auto:
+                return formdata
+            if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+                return request.form
+            return None
+
+
 def treatment_choices() -> list[SelectChoice]:
     return [SelectChoice(tag.slug, tag.name) for tag in load_taxonomy().treatments]
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(TextForm):
     username = StringField("Username (shown to everyone)")
     email = StringField("Email (never shown to anyone)")
     password = PasswordField("Password (at least 8 characters)")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TextForm):
     username = StringField("Username")
     password = PasswordField("Password")
     remember = BooleanField("Keep me logged in on this device")
     next = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(TextForm):
     identifier = StringField("Your username or email")
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(TextForm):
     token = HiddenField()
     password = PasswordField("New password (at least 8 characters)")
 
 
-class ConfirmEmailForm(FlaskForm):
+class ConfirmEmailForm(TextForm):
     token = HiddenField()
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(TextForm):
     title = StringField("Your question, in one line")
     body = TextAreaField("Details")
     tags = StringField("Tags: symptoms and treatments, separated by commas")
@@ -81,11 +99,11 @@ class ExperienceForm(QuestionForm):
         self.treatment.choices = [SelectChoice("", "Choose a treatment"), *treatment_choices()]
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(TextForm):
     body = TextAreaField("Your answer")
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(TextForm):
     bio = TextAreaField("About you (optional, shown on your profile)")
     treatments = SelectMultipleField(
         "Treatments you use", choices=[], widget=ListWidget(prefix_label=False),
@@ -97,7 +115,7 @@ class ProfileForm(FlaskForm):
         self.treatments.choices = treatment_choices()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(TextForm):
     """A button that changes something: carries only the CSRF token."""
 
 

@@ -61,6 +61,8 @@ def check_password(field: str, value: str) -> str:
 
 def find_member(username: str) -> Member | None:
     """Return the member with this username (any case), or None."""
+    if not username or len(username) > 30 or "\x00" in username:
+        return None  # never a username, and PostgreSQL refuses NUL in a query
     return db.session.scalar(select(Member).where(Member.username_key == username.lower()))
 
 

@@ -17,15 +17,15 @@ from flask import (
 )
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from forum.errors import Invalid, NotFound
 from forum.extensions import db, limiter
-from forum.forms import show_errors
+from forum.forms import TextForm, show_errors
 from forum.models import REPORT_REASONS, Member, Post
 from forum.services import articles, posts, review
+from forum.validation import query_text
 from forum.views.main import page_number
 
 bp = Blueprint("moderation", __name__)
@@ -36,20 +36,20 @@ AUDIT_PAGE = 50
 REPORTS_PER_DAY = "20 per day"
 
 
-class ReportForm(FlaskForm):
+class ReportForm(TextForm):
     reason = RadioField("Why are you reporting this post?",
                         choices=[SelectChoice(r, review.REPORT_LABELS[r]) for r in REPORT_REASONS])
     note = TextAreaField("Anything the moderators should know (optional)")
 
 
-class ModerationEditForm(FlaskForm):
+class ModerationEditForm(TextForm):
     title = StringField("Title")
     body = TextAreaField("Text")
     tags = StringField("Tags, separated by commas")
     reason = StringField("Why you changed it (shown in the audit log)")
 
 
-class ArticleForm(FlaskForm):
+class ArticleForm(TextForm):
     title = StringField("Title")
     publisher = StringField("Publisher")
     url = StringField("Address (https://…)")
@@ -58,7 +58,7 @@ class ArticleForm(FlaskForm):
     topics = StringField("Topics: tags separated by spaces or commas")
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(TextForm):
     days = SelectField("For", choices=[SelectChoice(str(d), f"{d} day{'s' if d > 1 else ''}")
                                        for d in review.SUSPENSION_DAYS])
 
@@ -232,8 +232,8 @@ def audit():
     action = request.args.get("action") or None
     if action not in review.AUDIT_ACTIONS:
         action = None
-    moderator = (request.args.get("moderator") or "").strip()[:30] or None
-    member = (request.args.get("member") or "").strip()[:30] or None
+    moderator = query_text(request.args.get("moderator"), max_length=30) or None
+    member = query_text(request.args.get("member"), max_length=30) or None
     pagination = db.paginate(review.audit_query(action=action, moderator=moderator,
                                                 member=member),
                              page=page_number(), per_page=AUDIT_PAGE, error_out=False)
