@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import stat
@@ -211,3 +212,55 @@ def test_members_cannot_vote_on_or_report_answers_of_a_hidden_thread(app, client
     assert client.post(f"/posts/{answer.id}/report",
                        data={"csrf_token": token, "reason": "spam"}).status_code == 404
     assert client.get(f"/posts/{answer.id}/history").status_code == 404
+
+
+# 11. Hostile values answer 4xx, never 500 ------------------------------------------------
+
+@pytest.mark.parametrize("number", ["2147483648", "9223372036854775808", "1" + "0" * 30,
+                                    "１２", "0"])
+def test_ids_out_of_range_or_in_other_digits_are_not_found(client, number):
+    for path in (f"/threads/{number}", f"/posts/{number}/history", f"/api/v1/threads/{number}"):
+        assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["²", "①", "１", "٣", "9" * 40])
+def test_page_and_rating_in_other_digits_are_ignored(app, client, value):
+    for path in (f"/threads?page={value}", f"/search?q=baclofen&page={value}",
+                 f"/api/v1/search?q=baclofen&per_page={value}&rating={value}",
+                 f"/api/v1/search?q=baclofen&min_rating={value}", f"/tags/baclofen?page={value}"):
+        assert client.get(path).status_code == 200, path
+
+
+def test_nul_in_a_username_or_an_audit_filter_is_not_found(app, client):
+    assert client.get("/members/a%00b").status_code == 404
+    make_member("mod", role="moderator")
+    login(client, "mod")
+    assert client.get("/moderation/audit?moderator=a%00b&member=%00").status_code == 200
+
+
+def test_a_form_field_sent_as_a_file_is_refused_calmly(client):
+    make_member("rowan")
+    login(client, "rowan")
+    token = csrf_token(client, "/ask")
+    response = client.post("/ask", content_type="multipart/form-data", data={
+        "csrf_token": token, "title": (io.BytesIO(b"a title as a file"), "t.txt"),
+        "body": "Does baclofen help at night?", "tags": "baclofen"})
+    assert response.status_code == 422
+
+
+def test_a_json_body_from_a_member_is_refused_calmly(client):
+    make_member("rowan")
+    login(client, "rowan")
+    token = csrf_token(client, "/ask")
+    for body in ([1, 2], "text", {"title": ["a", "b"]}):
+        response = client.post("/ask", json=body, headers={"X-CSRFToken": token})
+        assert 400 <= response.status_code < 500
+
+
+def test_a_body_over_the_limit_gets_the_friendly_413_page_when_logged_in(client):
+    make_member("rowan")
+    login(client, "rowan")
+    token = csrf_token(client, "/ask")
+    response = client.post("/ask", data={"csrf_token": token, "body": "a" * (1024 * 1024 + 1)})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
