@@ -28,7 +28,8 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
-    "LOGIN_FAILURE_LIMIT": "10 per 15 minutes",
+    "LOGIN_FAILURE_LIMIT": "10 per 15 minutes",  # per address
+    "LOGIN_ACCOUNT_FAILURE_LIMIT": "20 per hour",  # per username typed, from any address
     # Rate limits (limits' notation, ";" between several). Registrations are counted per
     # address when they go through; reset requests per address and per username or email typed.
     "REGISTER_LIMIT": "10 per hour",
@@ -67,7 +68,8 @@ ENVIRONMENT = {
     "TRUSTED_PROXY_COUNT": "TRUSTED_PROXY_COUNT",
     "PUBLIC_URL": "PUBLIC_URL",
     # Limits in limits' notation ("20 per hour;60 per day"), so an operator can tune them.
-    **{name: name for name in ("LOGIN_FAILURE_LIMIT", "REGISTER_LIMIT", "RESET_REQUEST_LIMIT",
+    **{name: name for name in ("LOGIN_FAILURE_LIMIT", "LOGIN_ACCOUNT_FAILURE_LIMIT",
+                               "REGISTER_LIMIT", "RESET_REQUEST_LIMIT",
                                "RESET_ACCOUNT_LIMIT", "POST_LIMIT", "NEW_MEMBER_POST_LIMIT",
                                "REPORT_LIMIT", "VOTE_LIMIT")},
     **{name: name for name in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL",

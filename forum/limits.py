@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db, limiter
 from forum.models import Post, utcnow
+from forum.validation import identifier_key
 
 
 def went_through(response: Response) -> bool:
@@ -31,11 +32,30 @@ def member_key() -> str:
     return get_remote_address()
 
 
-def typed_account_key() -> str:
-    """Count per username or email typed, keyed by an HMAC so no address reaches the store."""
-    typed = " ".join((request.form.get("identifier") or "").split()).lower()
+def _account_key(field: str) -> str:
+    """Count per username or email typed, keyed by an HMAC so no address reaches the store.
+
+    The typed text is normalised as the lookup normalises it, so control characters and
+    spacing name the same account, and counted whether or not the account exists.
+    """
+    typed = identifier_key(request.form.get(field))
     secret = str(current_app.config["SECRET_KEY"]).encode()
-    return "account:" + hmac.new(secret, typed.encode(), hashlib.sha256).hexdigest()[:32]
+    digest = hmac.new(secret, typed.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+    return "account:" + digest[:32]
+
+
+def typed_account_key() -> str:
+    """Count per username or email typed in "forgot password"."""
+    return _account_key("identifier")
+
+
+def login_account_key() -> str:
+    """Count failed logins per username typed."""
+    return _account_key("username")
+
+
+def _login_failed(response: Response) -> bool:
+    return response.status_code == 401
 
 
 def is_new_member(member) -> bool:
@@ -86,6 +106,18 @@ reset_requests_per_account = limiter.shared_limit(
     key_func=typed_account_key, methods=["POST"],
     error_message="Many new-password links have been asked for that account. "
                   "A link may already be in your inbox or spam folder.")
+
+login_failures_per_address = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_FAILURE_LIMIT"], scope="login-address",
+    methods=["POST"], deduct_when=_login_failed,
+    error_message="There have been many failed logins from your connection.")
+
+# The same words whether or not the account exists: this says nothing about who is a member.
+login_failures_per_account = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_ACCOUNT_FAILURE_LIMIT"], scope="login-account",
+    key_func=login_account_key, methods=["POST"], deduct_when=_login_failed,
+    error_message="There have been many failed logins for that username. If it is yours, "
+                  "you can choose a new password with \u201cForgot your password?\u201d.")
 
 votes = limiter.shared_limit(
     lambda: current_app.config["VOTE_LIMIT"], scope="votes", key_func=member_key,

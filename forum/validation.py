@@ -49,6 +49,17 @@ def clean_text(
     return text
 
 
+def identifier_key(value: object) -> str:
+    """Return a typed username or email as the services look it up: one line, lower case.
+
+    Rate limits key on this too, so control characters or spacing cannot make the same
+    account count as another.
+    """
+    text = value if isinstance(value, str) else ""
+    text = _CONTROL.sub("", text.replace("\x00", "").replace("\r", " ").replace("\n", " "))
+    return " ".join(text.split()).lower()
+
+
 def collect(errors: dict[str, str], field: str, func, *args, **kwargs):
     """Call a validator, recording its message under `field` instead of raising."""
     try:

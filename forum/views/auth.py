@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forum import limits
 from forum.errors import Invalid
-from forum.extensions import limiter
 from forum.forms import (
     ActionForm,
     ConfirmEmailForm,
@@ -36,10 +35,6 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
-
-
-def _login_failed(response) -> bool:
-    return response.status_code == 401
 
 
 CHECK_YOUR_EMAIL = ("Thank you. We have sent a message to the email address you gave: open the "
@@ -128,8 +123,8 @@ def reset_password():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURE_LIMIT"], methods=["POST"],
-               deduct_when=_login_failed)
+@limits.login_failures_per_address
+@limits.login_failures_per_account
 def login():
     form = LoginForm()
     if request.method == "GET":

@@ -18,6 +18,7 @@ from forum.extensions import db
 from forum.models import Member, Post
 from forum.services import indexing, posts
 from tests.factories import (
+    PASSWORD,
     csrf_token,
     login,
     make_answer,
@@ -264,3 +265,43 @@ def test_a_body_over_the_limit_gets_the_friendly_413_page_when_logged_in(client)
     response = client.post("/ask", data={"csrf_token": token, "body": "a" * (1024 * 1024 + 1)})
     assert response.status_code == 413
     assert "too large" in response.get_data(as_text=True)
+
+
+# 7. Failed logins per account ------------------------------------------------------------
+
+def _login_from(client, address: str, username: str, password: str):
+    token = csrf_token(client)
+    return client.post("/login", data={"csrf_token": token, "username": username,
+                                       "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_failed_logins_are_limited_per_account_from_any_address(app, client):
+    app.config["LOGIN_ACCOUNT_FAILURE_LIMIT"] = "5 per hour"
+    make_member("priya")
+    for number in range(5):
+        assert _login_from(client, f"10.0.0.{number}", "priya", "wrong").status_code == 401
+    refused = _login_from(client, "10.0.1.1", "Priya", PASSWORD)
+    assert refused.status_code == 429
+    message = refused.get_data(as_text=True)
+    # The same refusal for a name nobody has: it tells nothing about who is a member.
+    for number in range(5):
+        _login_from(client, f"10.0.2.{number}", "nobody-here", "wrong")
+    unknown = _login_from(client, "10.0.3.1", "nobody-here", "wrong")
+    assert unknown.status_code == 429
+    assert "many failed logins for that username" in message
+    assert unknown.get_data(as_text=True).replace("nobody-here", "priya") == message.replace(
+        "Priya", "priya")
+
+
+# 13. The reset limit per account normalises first ----------------------------------------
+
+def test_control_characters_do_not_bypass_the_reset_limit_per_account(app, client):
+    app.config["RESET_ACCOUNT_LIMIT"] = "3 per hour"
+    make_member("priya")
+    for typed in ("priya", "pri\x01ya", "\x7fPRIYA\t"):
+        assert post_form(client, "/forgot-password", {"identifier": typed},
+                         token_from="/forgot-password").status_code == 303
+    refused = post_form(client, "/forgot-password", {"identifier": " pri\x1fya "},
+                        token_from="/forgot-password")
+    assert refused.status_code == 429
