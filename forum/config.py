@@ -42,6 +42,8 @@ DEFAULTS: dict[str, object] = {
     "NEW_MEMBER_HOURS": 24,
     "NEW_MEMBER_POSTS": 3,
     "REPORT_LIMIT": "20 per day",
+    # Post forms refused (422) per member: each one costs the checks, and it is free to resend.
+    "REFUSED_POST_LIMIT": "60 per hour",
     "VOTE_LIMIT": "60 per day",
     # Links mailed to members, and the mail itself (SMTP when MAIL_SERVER is set, else files
     # in MAIL_OUTBOX_DIR, default instance/outbox).
@@ -69,7 +71,7 @@ ENVIRONMENT = {
     "PUBLIC_URL": "PUBLIC_URL",
     # Limits in limits' notation ("20 per hour;60 per day"), so an operator can tune them.
     **{name: name for name in ("LOGIN_FAILURE_LIMIT", "LOGIN_ACCOUNT_FAILURE_LIMIT",
-                               "REGISTER_LIMIT", "RESET_REQUEST_LIMIT",
+                               "REGISTER_LIMIT", "REFUSED_POST_LIMIT", "RESET_REQUEST_LIMIT",
                                "RESET_ACCOUNT_LIMIT", "POST_LIMIT", "NEW_MEMBER_POST_LIMIT",
                                "REPORT_LIMIT", "VOTE_LIMIT")},
     **{name: name for name in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL",

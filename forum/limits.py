@@ -90,6 +90,17 @@ new_posts = limiter.shared_limit(
     _post_limit, scope="new-posts", key_func=member_key, methods=["POST"],
     deduct_when=went_through, error_message=_post_refusal)
 
+def was_refused(response: Response) -> bool:
+    """Count a post form the services refused: costly to check, and free to send again."""
+    return response.status_code == 422
+
+
+refused_posts = limiter.shared_limit(
+    lambda: current_app.config["REFUSED_POST_LIMIT"], scope="refused-posts",
+    key_func=member_key, methods=["POST"], deduct_when=was_refused,
+    error_message="Many posts or edits could not be saved in a short while. Check the "
+                  "message under each field.")
+
 registrations = limiter.shared_limit(
     lambda: current_app.config["REGISTER_LIMIT"], scope="register", methods=["POST"],
     deduct_when=went_through,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,6 +37,9 @@ T = TypeVar("T")
 TITLE_MIN, TITLE_MAX = 8, 200
 BODY_MAX = 20_000
 SIDE_EFFECTS_MAX = 10
+SIDE_EFFECTS_MAX_LENGTH = 1000
+TAGS_MAX_LENGTH = 300  # eight tags of the longest names, with commas, fit easily
+TAG_MAX_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,14 @@ def _check_body(field_name: str, value: object) -> str:
 
 
 def _check_tags(field_name: str, value: str | list[str]) -> list[str]:
+    # Size first: every unknown tag costs a fuzzy match and a line of the error message.
+    parts = re.split(r"[,;\n]", value) if isinstance(value, str) else list(value or [])
+    if isinstance(value, str) and len(value) > TAGS_MAX_LENGTH:
+        raise Invalid(field_name, f"The tags are too long: {len(value):,} characters, and "
+                                  f"the limit is {TAGS_MAX_LENGTH}. Use up to {MAX_TAGS} tags.")
+    if len([p for p in parts if str(p).strip()]) > 2 * MAX_TAGS or any(
+            len(str(p)) > TAG_MAX_LENGTH for p in parts):
+        raise Invalid(field_name, f"Use at most {MAX_TAGS} tags, separated by commas.")
     return load_taxonomy().parse_tags(value, field=field_name)
 
 
@@ -120,7 +132,11 @@ def _check_experience(data: ExperienceInput, errors: dict[str, str]) -> dict | N
     except Invalid as error:
         errors.update(error.errors)
     raw = data.side_effects
-    names = raw.split(",") if isinstance(raw, str) else list(raw or [])
+    if isinstance(raw, str) and len(raw) > SIDE_EFFECTS_MAX_LENGTH:
+        errors["side_effects"] = (f"The side effects are too long: use at most "
+                                  f"{SIDE_EFFECTS_MAX} short names, separated by commas.")
+        raw = ""
+    names = raw.split(",") if isinstance(raw, str) else list(raw or [])[:4 * SIDE_EFFECTS_MAX]
     effects: list[str] = []
     for name in names:
         text = " ".join(str(name).lower().split())

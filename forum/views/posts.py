@@ -36,7 +36,8 @@ def _say_if_held(post) -> None:
 
 
 def _suggestions(form) -> list[str]:
-    text = " ".join(filter(None, [form.title.data, form.body.data]))
+    # No more text than a post may hold: the work per request stays bounded.
+    text = " ".join(filter(None, [form.title.data, form.body.data]))[:posts.BODY_MAX + 400]
     return load_taxonomy().suggest(text)
 
 
@@ -67,6 +68,7 @@ def _compose(kind: str, form, template: str):
 @bp.route("/ask", methods=["GET", "POST"])
 @login_required
 @limits.new_posts
+@limits.refused_posts
 def ask():
     posts.ensure_can_post(current_user)
     return _compose("question", QuestionForm(), "posts/ask.html")
@@ -75,6 +77,7 @@ def ask():
 @bp.route("/share", methods=["GET", "POST"])
 @login_required
 @limits.new_posts
+@limits.refused_posts
 def share():
     posts.ensure_can_post(current_user)
     form = ExperienceForm()
@@ -97,6 +100,7 @@ def thread(thread_id: int):
 @bp.post("/threads/<int:thread_id>/answers")
 @login_required
 @limits.new_posts
+@limits.refused_posts
 def answer(thread_id: int):
     parent = posts.get_post(thread_id)
     form = AnswerForm()
@@ -120,6 +124,7 @@ def show(post_id: int):
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
+@limits.refused_posts
 def edit(post_id: int):
     post = posts.get_post(post_id)
     if not posts.can_see(current_member(), post):

@@ -227,6 +227,10 @@ def test_fuzz_every_route_as_every_role(app, capsys):
     # As in production: an unhandled error becomes the 500 page, which the walk counts; the
     # exception itself is kept to name the cause.
     app.config["PROPAGATE_EXCEPTIONS"] = False
+    # Limits would answer 429 to most of the walk; the rate-limit tests cover them.
+    for key in ("REFUSED_POST_LIMIT", "LOGIN_FAILURE_LIMIT", "LOGIN_ACCOUNT_FAILURE_LIMIT",
+                "REPORT_LIMIT"):
+        app.config[key] = "100000 per hour"
     causes: list[str] = []
 
     def record(_sender, exception, **_extra):

@@ -305,3 +305,47 @@ def test_control_characters_do_not_bypass_the_reset_limit_per_account(app, clien
     refused = post_form(client, "/forgot-password", {"identifier": " pri\x1fya "},
                         token_from="/forgot-password")
     assert refused.status_code == 429
+
+
+# 8. The tags field is bounded, and refusals count ----------------------------------------
+
+def test_a_huge_tags_field_is_refused_before_matching_with_a_short_page(client):
+    make_member("rowan")
+    login(client, "rowan")
+    tags = ", ".join(f"unknowntag{n}" for n in range(60_000))[:600_000]
+    for path in ("/ask", "/share"):
+        response = post_form(client, path, {"title": "Does baclofen help at night?",
+                                            "body": "Asking for my legs.", "tags": tags,
+                                            "treatment": "baclofen", "effectiveness": "3",
+                                            "side_effects": "x, " * 50_000},
+                             token_from=path)
+        assert response.status_code == 422
+        page = response.get_data(as_text=True)
+        assert "The tags are too long" in page
+        assert "is not a tag we know" not in page
+        assert len(page) < len(tags) + 200_000  # the text kept once, no message per tag
+
+
+def test_too_many_tags_in_an_edit_are_refused(client):
+    question = make_question(make_member("rowan"))
+    login(client, "rowan")
+    edit = f"/posts/{question.id}/edit"
+    response = post_form(client, edit, {"title": question.title, "body": question.body,
+                                        "tags": ", ".join(f"t{n}" for n in range(20))},
+                         token_from=edit)
+    assert response.status_code == 422
+    assert "Use at most 8 tags" in response.get_data(as_text=True)
+
+
+def test_refused_post_forms_count_toward_a_limit(app, client):
+    app.config["REFUSED_POST_LIMIT"] = "3 per hour"
+    make_member("rowan")
+    login(client, "rowan")
+    for _ in range(3):
+        assert post_form(client, "/ask", {"title": "x", "body": "", "tags": "nosuchtag"},
+                         token_from="/ask").status_code == 422
+    refused = post_form(client, "/ask", {"title": "Does baclofen help at night?",
+                                         "body": "Asking.", "tags": "baclofen"},
+                        token_from="/ask")
+    assert refused.status_code == 429
+    assert db.session.scalar(select(Post.id)) is None
