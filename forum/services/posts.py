@@ -192,11 +192,17 @@ def validate_answer(*, body: object) -> Draft:
 
 
 def ensure_can_post(member: Member) -> None:
-    """Raise Suspended with the reason when the member may not post now."""
+    """Raise Suspended with the reason when the member may not write anything now."""
     if member.is_suspended():
-        until = member.suspended_until.strftime("%-d %B %Y, %H:%M UTC")
-        raise Suspended(f"Your account is suspended until {until}, so you cannot post. "
-                        f"Reason given: {member.suspension_reason or 'none'}")
+        raise Suspended(suspension_notice(member))
+
+
+def suspension_notice(member: Member) -> str:
+    """Say until when a member is suspended, why, and what that means."""
+    until = member.suspended_until.strftime("%-d %B %Y, %H:%M UTC")
+    return (f"Your account is suspended until {until}: you can read, but not post, edit, "
+            f"delete, accept, vote or report. Reason given: "
+            f"{member.suspension_reason or 'none'}")
 
 
 def build_post(draft: Draft, *, author: Member, parent: Post | None = None,
@@ -280,6 +286,7 @@ def create_answer(*, author: Member, parent: Post, body: object, is_demo: bool =
 def _ensure_can_change(actor: Member, post: Post) -> None:
     if post.author_id != actor.id and not actor.is_moderator:
         raise PermissionDenied("You can only change your own posts.")
+    ensure_can_post(actor)  # a suspension blocks every write, deleting and editing too
     if post.status == "deleted":
         raise NotFound(post.id)
     if post.status == "removed" and not actor.is_moderator:
@@ -292,8 +299,6 @@ def edit_post(*, actor: Member, post: Post, body: object, title: object = None,
               experience: ExperienceInput | None = None) -> Post:
     """Change a post, keeping its previous version in the history."""
     _ensure_can_change(actor, post)
-    if post.author_id == actor.id:
-        ensure_can_post(actor)
     draft = validate_edit(post, title=title, body=body, tags=tags, experience=experience)
     screening = review.screen_draft(draft)
     with write_transaction():
@@ -359,6 +364,7 @@ def delete_post(*, actor: Member, post: Post) -> Post:
 
 def accept_answer(*, actor: Member, answer: Post) -> Post:
     """Mark an answer as the accepted one for its question (again to take it back)."""
+    ensure_can_post(actor)
     with write_transaction():
         if answer.kind != "answer" or answer.parent_id is None:
             raise NotFound(answer.id)
