@@ -105,7 +105,7 @@ def sign_up(*, username: str, email: str, password: str) -> None:
 
     :raise Invalid: naming every field that breaks a rule, or a username that is taken.
     """
-    account = check_new_account(username=username, email=email, password=password)
+    account = check_new_account(username=username, email=email, password=password, public=True)
     password_hash = hash_password(account.password)  # the slow part, done in both cases
     token, digest = _new_token()
     if account.email_taken:
@@ -118,7 +118,8 @@ def sign_up(*, username: str, email: str, password: str) -> None:
             db.session.add(member)
             _issue(member, "confirm", digest)
     except IntegrityError:  # someone took the username or the email a moment ago
-        account = check_new_account(username=username, email=email, password=password)
+        account = check_new_account(username=username, email=email, password=password,
+                                    public=True)
         if not account.email_taken:
             raise
         _notify_owner(account.email)

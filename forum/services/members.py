@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +27,55 @@ from forum.validation import clean_text, collect
 USERNAME_TAKEN = "That username is taken; please choose another."
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,29}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+# Words that would make a member look like staff (or like the forum itself), as a whole name
+# or as one of its parts ("the_admin", "mod.jane").
+RESERVED_WORDS = frozenset({
+    "admin", "admins", "administrator", "administrators", "moderator", "moderators", "mod",
+    "mods", "modteam", "staff", "official", "support", "helpdesk", "sysop", "root",
+    "system", "superuser", "thaw", "thawforum", "thawteam", "abuse", "postmaster",
+    "webmaster", "hostmaster", "noreply",
+})
+# Words that staff-looking names contain even when run together ("theadmin", "modjane").
+RESERVED_INSIDE = ("admin", "moderator", "staff", "sysop", "superuser")
+# Characters that read alike in a username (digits for letters, doubled letters).
+_LOOK_ALIKE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "3": "e", "4": "a",
+                             "5": "s", "7": "t", "8": "b", "9": "g", "2": "z", "6": "b"})
+
+
+def skeleton(username: str) -> str:
+    """Return how a username reads at a glance: case, separators and look-alikes folded.
+
+    `dem0_mod_sam`, `demo.mod.sam` and `Demo-Mod-Sam` share the skeleton of `demo_mod_sam`.
+    """
+    text = unicodedata.normalize("NFKC", username).casefold()
+    text = re.sub(r"[._\-\s]+", "", text).translate(_LOOK_ALIKE)
+    return text.replace("rn", "m").replace("vv", "w").replace("cl", "d")
+
+
+def _reserved(name: str) -> bool:
+    words = {skeleton(word) for word in RESERVED_WORDS}
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    parts = [skeleton(part) for pattern in (r"[._\-\s]+", r"[._\-\s\d]+")
+             for part in re.split(pattern, folded) if part]
+    squeezed = skeleton(name)
+    return (any(part in words for part in parts) or squeezed in words
+            or any(skeleton(word) in squeezed for word in RESERVED_INSIDE))
+
+
+def _looks_like_staff(name: str) -> bool:
+    wanted = skeleton(name)
+    staff = db.session.scalars(select(Member.username).where(
+        Member.role.in_(("moderator", "admin"))))
+    return any(skeleton(other) == wanted for other in staff)
+
+
+def check_public_username(field: str, name: str) -> None:
+    """Refuse a name for an account made through the site that passes for staff."""
+    if _reserved(name) or _looks_like_staff(name):
+        raise Invalid(field, "That username is reserved or looks like a moderator's name; "
+                             "please choose another.")
 
 
 def _check_username(field: str, value: str) -> str:
@@ -103,14 +153,18 @@ class NewAccount:
 
 
 def check_new_account(*, username: str, email: str, password: str,
-                      role: str = "member") -> NewAccount:
+                      role: str = "member", public: bool = False) -> NewAccount:
     """Check a new account's fields and say whether the email already has an account.
 
+    :param public: the account is made through the site, where a name may not pass for
+        staff (the command line may make a moderator called "moderator").
     :raise Invalid: naming every field that breaks a rule; a taken username is one of them
         (usernames are public), a taken email is not.
     """
     errors: dict[str, str] = {}
     username = collect(errors, "username", _check_username, username)
+    if username and public:
+        collect(errors, "username", check_public_username, username)
     email = collect(errors, "email", _check_email, email)
     password = collect(errors, "password", check_password, password)
     if role not in ROLES:

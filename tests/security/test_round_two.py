@@ -27,6 +27,7 @@ from tests.factories import (
     make_question,
     outbox,
     post_form,
+    register,
 )
 
 HELD_BODY = "You should just take 150 mg of baclofen a day, the label is overcautious."
@@ -381,3 +382,34 @@ def test_a_suspended_member_can_read_but_not_accept_delete_or_edit(app, client):
     assert db.session.get(Post, question.id).status == "published"
     assert db.session.get(Post, held.id).status == "held"
     assert db.session.get(Post, question.id).body != "Changed while suspended"
+
+
+# 14. Names that pass for staff, and role badges ------------------------------------------
+
+@pytest.mark.parametrize("name", ["dem0_mod_sam", "demo.mod.sam", "Demo-Mod-5am", "admin",
+                                  "moderator", "the_admin", "m0d.jane", "Adm1n"])
+def test_look_alike_and_reserved_usernames_are_refused_at_registration(app, client, name):
+    make_member("demo_mod_sam", role="moderator")
+    response = register(client, username=name, email="someone@example.org")
+    assert response.status_code == 422
+    assert "reserved or looks like a moderator" in response.get_data(as_text=True)
+    made = db.session.scalar(select(Member.id).where(Member.email == "someone@example.org"))
+    assert made is None
+
+
+def test_ordinary_names_are_still_welcome(client):
+    make_member("demo_mod_sam", role="moderator")
+    for name in ("rowan", "modesty_b", "samantha", "simon.d"):
+        assert register(client, username=name, email=f"{name}@example.org").status_code == 303
+
+
+def test_posts_by_moderators_and_admins_carry_a_badge(app, client):
+    sam = make_member("sam", role="moderator")
+    boss = make_member("boss", role="admin")
+    question = make_question(make_member("rowan"))
+    make_answer(sam, question, body="A moderator's answer.")
+    make_answer(boss, question, body="An admin's answer.")
+    page = client.get(f"/threads/{question.id}").get_data(as_text=True)
+    assert 'class="role-badge role-moderator">Moderator<' in page
+    assert 'class="role-badge role-admin">Admin<' in page
+    assert page.count("role-badge") == 2
