@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 # No 'unsafe-inline' or 'unsafe-eval': templates carry no inline scripts, styles or handlers,
 # so an injected <script> or style="" in a member's text would not run even if it got through.
@@ -38,6 +38,11 @@ def is_private_path(path: str) -> bool:
     return path in PRIVATE_PATHS or path.startswith(PRIVATE_PREFIXES)
 
 
+def no_store() -> None:
+    """Keep this response out of every cache: it shows held posts or a member's own data."""
+    g.no_store = True
+
+
 def register_security(app: Flask) -> None:
     """Add the security headers to every response the app sends."""
 
@@ -48,6 +53,6 @@ def register_security(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security",
                                         "max-age=31536000; includeSubDomains")
-        if is_private_path(request.path):
+        if is_private_path(request.path) or g.get("no_store"):
             response.headers["Cache-Control"] = "no-store"
         return response

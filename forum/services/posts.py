@@ -468,6 +468,11 @@ class ThreadView:
     voted: set[int]
     held_reasons: dict[int, list[str]] = field(default_factory=dict)  # the viewer's own posts
 
+    @property
+    def shows_unpublished(self) -> bool:
+        """Tell whether this viewer sees a held or removed post here (never to be cached)."""
+        return any(p.status in ("held", "removed") for p in [self.root, *self.answers])
+
 
 def get_or_not_found(model: type[T], row_id: int) -> T:
     """Return the model's row with this id, or raise NotFound(row_id)."""

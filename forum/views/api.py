@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request, url_for
 
 from forum.models import Post
+from forum.security import no_store
 from forum.services import posts
 from forum.taxonomy import load_taxonomy
 from forum.views import current_member
@@ -47,6 +48,8 @@ def post_json(post: Post) -> dict:
 @bp.get("/threads/<int:thread_id>")
 def thread(thread_id: int):
     view = posts.get_thread(thread_id=thread_id, viewer=current_member())
+    if view.shows_unpublished:
+        no_store()
     data = post_json(view.root)
     data["answers"] = [post_json(answer) for answer in view.answers]
     return jsonify(data)

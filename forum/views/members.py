@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from forum.errors import Invalid
 from forum.extensions import db
 from forum.forms import ProfileForm, show_errors
+from forum.security import no_store
 from forum.services import members, posts
 from forum.views import current_member
 from forum.views.main import page_number
@@ -18,6 +19,9 @@ bp = Blueprint("members", __name__)
 @bp.get("/members/<username>")
 def profile(username: str):
     member = members.get_member(username)
+    viewer = current_member()
+    if viewer is not None and (viewer.id == member.id or viewer.is_moderator):
+        no_store()  # their own held and removed posts, with the reasons
     pagination = db.paginate(posts.posts_by(member, current_member()), page=page_number(),
                              per_page=current_app.config["POSTS_PER_PAGE"], error_out=False)
     return render_template("members/profile.html", member=member, pagination=pagination,

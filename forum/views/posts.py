@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from forum import limits
 from forum.errors import Invalid
 from forum.forms import AnswerForm, ExperienceForm, QuestionForm, show_errors
+from forum.security import no_store
 from forum.services import posts
 from forum.taxonomy import load_taxonomy
 from forum.views import current_member
@@ -94,6 +95,8 @@ def thread(thread_id: int):
         return redirect(url_for("posts.thread", thread_id=post.parent_id,
                                 _anchor=f"post-{post.id}"), 301)
     view = posts.get_thread(thread_id=thread_id, viewer=current_member())
+    if view.shows_unpublished:
+        no_store()
     return render_template("posts/thread.html", view=view, form=AnswerForm())
 
 
@@ -126,6 +129,7 @@ def show(post_id: int):
 @login_required
 @limits.refused_posts
 def edit(post_id: int):
+    no_store()  # the form holds the post's text, held or not
     post = posts.get_post(post_id)
     if not posts.can_see(current_member(), post):
         abort(404)
@@ -175,6 +179,7 @@ def _fill(form, post) -> None:
 @bp.route("/posts/<int:post_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(post_id: int):
+    no_store()
     post = posts.get_post(post_id)
     if post.status == "deleted" or not posts.can_see(current_member(), post):
         abort(404)
@@ -223,5 +228,7 @@ def history(post_id: int):
     post = posts.get_post(post_id)
     if post.status == "deleted" or not posts.can_see(current_member(), post):
         abort(404)
-    return render_template("posts/history.html", post=post,
-                           revisions=posts.revisions(post, current_member()))
+    revisions = posts.revisions(post, current_member())
+    if post.status != "published" or not all(r.published for r in revisions):
+        no_store()
+    return render_template("posts/history.html", post=post, revisions=revisions)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
+from forum.security import no_store
 from forum.services import indexing
 from forum.services.finding import find
 from forum.taxonomy import load_taxonomy
@@ -26,6 +27,8 @@ def _number(name: str, low: int, high: int) -> int | None:
 def query_from_args(*, default_per_page: int = 20) -> SearchQuery:
     """Read a search from the query string, ignoring anything that is not ours."""
     taxonomy = load_taxonomy()
+    if request.args.get("held") == "1":
+        no_store()
     tags = tuple(dict.fromkeys(slug for slug in request.args.getlist("tag")
                                if slug in taxonomy.tags))[:8]
     kind = request.args.get("kind")

@@ -413,3 +413,27 @@ def test_posts_by_moderators_and_admins_carry_a_badge(app, client):
     assert 'class="role-badge role-moderator">Moderator<' in page
     assert 'class="role-badge role-admin">Admin<' in page
     assert page.count("role-badge") == 2
+
+
+# 15. Pages with held or personal data are never cached -----------------------------------
+
+def test_pages_with_held_or_personal_data_say_no_store(app, client):
+    rowan = make_member("rowan")
+    question = make_question(rowan)
+    held = held_question(rowan)
+    login(client, "rowan")
+    for path in (f"/posts/{question.id}/edit", f"/posts/{question.id}/delete",
+                 "/members/rowan", f"/threads/{held.id}", f"/api/v1/threads/{held.id}"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers.get("Cache-Control") == "no-store", path
+    make_member("mod", role="moderator")
+    mod = app.test_client()
+    login(mod, "mod")
+    for path in (f"/threads/{held.id}", "/search?q=baclofen&held=1",
+                 "/api/v1/search?q=baclofen&held=1"):
+        response = mod.get(path)
+        assert response.headers.get("Cache-Control") == "no-store", path
+    # A public page for a visitor stays cacheable.
+    public = app.test_client().get(f"/threads/{question.id}")
+    assert public.headers.get("Cache-Control") != "no-store"
