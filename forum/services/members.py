@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import getaddresses
 
 from sqlalchemy import select
 
@@ -26,7 +27,11 @@ from forum.validation import clean_text, collect
 
 USERNAME_TAKEN = "That username is taken; please choose another."
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,29}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# An address as mail servers read it: a dot-atom local part (RFC 5322) and a domain of
+# letter-digit-hyphen labels. Quoted local parts, comments and display names are refused:
+# they let one stored string mail somewhere else ("x,victim@example.org", "a<v@example.org>").
+_LOCAL_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_LABEL_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
 # Words that would make a member look like staff (or like the forum itself), as a whole name
@@ -86,10 +91,30 @@ def _check_username(field: str, value: str) -> str:
     return name
 
 
+def is_mail_address(text: str) -> bool:
+    """Tell whether `text` is exactly one plain address, read the same by every mail server."""
+    if text.count("@") != 1:
+        return False
+    parsed = getaddresses([text])  # as a mail library would read the To: header
+    if len(parsed) != 1 or parsed[0] != ("", text):
+        return False
+    local, domain = text.split("@")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_domain.split(".")
+    return (len(local) <= 64 and _LOCAL_RE.fullmatch(local) is not None
+            and len(ascii_domain) <= 253 and len(labels) >= 2
+            and all(_LABEL_RE.fullmatch(label) for label in labels)
+            and not labels[-1].isdigit())
+
+
 def _check_email(field: str, value: str) -> str:
     email = clean_text(field, value, label="Email", max_length=254, single_line=True)
-    if not EMAIL_RE.match(email):
-        raise Invalid(field, "That does not look like an email address (name@example.org).")
+    if not is_mail_address(email):
+        raise Invalid(field, "That does not look like an email address (name@example.org). "
+                             "Type one address only, without a name, spaces or commas.")
     return email
 
 

@@ -437,3 +437,22 @@ def test_pages_with_held_or_personal_data_say_no_store(app, client):
     # A public page for a visitor stays cacheable.
     public = app.test_client().get(f"/threads/{question.id}")
     assert public.headers.get("Cache-Control") != "no-store"
+
+
+# 16. One plain email address, read the same by every mail server -------------------------
+
+@pytest.mark.parametrize("email", ["x,victim@example.org", "a<victim@example.org>",
+                                   "Rowan <rowan@example.org>", '"a b"@example.org',
+                                   "rowan@example.org(comment)", "a;victim@example.org",
+                                   "rowan@@example.org"])
+def test_addresses_that_mail_elsewhere_are_refused(client, email):
+    response = register(client, username="rowan", email=email)
+    assert response.status_code == 422
+    assert "one address only" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Member.id)) is None
+
+
+def test_plain_addresses_are_welcome(client):
+    for number, email in enumerate(["rowan@example.org", "a.b+thaw@mail.example.co.uk",
+                                    "o'neil@example.ie"]):
+        assert register(client, username=f"rowan{number}", email=email).status_code == 303
