@@ -8,8 +8,11 @@ mail. Links carry a random token; only its SHA-256 hash is stored, it works once
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from functools import partial
 
 from flask import current_app, render_template, url_for
 from sqlalchemy import delete, exists, or_, select, update
@@ -35,6 +38,8 @@ from forum.services.members import check_new_account, check_password, new_member
 from forum.validation import clean_text
 
 TOKEN_BYTES = 32
+log = logging.getLogger(__name__)
+
 MAX_TOKEN_LENGTH = 200  # token_urlsafe(32) is 43 characters; anything much longer is not ours
 
 
@@ -202,33 +207,60 @@ def prune_unconfirmed(*, now: datetime | None = None) -> int:
 def request_password_reset(*, identifier: object) -> None:
     """Mail a link to choose a new password to the account this username or email names.
 
-    Says nothing about whether one does; the same token and mail work is done either way.
+    Says nothing about whether one does. The request does the same work either way: it
+    checks the field, draws a token and builds the link; looking the account up, storing the
+    token and sending the mail happen after the answer (in a background thread), so neither
+    the answer nor its timing depends on whether the account exists.
 
     :raise Invalid: when the field is empty or could not be a username or an email.
     """
     text = clean_text("identifier", identifier, label="Your username or email",
                       max_length=254, single_line=True)
-    key = text.lower()
+    token, digest = _new_token()
+    work = partial(_mail_reset_link, key=text.lower(), digest=digest,
+                   link=_link("auth.reset_password", token=token))
+    if _in_background():
+        _background().submit(_run_in_app_context, current_app._get_current_object(), work)
+    else:
+        work()
+
+
+def _mail_reset_link(*, key: str, digest: str, link: str) -> None:
     member = db.session.scalar(select(Member).where(
         or_(Member.username_key == key, Member.email_key == key)))
-    token, digest = _new_token()
-    if member is None or not member.email:
-        # No account, or one without an address (imported): build the same mail, send nothing.
-        _reset_message(None, token)
-        db.session.commit()
+    if member is None or not member.email:  # no account, or one without an address
         return
-    message = _reset_message(member, token)
+    message = _message(
+        "password_reset.txt", to=member.email, subject="Choose a new password for Thaw",
+        member=member, link=link, minutes=current_app.config["PASSWORD_RESET_MINUTES"])
     with write_transaction():
         _issue(member, "reset", digest)
     mailer().send(message)
 
 
-def _reset_message(member: Member | None, token: str) -> Message:
-    return _message(
-        "password_reset.txt", to=member.email if member else "nobody@invalid",
-        subject="Choose a new password for Thaw", member=member,
-        link=_link("auth.reset_password", token=token),
-        minutes=current_app.config["PASSWORD_RESET_MINUTES"])
+def _in_background() -> bool:
+    wanted = current_app.config.get("RESET_MAIL_IN_BACKGROUND")
+    return (not current_app.testing) if wanted is None else bool(wanted)
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _background() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="thaw-reset")
+    return _pool
+
+
+def _run_in_app_context(app, work) -> None:
+    with app.app_context():
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 - a thread's error would vanish unseen
+            # Only its kind: the text of a database or mail error may quote an address.
+            log.error("A new-password link could not be stored or mailed: %s",
+                      type(error).__name__)
 
 
 def reset_link_member(token: object) -> Member:

@@ -16,10 +16,11 @@ from app import create_app
 from forum.config import SetupError
 from forum.database import write_transaction
 from forum.extensions import db
-from forum.models import Member, Post, utcnow
+from forum.models import AccountToken, Member, Post, utcnow
 from forum.services import indexing, members, posts
 from tests.factories import (
     PASSWORD,
+    count,
     csrf_token,
     login,
     make_answer,
@@ -456,3 +457,27 @@ def test_plain_addresses_are_welcome(client):
     for number, email in enumerate(["rowan@example.org", "a.b+thaw@mail.example.co.uk",
                                     "o'neil@example.ie"]):
         assert register(client, username=f"rowan{number}", email=email).status_code == 303
+
+
+# 6. "Forgot password" does the same work whether or not the account exists ---------------
+
+def test_forgot_password_answers_before_any_work_that_depends_on_the_account(
+        app, client, monkeypatch):
+    from forum.services import accounts
+
+    jobs = []
+    app.config["RESET_MAIL_IN_BACKGROUND"] = True
+    monkeypatch.setattr(accounts, "_background", lambda: type(
+        "Recorder", (), {"submit": staticmethod(lambda *job: jobs.append(job))})())
+    make_member("priya")
+    for typed in ("priya", "nobody-here"):
+        response = post_form(client, "/forgot-password", {"identifier": typed},
+                             token_from="/forgot-password")
+        assert response.status_code == 303
+    # Both answered with one deferred job each, and nothing stored or mailed yet.
+    assert len(jobs) == 2
+    assert count(AccountToken) == 0 and outbox(app) == []
+    for run, app_, work in jobs:
+        run(app_, work)
+    assert count(AccountToken) == 1 and len(outbox(app)) == 1
+    assert "reset-password?token=" in outbox(app)[0].get_content()
