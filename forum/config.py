@@ -107,6 +107,7 @@ def configure(app: Flask, config: Mapping[str, object] | None) -> None:
     instance = Path(app.instance_path)
     if embedded:
         ensure_instance_folder(instance)
+        keep_private(instance)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'thaw.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(str(app.config["SQLALCHEMY_DATABASE_URI"]))
     app.config.setdefault("SEARCH_INDEX_DIR", str(instance / "search-index"))
@@ -157,6 +158,26 @@ def ensure_instance_folder(instance: Path) -> None:
         raise SetupError(
             f"The instance folder {instance} is not writable. Fix: chmod u+rwx {instance}"
         )
+
+
+def keep_private(instance: Path) -> None:
+    """Make every file the embedded forum writes readable by its owner only.
+
+    The database (with its -wal and -shm files), the search index, the mail outbox, the demo
+    passwords and backups hold members' posts, emails and sign-in links: the umask makes new
+    ones 0600 (folders 0700), and files left by an older version are tightened here.
+    """
+    os.umask(0o077)
+    paths = [instance, *instance.glob("thaw.sqlite3*"), *instance.glob("search-index*"),
+             *instance.glob("outbox")]
+    for path in paths:
+        try:
+            path.chmod(0o700 if path.is_dir() else 0o600)
+            if path.is_dir() and path != instance:
+                for inner in path.rglob("*"):
+                    inner.chmod(0o700 if inner.is_dir() else 0o600)
+        except OSError:
+            pass  # not ours to change (another owner): the umask still covers new files
 
 
 def instance_secret(instance: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -27,8 +28,11 @@ def _sqlite_path() -> Path:
 
 
 def create_backup(path: Path) -> None:
-    """Write a consistent copy of the database to `path`."""
+    """Write a consistent copy of the database to `path`, readable by its owner only."""
     dialect = db.engine.dialect.name
+    # Made 0600 before anything is written to it: a backup holds every email and post.
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
     if dialect == "sqlite":
         source = sqlite3.connect(_sqlite_path())
         target = sqlite3.connect(path)

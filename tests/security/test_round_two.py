@@ -481,3 +481,26 @@ def test_forgot_password_answers_before_any_work_that_depends_on_the_account(
         run(app_, work)
     assert count(AccountToken) == 1 and len(outbox(app)) == 1
     assert "reset-password?token=" in outbox(app)[0].get_content()
+
+
+# 9. Files of the embedded default are the owner's only -----------------------------------
+
+def test_the_embedded_default_keeps_its_files_to_their_owner(tmp_path, monkeypatch):
+    for name in ("DATABASE_URL", "SECRET_KEY", "SEARCH_INDEX_DIR", "PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    before = os.umask(0o022)
+    try:
+        instance = tmp_path / "instance"
+        app = create_app({"INSTANCE_PATH": str(instance)})
+        client = app.test_client()
+        assert client.get("/").status_code == 200
+        backup = tmp_path / "backup.sqlite3"
+        result = app.test_cli_runner().invoke(args=["backup", "create", str(backup)])
+        assert result.exit_code == 0, result.output
+        loose = [f"{path.relative_to(tmp_path)} {oct(stat.S_IMODE(path.stat().st_mode))}"
+                 for path in [instance, *instance.rglob("*"), backup]
+                 if stat.S_IMODE(path.stat().st_mode) & 0o077]
+        assert loose == []
+        assert (instance / "thaw.sqlite3").exists() and (instance / "search-index").is_dir()
+    finally:
+        os.umask(before)
