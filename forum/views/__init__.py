@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exists, select
@@ -147,7 +147,14 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(_error):
-        return error_response(500)
+        # The failed statement may have left the transaction aborted (PostgreSQL): the page
+        # itself reads the database, so start clean, and never fail a second time.
+        try:
+            db.session.rollback()
+            return error_response(500)
+        except Exception:  # noqa: BLE001 - the last resort must not raise
+            title, message = ERROR_TEXT[500]
+            return Response(f"{title}. {message}", status=500, mimetype="text/plain")
 
 
 def current_member():

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app import create_app
 from forum.config import SetupError
@@ -504,3 +504,16 @@ def test_the_embedded_default_keeps_its_files_to_their_owner(tmp_path, monkeypat
         assert (instance / "thaw.sqlite3").exists() and (instance / "search-index").is_dir()
     finally:
         os.umask(before)
+
+
+def test_the_error_page_survives_an_aborted_transaction(app, client):
+    """On PostgreSQL a failed statement aborts the transaction the error page then reads."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom-for-test")
+    def boom():
+        db.session.execute(text("SELECT * FROM no_such_table"))
+
+    response = client.get("/boom-for-test")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.get_data(as_text=True)
