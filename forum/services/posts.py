@@ -580,11 +580,18 @@ def posts_by(member: Member, viewer: Member | None):
     return query.order_by(Post.created_at.desc(), Post.id.desc())
 
 
-def thread_titles(posts: Iterable[Post], viewer: Member | None) -> dict[int, str]:
-    """Return the titles of the threads these posts belong to that the viewer may read."""
+_STAFF = object()
+
+
+def thread_titles(posts: Iterable[Post], viewer: Member | None | object = _STAFF
+                  ) -> dict[int, str]:
+    """Return the titles of the threads these posts belong to that the viewer may read.
+
+    Without a viewer, every title: for the moderators' own pages (the review queue).
+    """
     ids = {p.parent_id for p in posts if p.parent_id is not None}
     if not ids:
         return {}
     roots = db.session.scalars(select(Post).where(Post.id.in_(ids)))
     return {root.id: root.title for root in roots
-            if root.status != "deleted" and can_see(viewer, root)}
+            if viewer is _STAFF or root.status != "deleted" and can_see(viewer, root)}
