@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from argon2 import PasswordHasher
-from flask import got_request_exception, request
+from flask import Response, got_request_exception, request
 from werkzeug.datastructures import MultiDict
 
 from forum import passwords
@@ -202,7 +202,9 @@ def check(walk: Walk, role: str, method: str, url: str, response) -> None:
     walk.statuses[response.status_code] += 1
     where = f"{role} {method} {url[:120]!r}"
     if response.status_code >= 500:
-        walk.problems.append(f"{response.status_code} for {where}")
+        unhandled = response.get_data(as_text=True)
+        walk.problems.append(f"{response.status_code} for {where}" + (
+            f" ({unhandled})" if unhandled.startswith("unhandled") else ""))
         return
     text = response.get_data(as_text=True)
     hidden = HIDDEN_FROM_MODERATORS if role in ("moderator", "admin") else HIDDEN_FROM_MEMBERS
@@ -212,9 +214,13 @@ def check(walk: Walk, role: str, method: str, url: str, response) -> None:
 
 
 def send(client, method: str, url: str, **kwargs):
-    if method == "GET":
-        return client.get(url, **kwargs)
-    return client.post(url, **kwargs)
+    """Send one request; an exception escaping the app (even its error pages) is a 500."""
+    try:
+        if method == "GET":
+            return client.get(url, **kwargs)
+        return client.post(url, **kwargs)
+    except Exception as error:  # noqa: BLE001 - what a WSGI server would answer 500 to
+        return Response(f"unhandled {error!r}"[:300], status=500)
 
 
 def rules_and_methods(app):
