@@ -71,6 +71,8 @@ def _requires(role: str):
         def wrapped(*args, **kwargs):
             if not getattr(current_user, role):
                 abort(403)
+            if request.method == "POST":
+                posts.ensure_can_post(current_user)  # a suspended moderator only reads
             return view(*args, **kwargs)
         return wrapped
     return decorate

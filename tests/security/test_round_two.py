@@ -16,7 +16,7 @@ from app import create_app
 from forum.config import SetupError
 from forum.database import write_transaction
 from forum.extensions import db
-from forum.models import AccountToken, Member, Post, utcnow
+from forum.models import AccountToken, Member, Post, ReviewItem, utcnow
 from forum.services import indexing, members, posts
 from tests.factories import (
     PASSWORD,
@@ -517,3 +517,18 @@ def test_the_error_page_survives_an_aborted_transaction(app, client):
     response = client.get("/boom-for-test")
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.get_data(as_text=True)
+
+
+def test_a_suspended_moderator_can_read_the_queue_but_not_act_on_it(app, client):
+    post = held_question(make_member("rowan"))
+    sam = make_member("sam", role="moderator")
+    members.suspend(actor=None, member=sam, until=utcnow() + timedelta(days=3),
+                    reason="Cooling off")
+    login(client, "sam")
+    assert client.get("/moderation").status_code == 200
+    item = db.session.scalar(select(ReviewItem).where(ReviewItem.post_id == post.id))
+    response = post_form(client, f"/moderation/items/{item.id}/approve", {"reason": ""},
+                         token_from="/moderation")
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Post, post.id).status == "held"
