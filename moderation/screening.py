@@ -1,43 +1,141 @@
-"""Screen a post: run the rules and turn their findings into a verdict."""
+"""Screen a post: run the rules and the learned risk score, and turn them into an outcome."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from moderation import rules
+from moderation.model import RiskModel, features_of, shipped_model
 from moderation.rules import RULES, Context, Finding
 
 PUBLISH = "publish"
 PUBLISH_WITH_NOTICE = "publish_with_notice"
 HOLD = "hold"
 NOTICE_RULES = frozenset({"over_max_dose_report"})
+MODEL_REASON = "This looked like advice to change a dose or a medicine; a moderator will check."
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Risk scores from which a post is held, or published and queued for a check soon."""
+
+    hold: float = 0.9
+    check: float = 0.3
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.check <= self.hold <= 1.0:
+            raise ValueError("thresholds: need 0 <= check <= hold <= 1")
+
+
+DEFAULT_THRESHOLDS = Thresholds()
 
 
 @dataclass(frozen=True)
 class Screening:
-    """The verdict on a post, the findings behind it, and the medicines it names."""
+    """The verdict on a post, the findings behind it, and the medicines it names.
+
+    `check_soon` is true for a post published but queued for a moderator within the day;
+    `risk` is the learned model's score (None without a model), built as `model_version`.
+    """
 
     verdict: str
     findings: tuple[Finding, ...]
     drugs: tuple[str, ...]
+    check_soon: bool = False
+    risk: float | None = None
+    model_version: str | None = None
+
+    @property
+    def held(self) -> bool:
+        """Tell whether the post waits for a moderator before anyone sees it."""
+        return self.verdict == HOLD
+
+    @property
+    def by_model_only(self) -> bool:
+        """Tell whether only the learned score, and no rule, asked for a moderator."""
+        return (self.held or self.check_soon) and not any(
+            f.rule not in NOTICE_RULES for f in self.findings)
 
 
-def screen(text: str) -> Screening:
-    """Screen a post for unsafe dosing advice and diversion of medicines."""
+# Patterns the rules use to find an act, read here whatever the stance around them.
+_ACTS = {
+    "stop": rules._STOP,
+    "abrupt": rules._ABRUPT,
+    "escalate": rules._ESCALATE,
+    "combine": rules._COMBINE,
+    "source": rules._SOURCING,
+    "pump": rules._TAMPER,
+    "catch_up": rules._CATCH_UP,
+    "hide": rules._HIDING,
+    "practice": rules._PRACTICE,
+}
+
+
+def cues(ctx: Context, findings: tuple[Finding, ...]) -> list[str]:
+    """Return the rules' readings of a post as named features for the model."""
+    doc, stance = ctx.doc, ctx.stance
+    found = [f"rule {f.rule}" for f in findings]
+    for name, pattern in _ACTS.items():
+        if pattern.search(doc.masked):
+            found.append("act " + name)
+    if doc.medicines:
+        found.append("drug")
+        found.extend("class " + c for m in doc.medicines for c in m.drug.classes)
+    if ctx.excesses:
+        found.append("excess")
+    for name, hits in (("endorse", stance.endorsements), ("dismiss", stance.dismissals),
+                       ("defy", stance.defiance), ("warn", stance.warnings)):
+        if hits:
+            found.append(f"{name} {min(len(hits), 3)}")
+    if doc.quotes:
+        found.append("quote")
+    sentences = doc.sentences
+    if any(stance.is_question(s) for s in sentences):
+        found.append("question")
+    if any(stance.is_advice(s) for s in sentences):
+        found.append("advice")
+    if any(stance.is_attributed(s) for s in sentences):
+        found.append("attributed")
+    return found
+
+
+def screen(text: str, *, thresholds: Thresholds = DEFAULT_THRESHOLDS,
+           model: RiskModel | None | bool = True) -> Screening:
+    """Screen a post for unsafe dosing advice and diversion of medicines.
+
+    :param model: the risk model to use; True for the one shipped, None or False for none.
+    """
     ctx = Context(text)
     findings = tuple(finding for rule in RULES for finding in rule(ctx))
-    if any(f.rule not in NOTICE_RULES for f in findings):
-        verdict = HOLD
-    elif findings:
-        verdict = PUBLISH_WITH_NOTICE
-    else:
-        verdict = PUBLISH
     drugs = tuple(dict.fromkeys(m.drug.generic for m in ctx.doc.medicines if not m.negated))
-    return Screening(verdict, findings, drugs)
+    ruled = any(f.rule not in NOTICE_RULES for f in findings)
+    if model is True:
+        model = shipped_model()
+    risk = None
+    if model:
+        risk = model.score(features_of(ctx.doc, cues(ctx, findings)))
+    if ruled or (risk is not None and risk >= thresholds.hold):
+        return Screening(HOLD, findings, drugs, False, risk, model.version if model else None)
+    verdict = PUBLISH_WITH_NOTICE if findings else PUBLISH
+    check = risk is not None and risk >= thresholds.check
+    return Screening(verdict, findings, drugs, check, risk, model.version if model else None)
+
+
+def explain(screening: Screening) -> list[str]:
+    """Return the plain-words reasons a moderator or the author sees, never an invented rule."""
+    reasons = [f.explanation for f in screening.findings if f.rule not in NOTICE_RULES]
+    if not reasons and (screening.held or screening.check_soon):
+        reasons.append(MODEL_REASON)
+    return reasons
 
 
 def format_screening(screening: Screening, text: str) -> str:
     """Return a screening as plain text for a moderator's terminal."""
-    lines = [f"verdict: {screening.verdict}"]
+    outcome = "held" if screening.held else (
+        "published, check soon" if screening.check_soon else "published")
+    lines = [f"verdict: {screening.verdict} ({outcome})"]
+    if screening.risk is not None:
+        lines.append(f"risk: {screening.risk:.3f} (model {screening.model_version})")
     lines.append("drugs: " + (", ".join(screening.drugs) or "none"))
     for finding in screening.findings:
         lines.append(f"- {finding.rule} ({finding.severity}"
@@ -46,4 +144,6 @@ def format_screening(screening: Screening, text: str) -> str:
                      f"[{finding.start}:{finding.end}]")
         lines.append(f"  {finding.explanation}")
         lines.append(f"  source: {finding.reference}")
+    if screening.by_model_only:
+        lines.append("- " + MODEL_REASON)
     return "\n".join(lines)

@@ -1,0 +1,159 @@
+"""A learned risk score beside the rules: a logistic model over words, word pieces and the cues.
+
+The features are hashed into a fixed number of buckets, so the weights are a plain list of
+numbers in a JSON data file and scoring needs only the standard library. Training is plain
+stochastic gradient descent with a fixed seed: the same labelled files give the same model.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from moderation.document import Document
+
+BUCKETS = 1 << 18
+MODEL_PATH = Path(__file__).parent / "data" / "risk-model.json"
+_WORD = re.compile(r"[a-z\u00b5]+(?:'[a-z]+)?|\d+(?:\.\d+)?|[!?+>]")
+_NUMBER = re.compile(r"\d")
+
+
+def _bucket(name: str) -> int:
+    return zlib.crc32(name.encode("utf-8")) & (BUCKETS - 1)
+
+
+def _tokens(doc: Document) -> list[str]:
+    """Return the post's words, each medicine replaced by its kind and numbers by their size."""
+    text = doc.low
+    replaced: list[tuple[int, int, str]] = []
+    for mention in doc.mentions:
+        drug = mention.drug
+        name = "<" + (sorted(drug.classes)[0] if drug.classes else drug.kind) + ">"
+        replaced.append((mention.start, mention.end, name))
+    replaced.sort()
+    tokens: list[str] = []
+    pos = 0
+    for start, end, name in replaced:
+        if start < pos:
+            continue
+        tokens.extend(_word_tokens(text[pos:start]))
+        tokens.append("<drug>")
+        tokens.append(name)
+        pos = end
+    tokens.extend(_word_tokens(text[pos:]))
+    return tokens
+
+
+def _word_tokens(text: str) -> list[str]:
+    out = []
+    for word in _WORD.findall(text):
+        if _NUMBER.match(word):
+            value = float(word)
+            word = "<n>" if value < 10 else "<nn>" if value < 100 else "<nnn>"
+        out.append(word)
+    return out
+
+
+def features(text: str, cues: Iterable[str] = ()) -> dict[int, float]:
+    """Return the hashed, length-normalised features of a post and the rules' cues for it."""
+    doc = Document(text)
+    return features_of(doc, cues)
+
+
+def features_of(doc: Document, cues: Iterable[str] = ()) -> dict[int, float]:
+    """Return the hashed features of a read post; see `features`."""
+    tokens = _tokens(doc)
+    names: list[str] = []
+    names.extend("w " + t for t in tokens)
+    names.extend("b " + a + " " + b for a, b in zip(tokens, tokens[1:], strict=False))
+    for token in set(tokens):
+        if token[0] != "<" and len(token) > 4:
+            padded = f" {token} "
+            names.extend("c " + padded[i : i + 4] for i in range(len(padded) - 3))
+    vector: dict[int, float] = {}
+    for name in names:
+        index = _bucket(name)
+        vector[index] = 1.0
+    scale = 1.0 / math.sqrt(len(vector)) if vector else 1.0
+    vector = {index: scale for index in vector}
+    for cue in cues:
+        vector[_bucket("cue " + cue)] = 1.0
+    vector[_bucket("bias")] = 1.0
+    return vector
+
+
+@dataclass(frozen=True)
+class RiskModel:
+    """Weights of the logistic model and the version they were built as."""
+
+    version: str
+    weights: dict[int, float]
+
+    def score(self, vector: dict[int, float]) -> float:
+        """Return the probability that a post with these features is unsafe."""
+        weights = self.weights
+        total = sum(weights.get(i, 0.0) * v for i, v in vector.items())
+        if total < -30:
+            return 0.0
+        return 1.0 / (1.0 + math.exp(-total))
+
+    def save(self, path: str | Path) -> None:
+        """Write the model as JSON: its version and its non-zero weights by bucket."""
+        data = {"version": self.version, "buckets": BUCKETS,
+                "weights": {str(i): round(w, 5) for i, w in sorted(self.weights.items())
+                            if abs(w) >= 1e-5}}
+        Path(path).write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> RiskModel:
+        """Read a model written by `save`.
+
+        :raise ValueError: the file was built with a different number of buckets.
+        """
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data.get("buckets") != BUCKETS:
+            raise ValueError(f"{path}: built for {data.get('buckets')} buckets, not {BUCKETS}")
+        return cls(data["version"], {int(i): float(w) for i, w in data["weights"].items()})
+
+
+@cache
+def shipped_model() -> RiskModel | None:
+    """Return the model shipped in the package, or None when it has not been trained."""
+    if not MODEL_PATH.exists():
+        return None
+    return RiskModel.load(MODEL_PATH)
+
+
+def train(vectors: Sequence[dict[int, float]], labels: Sequence[int], *, version: str,
+          epochs: int = 40, rate: float = 0.5, l2: float = 1e-4, seed: int = 11,
+          positive_weight: float = 1.5) -> RiskModel:
+    """Fit a logistic model by stochastic gradient descent with AdaGrad steps.
+
+    :param positive_weight: how much more a missed unsafe post costs than a false alarm.
+    """
+    rng = random.Random(seed)
+    weights: dict[int, float] = {}
+    squared: dict[int, float] = {}
+    order = list(range(len(vectors)))
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for k in order:
+            vector, label = vectors[k], labels[k]
+            total = sum(weights.get(i, 0.0) * v for i, v in vector.items())
+            total = max(-30.0, min(30.0, total))
+            p = 1.0 / (1.0 + math.exp(-total))
+            error = (p - label) * (positive_weight if label else 1.0)
+            for i, v in vector.items():
+                w = weights.get(i, 0.0)
+                g = error * v + l2 * w
+                s = squared.get(i, 0.0) + g * g
+                squared[i] = s
+                weights[i] = w - rate * g / math.sqrt(s + 1e-8)
+    return RiskModel(version, weights)

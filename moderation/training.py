@@ -1,0 +1,33 @@
+"""Build the risk model from labelled posts, reproducibly, and score it writer by writer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from moderation.model import RiskModel, features_of, train
+from moderation.rules import RULES, Context
+from moderation.screening import cues
+
+MODEL_VERSION_PREFIX = "risk-lr"
+
+
+def vectorise(records: Sequence[dict]) -> tuple[list[dict[int, float]], list[int]]:
+    """Return the model's features and the 0/1 labels of labelled posts."""
+    vectors, labels = [], []
+    for record in records:
+        ctx = Context(record["text"])
+        findings = tuple(finding for rule in RULES for finding in rule(ctx))
+        vectors.append(features_of(ctx.doc, cues(ctx, findings)))
+        labels.append(1 if record["label"] == "unsafe" else 0)
+    return vectors, labels
+
+
+def fit(records: Sequence[dict], *, version: str, seed: int = 11) -> RiskModel:
+    """Train the risk model on labelled posts; the same posts and seed give the same weights."""
+    vectors, labels = vectorise(records)
+    return train(vectors, labels, version=version, seed=seed)
+
+
+def model_version(records: Sequence[dict], number: int) -> str:
+    """Name a model by its number and the count of posts it learned from."""
+    return f"{MODEL_VERSION_PREFIX}-{number}-n{len(records)}"
