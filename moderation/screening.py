@@ -20,7 +20,7 @@ class Thresholds:
     """Risk scores from which a post is held, or published and queued for a check soon."""
 
     hold: float = 0.9
-    check: float = 0.3
+    check: float = 0.25
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.check <= self.hold <= 1.0:

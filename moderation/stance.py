@@ -232,7 +232,29 @@ class Stance:
 
     def is_warning(self) -> bool:
         """Tell whether the post's cautions outweigh its approval."""
-        return 2 * len(self.warnings) > self.support
+        real = [w for w in self.warnings if self._cautions(w, self.doc.sentence_at(w.start))]
+        return 2 * len(real) > self.support
+
+    def _cautions(self, warning: Hit, act: Span) -> bool:
+        """Tell whether a warning speaks of the act in a sentence, so it may outweigh it.
+
+        A caution word counts in the act's own sentence, or in another sentence that names a
+        medicine or tells the reader not to do something; a caution that is itself negated
+        ("not unsafe") waves the danger away and never counts, nor does a caution word that
+        stands alone in its clause.
+        """
+        if self.is_negated(warning.start):
+            return False
+        doc = self.doc
+        clause = doc.clause_at(warning.start)
+        if len(_WORD.findall(doc.masked, clause.start, clause.end)) < 3:
+            return False  # a caution word on its own ("ps: warning") cautions about nothing
+        sentence = doc.sentence_at(warning.start)
+        if sentence == act:
+            return True
+        if any(sentence.start <= m.start < sentence.end for m in doc.medicines):
+            return True
+        return _WARN_IMPERATIVE.search(doc.masked, sentence.start, sentence.end) is not None
 
     def recommends(self, start: int, *, inherent: bool = False,
                    ignore: re.Pattern[str] | None = None) -> bool:
@@ -250,6 +272,7 @@ class Stance:
         attributed = self.is_attributed(sentence, start)
         pro = 2 * advice + self.support + (1 if inherent else 0)
         warnings = [w for w in self.warnings
-                    if ignore is None or not ignore.search(doc.masked, w.start, w.end)]
+                    if (ignore is None or not ignore.search(doc.masked, w.start, w.end))
+                    and self._cautions(w, sentence)]
         con = 2 * len(warnings) + (3 if attributed and not self.defiance else 0)
         return pro > con
