@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
@@ -24,24 +25,69 @@ def screen_text(text: str) -> None:
     click.echo(moderation.format_screening(moderation.screen(text), text))
 
 
-@moderation_cli.command("eval")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def evaluate(file: Path, as_json: bool) -> None:
-    """Measure the screening on a labelled JSON-lines file (no database needed)."""
-    from moderation.evaluation import evaluate as run
+def _read(file: Path) -> list[dict]:
     from moderation.evaluation import read_labelled
 
     try:
-        records = read_labelled(file)
+        return read_labelled(file)
     except ValueError as error:
         raise click.ClickException(f"{file}: {error}") from None
-    result = run(records)
+
+
+@moderation_cli.command("eval")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def evaluate(files: tuple[Path, ...], as_json: bool) -> None:
+    """Measure the screening on labelled JSON-lines files (no database needed).
+
+    Held posts count as caught; "held or queued" also counts posts published but queued for
+    a moderator to check soon. With several files, each file's figures follow the totals.
+    """
+    from flask import current_app
+
+    from forum.services.review import screening_thresholds
+    from moderation.evaluation import evaluate as run
+    from moderation.screening import screen
+
+    thresholds = screening_thresholds(current_app.config)
+    screener = partial(screen, thresholds=thresholds)
+    sets = [(file, _read(file)) for file in files]
+    results = [run(records, screener) for _, records in sets]
+    total = run([r for _, records in sets for r in records], screener) if len(sets) > 1 \
+        else results[0]
     if as_json:
-        click.echo(json.dumps(result.as_dict(), indent=2))
-    else:
+        data = total.as_dict()
+        if len(sets) > 1:
+            data["files"] = [dict(result.as_dict(), file=str(file))
+                             for (file, _), result in zip(sets, results, strict=True)]
+        click.echo(json.dumps(data, indent=2))
+        return
+    if len(sets) > 1:
+        click.echo(f"{sum(len(r) for _, r in sets)} posts from {len(sets)} files")
+        click.echo(total.format_text())
+    for (file, records), result in zip(sets, results, strict=True):
         click.echo(f"{len(records)} posts from {file}")
         click.echo(result.format_text())
+
+
+@moderation_cli.command("train")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the model (default: the one shipped in the package).")
+@click.option("--seed", type=int, default=11, show_default=True)
+def train_model(files: tuple[Path, ...], out: Path | None, seed: int) -> None:
+    """Train the risk model on labelled files, reproducibly, and write it as a data file."""
+    from moderation import model, training
+
+    records = [r for file in files for r in _read(file)]
+    built = training.fit(records, version=training.model_version(records, seed), seed=seed)
+    target = out or model.MODEL_PATH
+    built.save(target)
+    model.shipped_model.cache_clear()
+    click.echo(f"Trained {built.version} on {len(records)} posts from {len(files)} files; "
+               f"wrote {target}.")
 
 
 @moderation_cli.command("rescreen")

@@ -126,7 +126,7 @@ def test_rescreen_holds_newly_unsafe_posts_but_never_releases_a_removed_one(app,
 
     real_screen = moderation.screen
 
-    def new_knowledge(text: str):  # as if the knowledge file now called every post unsafe
+    def new_knowledge(text: str, **options):  # as if the knowledge file called all unsafe
         if "every day" in text:
             return moderation.Screening(moderation.HOLD, real_screen(UNSAFE_BODY).findings,
                                         ("baclofen",))
