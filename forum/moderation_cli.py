@@ -90,6 +90,26 @@ def train_model(files: tuple[Path, ...], out: Path | None, seed: int) -> None:
                f"wrote {target}.")
 
 
+@moderation_cli.command("export-labels")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def export_labels(file: Path) -> None:
+    """Write moderators' decisions on screened or reported posts as a labelled JSON-lines file.
+
+    The lines have the dev set's fields (text, label, category, drug, why), so the next
+    `flask moderation train` can learn from real posts. No usernames or emails are written.
+    """
+    from forum.services import review
+
+    rows = review.export_labels()
+    try:
+        with file.open("w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    except OSError as error:
+        raise click.ClickException(f"{file}: {error.strerror}") from None
+    click.echo(f"Wrote {len(rows)} labelled posts to {file}.")
+
+
 @moderation_cli.command("rescreen")
 def rescreen_posts() -> None:
     """Screen every published and held post again, after the drug knowledge changed."""

@@ -23,6 +23,7 @@ BUCKETS = 1 << 18
 MODEL_PATH = Path(__file__).parent / "data" / "risk-model.json"
 _WORD = re.compile(r"[a-z\u00b5]+(?:'[a-z]+)?|\d+(?:\.\d+)?|[!?+>]")
 _NUMBER = re.compile(r"\d")
+OPTIONS = {"bigrams": True, "chars": True, "cue": 1.0}
 
 
 def _bucket(name: str) -> int:
@@ -77,11 +78,13 @@ def features_of(doc: Document, cues: Iterable[str] = ()) -> dict[int, float]:
     tokens = _tokens(doc)
     names: list[str] = []
     names.extend("w " + t for t in tokens)
-    names.extend("b " + a + " " + b for a, b in zip(tokens, tokens[1:], strict=False))
-    for token in set(tokens):
-        if not token.startswith(("<", "q_")) and len(token) > 4:
-            padded = f" {token} "
-            names.extend("c " + padded[i : i + 4] for i in range(len(padded) - 3))
+    if OPTIONS["bigrams"]:
+        names.extend("b " + a + " " + b for a, b in zip(tokens, tokens[1:], strict=False))
+    if OPTIONS["chars"]:
+        for token in set(tokens):
+            if not token.startswith(("<", "q_")) and len(token) > 4:
+                padded = f" {token} "
+                names.extend("c " + padded[i : i + 4] for i in range(len(padded) - 3))
     vector: dict[int, float] = {}
     for name in names:
         index = _bucket(name)
@@ -89,7 +92,7 @@ def features_of(doc: Document, cues: Iterable[str] = ()) -> dict[int, float]:
     scale = 1.0 / math.sqrt(len(vector)) if vector else 1.0
     vector = {index: scale for index in vector}
     for cue in cues:
-        vector[_bucket("cue " + cue)] = 1.0
+        vector[_bucket("cue " + cue)] = OPTIONS["cue"]
     vector[_bucket("bias")] = 1.0
     return vector
 

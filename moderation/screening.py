@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from moderation import rules
+from moderation.document import _MEDICINE_WORDS
 from moderation.model import RiskModel, features_of, shipped_model
 from moderation.rules import RULES, Context, Finding
 
@@ -19,7 +20,7 @@ MODEL_REASON = "This looked like advice to change a dose or a medicine; a modera
 class Thresholds:
     """Risk scores from which a post is held, or published and queued for a check soon."""
 
-    hold: float = 0.9
+    hold: float = 0.97
     check: float = 0.25
 
     def __post_init__(self) -> None:
@@ -96,7 +97,42 @@ def cues(ctx: Context, findings: tuple[Finding, ...]) -> list[str]:
         found.append("advice")
     if any(stance.is_attributed(s) for s in sentences):
         found.append("attributed")
+    found.extend(_frames(ctx))
     return found
+
+
+def _frames(ctx: Context) -> list[str]:
+    """Return claim frames: an act near a medicine, with how the sentence puts it."""
+    doc, stance = ctx.doc, ctx.stance
+    marks = [m.start for m in doc.medicines]
+    marks.extend(m.start() for m in _MEDICINE_WORDS.finditer(doc.low))
+    frames = set()
+    for pos in marks:
+        sentence = doc.sentence_at(pos)
+        lo = doc.sentence_at(max(0, sentence.start - 2)).start  # and the sentence before
+        acts = [name for name, pattern in _ACTS.items()
+                if pattern.search(doc.masked, lo, sentence.end)]
+        if not acts:
+            continue
+        if doc.in_quote(pos):
+            mode = "quoted"
+        elif stance.is_question(sentence):
+            mode = "question"
+        elif stance.is_attributed(sentence, pos):
+            mode = "prescribed"
+        elif stance.is_advice(sentence):
+            mode = "advice"
+        else:
+            mode = "report"
+        frames.update(f"frame {act} {mode}" for act in acts)
+        frames.add(f"frame {mode}")
+    return sorted(frames)
+
+
+def _about_medicine(ctx: Context) -> bool:
+    """Tell whether a post names a medicine or speaks of medication, doses or a pump."""
+    doc = ctx.doc
+    return bool(doc.mentions) or _MEDICINE_WORDS.search(doc.low) is not None
 
 
 def screen(text: str, *, thresholds: Thresholds = DEFAULT_THRESHOLDS,
@@ -112,8 +148,10 @@ def screen(text: str, *, thresholds: Thresholds = DEFAULT_THRESHOLDS,
     if model is True:
         model = shipped_model()
     risk = None
-    if model:
+    if model and _about_medicine(ctx):
         risk = model.score(features_of(ctx.doc, cues(ctx, findings)))
+    elif model:
+        risk = 0.0  # the claims screened for all name a medicine, a dose or a pump
     if ruled or (risk is not None and risk >= thresholds.hold):
         return Screening(HOLD, findings, drugs, False, risk, model.version if model else None)
     verdict = PUBLISH_WITH_NOTICE if findings else PUBLISH

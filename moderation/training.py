@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 from moderation.model import RiskModel, features_of, train
@@ -28,6 +29,12 @@ def fit(records: Sequence[dict], *, version: str, seed: int = 11) -> RiskModel:
     return train(vectors, labels, version=version, seed=seed)
 
 
-def model_version(records: Sequence[dict], number: int) -> str:
-    """Name a model by its number and the count of posts it learned from."""
-    return f"{MODEL_VERSION_PREFIX}-{number}-n{len(records)}"
+def model_version(records: Sequence[dict], seed: int) -> str:
+    """Name a model by what it learned from: the posts' count and a digest of them and the seed.
+
+    The same files and seed always give the same name, and a change to either a new one.
+    """
+    digest = hashlib.sha256(str(seed).encode())
+    for record in records:
+        digest.update(record["label"].encode() + b"\0" + record["text"].encode("utf-8") + b"\0")
+    return f"{MODEL_VERSION_PREFIX}-n{len(records)}-{digest.hexdigest()[:10]}"
