@@ -23,7 +23,7 @@ BUCKETS = 1 << 18
 MODEL_PATH = Path(__file__).parent / "data" / "risk-model.json"
 _WORD = re.compile(r"[a-z\u00b5]+(?:'[a-z]+)?|\d+(?:\.\d+)?|[!?+>]")
 _NUMBER = re.compile(r"\d")
-OPTIONS = {"bigrams": True, "chars": True, "cue": 1.0}
+OPTIONS = {"bigrams": True, "chars": True, "cue": 1.0, "floor": 40}
 
 
 def _bucket(name: str) -> int:
@@ -89,7 +89,7 @@ def features_of(doc: Document, cues: Iterable[str] = ()) -> dict[int, float]:
     for name in names:
         index = _bucket(name)
         vector[index] = 1.0
-    scale = 1.0 / math.sqrt(len(vector)) if vector else 1.0
+    scale = 1.0 / math.sqrt(max(len(vector), OPTIONS["floor"]))
     vector = {index: scale for index in vector}
     for cue in cues:
         vector[_bucket("cue " + cue)] = OPTIONS["cue"]
@@ -141,7 +141,8 @@ def shipped_model() -> RiskModel | None:
 
 def train(vectors: Sequence[dict[int, float]], labels: Sequence[int], *, version: str,
           epochs: int = 20, rate: float = 0.5, l2: float = 1e-4, seed: int = 11,
-          positive_weight: float = 3.0) -> RiskModel:
+          positive_weight: float = 3.0,
+          sample_weights: Sequence[float] | None = None) -> RiskModel:
     """Fit a logistic model by stochastic gradient descent with AdaGrad steps.
 
     :param positive_weight: how much more a missed unsafe post costs than a false alarm.
@@ -158,6 +159,8 @@ def train(vectors: Sequence[dict[int, float]], labels: Sequence[int], *, version
             total = max(-30.0, min(30.0, total))
             p = 1.0 / (1.0 + math.exp(-total))
             error = (p - label) * (positive_weight if label else 1.0)
+            if sample_weights is not None:
+                error *= sample_weights[k]
             for i, v in vector.items():
                 w = weights.get(i, 0.0)
                 g = error * v + l2 * w

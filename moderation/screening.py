@@ -20,7 +20,9 @@ MODEL_REASON = "This looked like advice to change a dose or a medicine; a modera
 class Thresholds:
     """Risk scores from which a post is held, or published and queued for a check soon."""
 
-    hold: float = 0.97
+    # The model alone never hides a post by default: held posts are the rules' (they say
+    # why); the model's catches are published and queued. Below 1, it may hold alone.
+    hold: float = 1.0
     check: float = 0.25
 
     def __post_init__(self) -> None:
@@ -152,7 +154,7 @@ def screen(text: str, *, thresholds: Thresholds = DEFAULT_THRESHOLDS,
         risk = model.score(features_of(ctx.doc, cues(ctx, findings)))
     elif model:
         risk = 0.0  # the claims screened for all name a medicine, a dose or a pump
-    if ruled or (risk is not None and risk >= thresholds.hold):
+    if ruled or (risk is not None and thresholds.hold < 1.0 and risk >= thresholds.hold):
         return Screening(HOLD, findings, drugs, False, risk, model.version if model else None)
     verdict = PUBLISH_WITH_NOTICE if findings else PUBLISH
     check = risk is not None and risk >= thresholds.check
