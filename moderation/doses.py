@@ -44,8 +44,10 @@ _FREQ = re.compile(
     r"(?:hours|hour|hrs|hr|h)\b)"
     # One \b before each word list rather than one per word; "/d" cannot start where a word does.
     r"|(?P<daily>\b(?:a|per|each|every|/)\s*day\b|\b(?:daily|in total|total|a night)\b|/\s*d\b)"
-    r"|(?P<single>\b(?:in one go|all at once|at once|in one hit|at a time|at one time|together)\b)"
-    r"|(?P<once>\b(?:at night|at bed ?time|before bed|in the morning|nightly|each night|every "
+    r"|(?P<single>\b(?:in (?:one|a single) (?:go|hit|swallow)|(?:all|both|the lot) at once|at once|"
+    r"at (?:a|one|the same) time|together)\b)"
+    r"|(?P<once>\b(?:at night|at bed ?time|before bed|in the (?:morning|afternoon)|nightly|"
+    r"each night|every "
     r"night|every morning|in the evening|at lunch|(?:with|at|after|before) (?:breakfast|lunch|"
     r"dinner|tea|supper|my tea)|lunchtime|teatime|midday|at noon|in the afternoon|first thing|"
     r"last thing)\b))"
@@ -58,7 +60,7 @@ _REFERENCE_BEFORE = re.compile(
 )
 _REFERENCE_AFTER = re.compile(
     r"\W*(?:(?:is|was|being)\s+)?(?:the\s+|a\s+)?(?:max(?:imum)?\b|limit\b|cap\b|ceiling\b|"
-    r"on the box\b|on the label\b|too much\b|safe\b)"
+    r"on the (?:box|label|packet|leaflet|bottle|pack)\b|too much\b|safe\b)"
 )
 _CONCENTRATION = re.compile(
     rf"(?P<num>{_DIGITS})\s*mg\s*(?:per|/|in|a|an|every|each)\s*(?P<per>{_DIGITS})?\s*ml\b"

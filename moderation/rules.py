@@ -100,13 +100,18 @@ _STOP = re.compile(by_opening_letter(
     r"|no more)\b"
 ))
 _ABRUPT = re.compile(by_opening_letter(
-    r"\b(?:cold turkey|cold|straight away|straightaway|overnight|all at once|at once|immediately"
-    r"|completely|to nothing|to zero|clean break|in one go|the night before|over the weekend|"
-    r"tomorrow|yesterday|today|just stop\w*|whenever you like|whenever you want|no need to (?:"
+    r"\b(?:cold turkey|cold|straight away|straightaway|overnight|(?:all|both|the lot) at once|"
+    r"at once|immediately"
+    r"|completely|to nothing|to zero|clean break|in (?:one|a single) (?:go|hit)|the (?:night|day|"
+    r"week) before|over the (?:weekend|holidays?)|"
+    r"tomorrow|yesterday|today|just stop\w*|whenever (?:you|u|ya) (?:like|want|fancy)|no (?:need|"
+    r"reason) to (?:"
     r"wean|taper)|no point (?:in )?(?:tapering|weaning)|without (?:a )?(?:tapering|weaning|taper|"
     r"wean)|rather than (?:tapering|weaning)|instead of (?:the )?(?:taper|wean)|(?:tapering|"
-    r"weaning|titration) (?:is |just )|couldn't be bothered|dragging it out|drags? (?:it )?out|"
-    r"(?:anyone|everyone) (?:want|wants) to|do the same|starting (?:tomorrow|today|now)|"
+    r"weaning|titration) (?:is |just )|(?:couldn't|can't|could not|cannot) be (?:bothered|arsed)|"
+    r"dragg(?:ing|ed) (?:it|things) out|drags? (?:it )?out|"
+    r"(?:anyone|everyone) (?:want|wants) to|do (?:the same|likewise)|starting (?:tomorrow|today|"
+    r"now)|"
     r"from (?:tomorrow|today|now))\b"
 ))
 
@@ -150,9 +155,12 @@ _ESCALATE = re.compile(by_opening_letter(
     r"(?:an? |one |my )?(?:extra|another|more|fifth|sixth|additional|one more|couple more|second"
     r" dose)|extra (?:dose|one|tablet|pill|capsule|spray)s?|have another|take more|top(?:ped|ping)?"
     r" (?:it |them |yourself )?up|bump(?:ed|ing)? (?:it |them |\w+ \w+ )?up|up(?:ped|ping)? (?:it"
-    r"|my|the|your|them)|go(?:ing)? up|went up|jump(?:ed)? (?:straight )?(?:up )?to|went straight"
-    r" to|go straight to|straight to the full|worked (?:myself|my way) up|crank(?:ed)? (?:it )?up"
-    r"|increas(?:e|ed|ing) (?:it|my|the|your)|rais(?:e|ed|ing) (?:it|my|the|your)|more is better|"
+    r"|my|the|your|them)|go(?:ing)? up|went up|jump(?:ed)? (?:straight )?(?:up )?to|(?:went|go|"
+    r"going)"
+    r" straight (?:up )?to|straight (?:up )?to (?:the )?(?:full|max|top)|worked (?:myself|"
+    r"my way) up|crank(?:ed)? (?:it )?up"
+    r"|increas(?:e|ed|ing) (?:it|my|the|your)|rais(?:e|ed|ing) (?:it|my|the|your)|more (?:is|"
+    r"=) (?:better|best)|"
     r"skip the (?:\w+ )?(?:titration|starter|build|taper)|more if)\b"
 ))
 
@@ -251,17 +259,20 @@ _SOURCING = re.compile(by_opening_letter(
     r"give|post)|can (?:send|post|give) (?:you|some)|for (?:friends|anyone|people) (?:here |who )"
     r"|backup stash|stash|anyone (?:got|have|spare|has)|can (?:anyone|someone|somebody) (?:spare"
     r"|send|lend|give)|spare (?:a few|some|any)|will pay|(?:they|you) don't need|looking to buy|"
-    r"where (?:can i|to) (?:buy|get|order)|who(?:'s| has) (?:got )?(?:spare|some)|always someone"
+    r"where (?:can i|to) (?:buy|get|order)|who(?:'s| has) (?:got )?(?:spare|some)|"
+    r"always (?:someone|somebody)"
     r" with|borrow(?:ed|ing)?|lend(?:ing)? (?:me|you)|lent me|share (?:one|a|my|our|her|his|"
     r"their) (?:\w+ )?(?:prescription|script)|sharing (?:my|our|a|one|her|his)|"
     rf"{_PERSON}'s (?:\w+ )?(?:prescription|script|pills|tablets|meds|medication)|"
-    rf"{_PERSON}'s (?:\w+ )?(?:is the same|covers)|covers me|dropped off (?:her|his|their) "
+    rf"{_PERSON}'s (?:\w+ )?(?:(?:is|are) (?:the same|identical)|covers)|covers me|"
+    rf"dropped off (?:her|his|their) "
     r"(?:leftover|spare|old)|(?:her|his|their) leftover|brings me|(?:gives?|gave|giving|hands?|"
     r"handed|passe[sd]|sends?|sent|slips?|slipped) me (?:some of |a few of |one of )?(?:her|his|"
     r"their)|stock cupboard|nobody counts|"
     r"no rx|no prescription|without (?:a )?(?:prescription|script|rx)|no script|online pharmacy|"
     r"instagram|telegram|whatsapp group|snapchat|dark ?web|street|dealer|research chemicals?|"
-    r"from (?:abroad|overseas|india|mexico|turkey)|tick the right boxes|fudge|knock-?off|"
+    r"from (?:abroad|overseas|india|mexico|turkey)|(?:tick|say) the right (?:boxes|things|words)|"
+    r"fudge|knock-?off|"
     r"order(?:ed)? (?:it |them |some )?online|bought (?:it |them |some )?online|buy (?:it |them |"
     r"some )?online|private guy|a guy (?:who|that)|group chat)\b"
 ))
@@ -321,7 +332,8 @@ _TAMPER = re.compile(by_opening_letter(
     r"(?:the |my )?(?:\w+ )?(?:replacement|refill|battery) off|not rearranging|run (?:it )?(?:dry|"
     r"empty|out)|needle kit|refill kit|(?:refilled|refill|topped up) (?:my pump )?(?:at|by|with) "
     r"(?:a |my |the |whatever )?(?:walk-in|gp|practice nurse|kit|needle|pharmacy|local)|"
-    r"didn't bother telling (?:my |the )?pump|(?:refilled|refill) (?:it )?(?:abroad|on holiday))"
+    r"(?:didn't|never|not) (?:bother(?:ed|ing)? )?tell(?:ing)? (?:my |the )?pump|(?:refilled|"
+    r"refill) (?:it )?(?:abroad|on holiday))"
 ))
 
 
@@ -342,8 +354,9 @@ def pump_tampering(ctx: Context) -> Iterator[Finding]:
 
 
 _CATCH_UP = re.compile(
-    r"\b(?:to catch up|catch(?:ing)? up|make up for|made up for|making up for|doubl(?:e|ed|ing) up"
-    r"|(?:\d+|two|three|four|all) (?:\w+ )?doses (?:at once|together|in one go)|both doses "
+    r"\b(?:(?:to )?catch(?:ing)? up|ma(?:ke|de|king) up for|doubl(?:e|ed|ing) up"
+    r"|(?:\d+|two|three|four|all) (?:\w+ )?doses (?:at once|together|in (?:one|a single) (?:go|"
+    r"hit))|both doses "
     r"(?:at once|together))\b"
 )
 _MISSED = re.compile(by_opening_letter(
@@ -371,7 +384,8 @@ def missed_dose_catch_up(ctx: Context) -> Iterator[Finding]:
 _HIDING = re.compile(by_opening_letter(
     rf"\b(?:don't tell (?:them|your|the|anyone)|not telling (?:my|the|your|them|anyone)|without "
     rf"telling|(?:hide|hiding|hid) (?:it|them|my|your|the)|keep (?:it|them) from|lie to (?:your|"
-    rf"the|my)|take them quietly|tell (?:your|the) {PRESCRIBER} you're on|(?:they|doc|neuro|gp) "
+    rf"the|my)|(?:take|taking|took) (?:them|it) (?:quietly|secretly|on the quiet)|tell (?:your|"
+    rf"the) {PRESCRIBER} you're on|(?:they|doc|neuro|gp) "
     r"(?:don't |doesn't )?(?:need|needs) to know)\b"
 ))
 
