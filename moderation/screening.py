@@ -26,8 +26,9 @@ class Thresholds:
     check: float = 0.25
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.check <= self.hold <= 1.0:
-            raise ValueError("thresholds: need 0 <= check <= hold <= 1")
+        for name in ("hold", "check"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"thresholds: {name} must be between 0 and 1")
 
 
 DEFAULT_THRESHOLDS = Thresholds()
