@@ -33,16 +33,17 @@ def _bucket(name: str) -> int:
 def _tokens(doc: Document) -> list[str]:
     """Return the post's words, each medicine replaced by its kind and numbers by their size.
 
-    Words of a Markdown quotation (a line opening with ">") are someone else's: they are
+    Words of a Markdown quotation the reply does not take up are someone else's: they are
     marked, so the model tells a quoted claim from the writer's own.
     """
     text = doc.low
     mentions = sorted((m.start, m.end, m.drug) for m in doc.mentions)
+    quoted = [b for b in doc.blockquotes if b not in doc.agreed]
     tokens: list[str] = []
     line_start = 0
     for line in text.split("\n"):
         line_end = line_start + len(line)
-        mark = "q_" if line.lstrip().startswith(">") else ""
+        mark = "q_" if any(b.start <= line_start < b.end for b in quoted) else ""
         pos = line_start
         for start, end, drug in mentions:
             if start < pos or end > line_end:
