@@ -14,18 +14,22 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from itertools import repeat
+from operator import mul
 from pathlib import Path
 
 from moderation.document import Document
 
 BUCKETS = 1 << 18
+FEATURES = 3  # raised whenever the features change, so a model names the features it needs
 MODEL_PATH = Path(__file__).parent / "data" / "risk-model.json"
 _WORD = re.compile(r"[a-z\u00b5]+(?:'[a-z]+)?|\d+(?:\.\d+)?|[!?+>]")
 _NUMBER = re.compile(r"\d")
 OPTIONS = {"bigrams": True, "chars": True, "cue": 1.0, "floor": 40}
 
 
+@lru_cache(maxsize=1 << 17)
 def _bucket(name: str) -> int:
     return zlib.crc32(name.encode("utf-8")) & (BUCKETS - 1)
 
@@ -86,10 +90,7 @@ def features_of(doc: Document, cues: Iterable[str] = ()) -> dict[int, float]:
             if not token.startswith(("<", "q_")) and len(token) > 4:
                 padded = f" {token} "
                 names.extend("c " + padded[i : i + 4] for i in range(len(padded) - 3))
-    vector: dict[int, float] = {}
-    for name in names:
-        index = _bucket(name)
-        vector[index] = 1.0
+    vector = dict.fromkeys(map(_bucket, set(names)), 1.0)
     scale = 1.0 / math.sqrt(max(len(vector), OPTIONS["floor"]))
     vector = {index: scale for index in vector}
     for cue in cues:
@@ -108,7 +109,7 @@ class RiskModel:
     def score(self, vector: dict[int, float]) -> float:
         """Return the probability that a post with these features is unsafe."""
         weights = self.weights
-        total = sum(weights.get(i, 0.0) * v for i, v in vector.items())
+        total = sum(map(mul, map(weights.get, vector, repeat(0.0)), vector.values()))
         if total < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-total))

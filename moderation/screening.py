@@ -80,7 +80,7 @@ def cues(ctx: Context, findings: tuple[Finding, ...]) -> list[str]:
     doc, stance = ctx.doc, ctx.stance
     found = [f"rule {f.rule}" for f in findings]
     for name, pattern in _ACTS.items():
-        if pattern.search(doc.masked):
+        if next(doc.scan(pattern), None) is not None:  # near a medicine, like the rules
             found.append("act " + name)
     if doc.medicines:
         found.append("drug")
@@ -93,13 +93,7 @@ def cues(ctx: Context, findings: tuple[Finding, ...]) -> list[str]:
             found.append(f"{name} {min(len(hits), 3)}")
     if doc.quotes:
         found.append("quote")
-    sentences = doc.sentences
-    if any(stance.is_question(s) for s in sentences):
-        found.append("question")
-    if any(stance.is_advice(s) for s in sentences):
-        found.append("advice")
-    if any(stance.is_attributed(s) for s in sentences):
-        found.append("attributed")
+    # How each sentence near a medicine puts it (advice, question...) is read in the frames.
     found.extend(_frames(ctx))
     return found
 
@@ -128,7 +122,12 @@ def _frames(ctx: Context) -> list[str]:
         else:
             mode = "report"
         frames.update(f"frame {act} {mode}" for act in acts)
-        frames.add(f"frame {mode}")
+    for pos in marks:  # the stance of every sentence naming a medicine, act or not
+        sentence = doc.sentence_at(pos)
+        if stance.is_question(sentence):
+            frames.add("frame question")
+        elif stance.is_advice(sentence):
+            frames.add("frame advice")
     return sorted(frames)
 
 

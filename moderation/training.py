@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from moderation.model import RiskModel, features_of, train
+from moderation.model import FEATURES, RiskModel, features_of, train
 from moderation.rules import RULES, Context
 from moderation.screening import cues
 
@@ -37,4 +37,4 @@ def model_version(records: Sequence[dict], seed: int) -> str:
     digest = hashlib.sha256(str(seed).encode())
     for record in records:
         digest.update(record["label"].encode() + b"\0" + record["text"].encode("utf-8") + b"\0")
-    return f"{MODEL_VERSION_PREFIX}-n{len(records)}-{digest.hexdigest()[:10]}"
+    return f"{MODEL_VERSION_PREFIX}-f{FEATURES}-n{len(records)}-{digest.hexdigest()[:10]}"
