@@ -386,7 +386,8 @@ _HIDING = re.compile(by_opening_letter(
     rf"telling|(?:hide|hiding|hid) (?:it|them|my|your|the)|keep (?:it|them) from|lie to (?:your|"
     rf"the|my)|(?:take|taking|took) (?:them|it) (?:quietly|secretly|on the quiet)|tell (?:your|"
     rf"the) {PRESCRIBER} you're on|(?:they|doc|neuro|gp) "
-    r"(?:don't |doesn't )?(?:need|needs) to know)\b"
+    r"(?:don't|doesn't|dont|do not|does not) (?:need|needs) to know|(?:nobody|no one) needs? "
+    r"to know)\b"
 ))
 
 
@@ -429,12 +430,35 @@ def stopping_dmt(ctx: Context) -> Iterator[Finding]:
         return
 
 
+# Doing something alone or unasked is a dismissal only of a medicine act: "transferring by
+# myself" is independence, "upped it myself" is not.
+_SOLO = re.compile(
+    r"myself|on (?:my|our) own|without (?:asking|telling)|quietly|self[- ]manag\w*|"
+    r"self[- ]medicat\w*"
+)
+_SOLO_ACTS = (_STOP, _ESCALATE, _TAMPER, _SOURCING)
+_DENIAL = re.compile(r"\b(?:not|never|won't|wouldn't|don't|didn't|nothing|no)\b")
+
+
+def _solo_act(ctx: Context, pos: int) -> bool:
+    """Tell whether the sentence at an offset does a medicine act, not denying it before."""
+    sentence = ctx.doc.sentence_at(pos)
+    masked = ctx.doc.masked
+    for pattern in _SOLO_ACTS:
+        act = pattern.search(masked, sentence.start, sentence.end)
+        if act is not None and not _DENIAL.search(masked, sentence.start, act.start()):
+            return True
+    return False
+
+
 def dismisses_medical_advice(ctx: Context) -> Iterator[Finding]:
     """Flag posts that wave away dose limits, tapers, warnings or the prescriber."""
     if not ctx.doc.medicines:
         return
     for hit in ctx.stance.dismissals + ctx.stance.defiance:
         if not ctx.stance.recommends(hit.start):
+            continue
+        if _SOLO.fullmatch(ctx.doc.masked, hit.start, hit.end) and not _solo_act(ctx, hit.start):
             continue
         drug = ctx.doc.drug_before(hit.start) or ctx.doc.medicines[0]
         yield ctx.finding(
