@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from moderation.model import FEATURES, RiskModel, features_of, train
+from moderation.model import FEATURES, MODEL_PATH, RiskModel, features_of, train
 from moderation.rules import RULES, Context
 from moderation.screening import cues
 
 MODEL_VERSION_PREFIX = "risk-lr"
+DATA = MODEL_PATH.parent
 
 
 def vectorise(records: Sequence[dict]) -> tuple[list[dict[int, float]], list[int]]:
@@ -30,11 +31,14 @@ def fit(records: Sequence[dict], *, version: str, seed: int = 11) -> RiskModel:
 
 
 def model_version(records: Sequence[dict], seed: int) -> str:
-    """Name a model by what it learned from: the posts' count and a digest of them and the seed.
+    """Name a model by what it learned from: a digest of the posts, the seed and the knowledge.
 
-    The same files and seed always give the same name, and a change to either a new one.
+    The same files, seed and knowledge always give the same name; a change to any, a new one.
     """
     digest = hashlib.sha256(str(seed).encode())
+    for data in sorted(DATA.glob("*.json")):  # the knowledge the rules' cues come from
+        if not data.name.startswith("risk-model"):
+            digest.update(data.read_bytes())
     for record in records:
         digest.update(record["label"].encode() + b"\0" + record["text"].encode("utf-8") + b"\0")
     return f"{MODEL_VERSION_PREFIX}-f{FEATURES}-n{len(records)}-{digest.hexdigest()[:10]}"
