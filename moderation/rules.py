@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from moderation.document import Document, Mention, holds_any
+from moderation.document import Document, Mention, Span, holds_any
 from moderation.doses import Excess, excesses, quantities
 from moderation.knowledge import Drug
 from moderation.patterns import by_opening_letter
@@ -256,7 +256,7 @@ _PERSON = (r"(?:mum|mom|mam|dad|friend|mate|husband|hubby|wife|partner|housemate
 _SOURCING = re.compile(by_opening_letter(
     r"\b(?:selling|sell|sells|for sale|dm (?:me|offers)|pm me|message me|inbox me|hmu|"
     r"(?:got|have|has) (?:some |loads |plenty )?(?:spare|leftover|extra)|happy to (?:share|send|"
-    r"give|post)|can (?:send|post|give) (?:you|some)|for (?:friends|anyone|people) (?:here |who )"
+    r"give|post)|can (?:send|post|give) (?:you|some)|for (?:friends|anyone|people) here"
     r"|backup stash|stash|anyone (?:got|have|spare|has)|can (?:anyone|someone|somebody) (?:spare"
     r"|send|lend|give)|spare (?:a few|some|any)|will pay|(?:they|you) don't need|looking to buy|"
     r"where (?:can i|to) (?:buy|get|order)|who(?:'s| has) (?:got )?(?:spare|some)|"
@@ -270,7 +270,8 @@ _SOURCING = re.compile(by_opening_letter(
     r"handed|passe[sd]|sends?|sent|slips?|slipped) me (?:some of |a few of |one of )?(?:her|his|"
     r"their)|stock cupboard|nobody counts|"
     r"no rx|no prescription|without (?:a )?(?:prescription|script|rx)|no script|online pharmacy|"
-    r"instagram|telegram|whatsapp group|snapchat|dark ?web|street|dealer|research chemicals?|"
+    r"instagram|telegram|whatsapp group|snapchat|dark ?web|street(?<!high street)|dealer|"
+    r"research chemicals?|"
     r"from (?:abroad|overseas|india|mexico|turkey)|(?:tick|say) the right (?:boxes|things|words)|"
     r"fudge|knock-?off|"
     r"order(?:ed)? (?:it |them |some )?online|bought (?:it |them |some )?online|buy (?:it |them |"
@@ -284,6 +285,17 @@ _GENERIC = re.compile(by_opening_letter(
 _GENERIC_KEYS = ("med", "pills", "tablets", "script")
 
 
+# The few words after "anyone got" that name what is asked for: "any spare 10mg baclofen".
+_ASKED_FOR = re.compile(r"(?:\W+[\w'-]+){0,4}")
+
+
+def _names_medicine(ctx: Context, sentence: Span) -> bool:
+    """Tell whether a sentence names a medicine or speaks of medication."""
+    if any(sentence.start <= m.start < sentence.end for m in ctx.doc.medicines):
+        return True
+    return _GENERIC.search(ctx.doc.low, sentence.start, sentence.end) is not None
+
+
 def sharing_or_sourcing(ctx: Context) -> Iterator[Finding]:
     """Flag offering, asking for, sharing or buying prescription medicine outside a pharmacy."""
     mentions = ctx.drugs_with(lambda d: d.id not in ("cannabis",))
@@ -294,6 +306,9 @@ def sharing_or_sourcing(ctx: Context) -> Iterator[Finding]:
         sentence = ctx.doc.sentence_at(match.start())
         soliciting = ctx.stance.is_question(sentence) and re.match(
             r"(?:anyone|can|spare|who|where|will)", match.group())
+        asked = _ASKED_FOR.match(ctx.doc.masked, match.end())
+        if soliciting and not _names_medicine(ctx, Span(match.end(), asked.end())):
+            continue  # "has anyone got tips?": asking for medicine names it as what is asked
         if ctx.stance.is_negated(match.start()):
             continue
         if not soliciting and not ctx.stance.recommends(match.start(), inherent=True):

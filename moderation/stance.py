@@ -36,11 +36,11 @@ _IMPERATIVE = frozenset(
     "take add double triple stop drop quit ditch chuck skip go try keep tell drive switch order "
     "ask top bump up have use mix combine cut push crank split crush buy get message dm pm grab "
     "pop swap borrow share ignore let forget hide carry come jump start increase raise bring "
-    "throw knock put dont don't never avoid wait check call stick pack say".split()
+    "throw knock put dont don't never avoid wait check call stick pack say be stay".split()
 )
 _FILLER = frozenset(
     "just so then and simply honestly seriously really also plus or but guys folks lol tbh "
-    "newbie hey hi ok okay yeah please always".split()
+    "newbie hey hi ok okay yeah please always everyone everybody yall y'all".split()
 )
 _SECOND_PERSON = re.compile(by_opening_letter(
     r"\b(?:you|your|you're|youre|you'll|u|ya|y'all|yourself|anyone can|everyone should|"
@@ -257,7 +257,7 @@ class Stance:
         """Tell whether a warning speaks of the act in a sentence, so it may outweigh it.
 
         A caution word counts in the act's own sentence, or in another sentence that names a
-        medicine or tells the reader not to do something; a caution that is itself negated
+        medicine or speaks to the reader ("be careful", "don't"); a caution that is itself negated
         ("not unsafe") waves the danger away and never counts, nor does a caution word that
         stands alone in its clause.
         """
@@ -272,7 +272,9 @@ class Stance:
             return True
         if any(sentence.start <= m.start < sentence.end for m in doc.medicines):
             return True
-        return _WARN_IMPERATIVE.search(doc.masked, sentence.start, sentence.end) is not None
+        if _WARN_IMPERATIVE.search(doc.masked, sentence.start, sentence.end) is not None:
+            return True
+        return self.is_advice(sentence)  # "be careful", "talk to your pharmacist": to the reader
 
     def recommends(self, start: int, *, inherent: bool = False,
                    ignore: re.Pattern[str] | None = None) -> bool:

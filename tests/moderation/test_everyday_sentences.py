@@ -21,3 +21,18 @@ def test_everyday_sentences_are_not_held(text):
 
 def test_doing_a_medicine_act_alone_is_still_held():
     assert screen("Upped the baclofen to 40 myself, nobody needs asking.").held
+
+
+@pytest.mark.parametrize("text", [
+    "Picked up a CBD balm in a little shop along the high street, my nurse approved.",
+    "Has anyone got tips for the weeks when the Botox has worn off before the next jab?",
+    "For anyone who hasn't had a Sativex review yet, it's just a chat and a form.",
+])
+def test_shopping_and_asking_for_tips_are_not_sourcing(text):
+    assert not screen(text, model=False).held
+
+
+def test_a_caution_spoken_to_the_reader_counts_against_the_act():
+    text = ("My cousin combined his diazepam with vodka one night and needed an ambulance. "
+            "Everyone please be careful.")
+    assert not screen(text, model=False).held
