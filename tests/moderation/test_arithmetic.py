@@ -58,3 +58,13 @@ def test_g_is_grams_after_a_number_with_a_drug():
 def test_liquid_by_ml_at_a_stated_strength():
     assert over("baclofen liquid is 5mg/5ml and I get through 120ml a day") == [
         ("baclofen", 120)]
+
+
+@pytest.mark.parametrize(("text", "daily"), [
+    ("cyclobenzaprine 10s, i swallow 2 together, 3x daily", 60),
+    ("baclofen 25mg x 5 a day", 125),
+    ("tizanidine 8mg every 3 hours", 64),
+    ("gabapentin 800s, four of them three times daily", 9600),
+])
+def test_tablets_per_dose_times_doses_per_day(text, daily):
+    assert [q.daily for q in quantities(Document(text)) if q.daily] == [daily]
