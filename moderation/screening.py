@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from moderation import rules
@@ -131,6 +132,28 @@ def _frames(ctx: Context) -> list[str]:
     return sorted(frames)
 
 
+# A long post is also scored paragraph by paragraph, so one risky paragraph in a friendly
+# letter still counts; a paragraph's score counts for less than a whole post's, since the
+# model learned from whole posts.
+PARAGRAPH_DISCOUNT = 0.25
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+
+
+def _paragraph_risk(text: str, model: RiskModel) -> float:
+    """Return the highest risk score of a post's paragraphs that name a medicine."""
+    paragraphs = _PARAGRAPH.split(text)
+    best = 0.0
+    if len(paragraphs) < 2:
+        return best
+    for paragraph in paragraphs:
+        ctx = Context(paragraph)
+        if not ctx.doc.medicines:
+            continue
+        findings = tuple(finding for rule in RULES for finding in rule(ctx))
+        best = max(best, model.score(features_of(ctx.doc, cues(ctx, findings))))
+    return best
+
+
 def _about_medicine(ctx: Context) -> bool:
     """Tell whether a post names a medicine or speaks of medication, doses or a pump."""
     doc = ctx.doc
@@ -152,6 +175,8 @@ def screen(text: str, *, thresholds: Thresholds = DEFAULT_THRESHOLDS,
     risk = None
     if model and _about_medicine(ctx):
         risk = model.score(features_of(ctx.doc, cues(ctx, findings)))
+        if risk < thresholds.check:
+            risk = max(risk, _paragraph_risk(text, model) - PARAGRAPH_DISCOUNT)
     elif model:
         risk = 0.0  # the claims screened for all name a medicine, a dose or a pump
     if ruled or (risk is not None and thresholds.hold < 1.0 and risk >= thresholds.hold):
