@@ -22,7 +22,7 @@ from pathlib import Path
 from moderation.document import Document
 
 BUCKETS = 1 << 18
-FEATURES = 5  # raised whenever the features change, so a model names the features it needs
+FEATURES = 6  # raised whenever the features change, so a model names the features it needs
 MODEL_PATH = Path(__file__).parent / "data" / "risk-model.json"
 _WORD = re.compile(r"[a-z\u00b5]+(?:'[a-z]+)?|\d+(?:\.\d+)?|[!?+>]")
 _NUMBER = re.compile(r"\d")
@@ -91,21 +91,27 @@ def features(text: str, cues: Iterable[str] = ()) -> dict[int, float]:
     return features_of(doc, cues)
 
 
+@lru_cache(maxsize=1 << 16)
+def _word_buckets(token: str) -> tuple[int, ...]:
+    """Return the buckets of a word and, for a longer one, of its four-letter pieces."""
+    buckets = [_bucket("w " + token)]
+    if OPTIONS["chars"] and not token.startswith(("<", "q_")) and len(token) > 4:
+        padded = f" {token} "
+        buckets.extend(_bucket("c " + padded[i : i + 4]) for i in range(len(padded) - 3))
+    return tuple(buckets)
+
+
 def features_of(doc: Document, cues: Iterable[str] = ()) -> dict[int, float]:
     """Return the hashed features of a read post; see `features`."""
     tokens = _tokens(doc)
-    names: list[str] = []
-    names.extend("w " + t for t in tokens)
+    found: set[int] = set()
+    for token in set(tokens):
+        found.update(_word_buckets(token))
     if OPTIONS["bigrams"]:
-        names.extend("b " + a + " " + b for a, b in zip(tokens, tokens[1:], strict=False))
-    if OPTIONS["chars"]:
-        for token in set(tokens):
-            if not token.startswith(("<", "q_")) and len(token) > 4:
-                padded = f" {token} "
-                names.extend("c " + padded[i : i + 4] for i in range(len(padded) - 3))
-    vector = dict.fromkeys(map(_bucket, set(names)), 1.0)
-    scale = 1.0 / math.sqrt(max(len(vector), OPTIONS["floor"]))
-    vector = {index: scale for index in vector}
+        found.update(_bucket("b " + a + " " + b)
+                     for a, b in zip(tokens, tokens[1:], strict=False))
+    scale = 1.0 / math.sqrt(max(len(found), OPTIONS["floor"]))
+    vector = dict.fromkeys(found, scale)
     for cue in cues:
         vector[_bucket("cue " + cue)] = OPTIONS["cue"]
     vector[_bucket("bias")] = 1.0

@@ -80,9 +80,9 @@ def cues(ctx: Context, findings: tuple[Finding, ...]) -> list[str]:
     """Return the rules' readings of a post as named features for the model."""
     doc, stance = ctx.doc, ctx.stance
     found = [f"rule {f.rule}" for f in findings]
-    for name, pattern in _ACTS.items():
-        if next(doc.scan(pattern), None) is not None:  # near a medicine, like the rules
-            found.append("act " + name)
+    # Where each act is named near a medicine (the stretches the rules read), found once.
+    acts = {name: [m.start() for m in doc.scan(pattern)] for name, pattern in _ACTS.items()}
+    found.extend("act " + name for name, starts in acts.items() if starts)
     if doc.medicines:
         found.append("drug")
         found.extend("class " + c for m in doc.medicines for c in m.drug.classes)
@@ -95,23 +95,22 @@ def cues(ctx: Context, findings: tuple[Finding, ...]) -> list[str]:
     if doc.quotes:
         found.append("quote")
     # How each sentence near a medicine puts it (advice, question...) is read in the frames.
-    found.extend(_frames(ctx))
+    found.extend(_frames(ctx, acts))
     return found
 
 
-def _frames(ctx: Context) -> list[str]:
+def _frames(ctx: Context, acts: dict[str, list[int]]) -> list[str]:
     """Return claim frames: an act near a medicine, with how the sentence puts it."""
     doc, stance = ctx.doc, ctx.stance
     marks = [m.start for m in doc.medicines]
     marks.extend(m.start() for m in _MEDICINE_WORDS.finditer(doc.low))
     frames = set()
-    for pos in marks:
+    seen = set()
+    for pos in sorted(marks):
         sentence = doc.sentence_at(pos)
-        lo = doc.sentence_at(max(0, sentence.start - 2)).start  # and the sentence before
-        acts = [name for name, pattern in _ACTS.items()
-                if pattern.search(doc.masked, lo, sentence.end)]
-        if not acts:
+        if sentence in seen:
             continue
+        seen.add(sentence)
         if doc.in_quote(pos):
             mode = "quoted"
         elif stance.is_question(sentence):
@@ -122,13 +121,11 @@ def _frames(ctx: Context) -> list[str]:
             mode = "advice"
         else:
             mode = "report"
-        frames.update(f"frame {act} {mode}" for act in acts)
-    for pos in marks:  # the stance of every sentence naming a medicine, act or not
-        sentence = doc.sentence_at(pos)
-        if stance.is_question(sentence):
-            frames.add("frame question")
-        elif stance.is_advice(sentence):
-            frames.add("frame advice")
+        if mode in ("question", "advice"):  # the stance of every sentence naming a medicine
+            frames.add(f"frame {mode}")
+        lo = doc.sentence_at(max(0, sentence.start - 2)).start  # and the sentence before
+        frames.update(f"frame {name} {mode}" for name, starts in acts.items()
+                      if any(lo <= start < sentence.end for start in starts))
     return sorted(frames)
 
 
