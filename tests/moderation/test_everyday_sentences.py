@@ -36,3 +36,12 @@ def test_a_caution_spoken_to_the_reader_counts_against_the_act():
     text = ("My cousin combined his diazepam with vodka one night and needed an ambulance. "
             "Everyone please be careful.")
     assert not screen(text, model=False).held
+
+
+@pytest.mark.parametrize("text", [
+    "Physio has me on 3 sets of 15 sit-to-stands, twice daily, plus 20 minutes of stretching.",
+    "What is the most baclofen in a day that a neurologist would normally go up to?",
+    "Under the rehab consultant I'm on baclofen 120mg daily, with bloods every fortnight.",
+])
+def test_physio_numbers_limit_questions_and_prescribed_doses_are_not_held(text):
+    assert not screen(text).held
