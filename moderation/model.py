@@ -22,7 +22,7 @@ from pathlib import Path
 from moderation.document import Document
 
 BUCKETS = 1 << 18
-FEATURES = 6  # raised whenever the features change, so a model names the features it needs
+FEATURES = 7  # raised whenever the features change, so a model names the features it needs
 MODEL_PATH = Path(__file__).parent / "data" / "risk-model.json"
 _WORD = re.compile(r"[a-z\u00b5]+(?:'[a-z]+)?|\d+(?:\.\d+)?|[!?+>]")
 _NUMBER = re.compile(r"\d")

@@ -92,6 +92,8 @@ def cues(ctx: Context, findings: tuple[Finding, ...]) -> list[str]:
                        ("defy", stance.defiance), ("warn", stance.warnings)):
         if hits:
             found.append(f"{name} {min(len(hits), 3)}")
+            # Praise or a shrug is unsafe only about an act: "worth it" of a jab is not.
+            found.append(f"{name} {'with an act' if any(acts.values()) else 'alone'}")
     if doc.quotes:
         found.append("quote")
     # How each sentence near a medicine puts it (advice, question...) is read in the frames.
