@@ -38,7 +38,10 @@ def _read(file: Path) -> list[dict]:
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def evaluate(files: tuple[Path, ...], as_json: bool) -> None:
+@click.option("--model", "model_file", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Score with this trained model instead of the shipped one (for held-out runs).")
+def evaluate(files: tuple[Path, ...], as_json: bool, model_file: Path | None) -> None:
     """Measure the screening on labelled JSON-lines files (no database needed).
 
     Held posts count as caught; "held or queued" also counts posts published but queued for
@@ -52,6 +55,13 @@ def evaluate(files: tuple[Path, ...], as_json: bool) -> None:
 
     thresholds = screening_thresholds(current_app.config)
     screener = partial(screen, thresholds=thresholds)
+    if model_file is not None:
+        from moderation.model import RiskModel
+
+        try:
+            screener = partial(screener, model=RiskModel.load(model_file))
+        except (ValueError, KeyError) as error:
+            raise click.ClickException(f"{model_file}: not a risk model ({error})") from None
     sets = [(file, _read(file)) for file in files]
     results = [run(records, screener) for _, records in sets]
     total = run([r for _, records in sets for r in records], screener) if len(sets) > 1 \

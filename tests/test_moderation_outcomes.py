@@ -133,6 +133,13 @@ def test_an_exported_file_is_read_back_by_eval_and_train(app, writer, tmp_path):
     model = tmp_path / "model.json"
     trained = runner.invoke(args=["moderation", "train", str(out), "--out", str(model)])
     assert trained.exit_code == 0 and model.exists()
+    held_out = runner.invoke(args=["moderation", "eval", str(out), "--model", str(model),
+                                   "--json"])
+    assert held_out.exit_code == 0 and "held_or_queued" in json.loads(held_out.output)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}", encoding="utf-8")
+    refused = runner.invoke(args=["moderation", "eval", str(out), "--model", str(bad)])
+    assert refused.exit_code != 0 and "not a risk model" in refused.output
 
 
 def test_eval_of_several_files_reports_each_in_order_and_held_or_queued(app, tmp_path):
