@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from moderation.model import FEATURES, MODEL_PATH, RiskModel, features_of, train
+from moderation.model import FEATURES, MODEL_PATH, RiskModel, features_of, fit_text, train
 from moderation.rules import RULES, Context
 from moderation.screening import cues
 
@@ -27,7 +27,11 @@ def vectorise(records: Sequence[dict]) -> tuple[list[dict[int, float]], list[int
 def fit(records: Sequence[dict], *, version: str, seed: int = 11) -> RiskModel:
     """Train the risk model on labelled posts; the same posts and seed give the same weights."""
     vectors, labels = vectorise(records)
-    return train(vectors, labels, version=version, seed=seed)
+    model = train(vectors, labels, version=version, seed=seed)
+    if len(set(labels)) < 2:  # a file of one kind only: the plain reader has nothing to learn
+        return model
+    text = fit_text([record["text"] for record in records], labels)
+    return RiskModel(model.version, model.weights, text)
 
 
 def model_version(records: Sequence[dict], seed: int) -> str:

@@ -48,3 +48,15 @@ def test_a_model_only_catch_says_so_and_invents_no_rule():
 def test_posts_naming_no_medicine_are_never_queued_by_the_model():
     result = screen("Lovely walk by the canal today.", thresholds=Thresholds(hold=1.0, check=0.01))
     assert result.risk == 0.0 and not result.check_soon
+
+
+def test_the_shipped_model_reads_plain_text_too():
+    shipped = shipped_model()
+    assert shipped.text is not None
+    assert 0.0 <= shipped.text.score("tizanidine at night, as my neuro set it") <= 1.0
+
+
+def test_labels_of_one_kind_still_train_the_rules_reader():
+    model = fit([p for p in POSTS if p["label"] == "unsafe"], version="test")
+    assert model.text is None
+    assert screen(POSTS[0]["text"], model=model).risk is not None
