@@ -34,6 +34,25 @@ def _read(file: Path) -> list[dict]:
         raise click.ClickException(f"{file}: {error}") from None
 
 
+def _read_benign(file: Path) -> list[str]:
+    texts = []
+    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            post = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise click.ClickException(f"{file}: line {number}: not valid JSON ({error.msg})"
+                                       ) from None
+        text = post.get("text") if isinstance(post, dict) else None
+        if not isinstance(text, str) and isinstance(post, dict):
+            text = "\n\n".join(str(post[k]) for k in ("title", "body") if post.get(k))
+        if not text:
+            raise click.ClickException(f"{file}: line {number}: needs a 'text' or a 'body'")
+        texts.append(text)
+    return texts
+
+
 @moderation_cli.command("eval")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -87,12 +106,19 @@ def evaluate(files: tuple[Path, ...], as_json: bool, model_file: Path | None) ->
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the model (default: the one shipped in the package).")
 @click.option("--seed", type=int, default=11, show_default=True)
-def train_model(files: tuple[Path, ...], out: Path | None, seed: int) -> None:
+@click.option("--extra-safe", "extra_safe_file", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON lines of posts known to be benign (a 'text', or 'title' and 'body'), "
+                   "learned as safe with a small weight.")
+def train_model(files: tuple[Path, ...], out: Path | None, seed: int,
+                extra_safe_file: Path | None) -> None:
     """Train the risk model on labelled files, reproducibly, and write it as a data file."""
     from moderation import model, training
 
     records = [r for file in files for r in _read(file)]
-    built = training.fit(records, version=training.model_version(records, seed), seed=seed)
+    extra = _read_benign(extra_safe_file) if extra_safe_file is not None else []
+    built = training.fit(records, version=training.model_version(records, seed, extra),
+                         seed=seed, extra_safe=extra)
     target = out or model.MODEL_PATH
     built.save(target)
     model.shipped_model.cache_clear()

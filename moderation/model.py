@@ -328,8 +328,8 @@ def train(vectors: Sequence[dict[int, float]], labels: Sequence[int], *, version
     return RiskModel(version, weights)
 
 
-def fit_text(texts: Sequence[str], labels: Sequence[int], *, strength: float = 10.0
-             ) -> TextReader:
+def fit_text(texts: Sequence[str], labels: Sequence[int], *, strength: float = 10.0,
+             sample_weights: Sequence[float] | None = None) -> TextReader:
     """Fit the plain TF-IDF reader with scikit-learn's logistic regression (balanced classes).
 
     Letter runs seen in one post only are dropped (they name nothing a new post will share).
@@ -361,7 +361,7 @@ def fit_text(texts: Sequence[str], labels: Sequence[int], *, strength: float = 1
             values.append(value)
     matrix = csr_matrix((values, (rows, cols)), shape=(n, BUCKETS))
     fitted = LogisticRegression(C=strength, class_weight="balanced", max_iter=3000)
-    fitted.fit(matrix, list(labels))
+    fitted.fit(matrix, list(labels), sample_weight=sample_weights)
     used = set(cols)
     weights = {b: float(w) for b, w in enumerate(fitted.coef_[0]) if b in used and w}
     return TextReader(reader.letter_idf, reader.word_idf, weights, float(fitted.intercept_[0]))

@@ -142,6 +142,26 @@ def test_an_exported_file_is_read_back_by_eval_and_train(app, writer, tmp_path):
     assert refused.exit_code != 0 and "not a risk model" in refused.output
 
 
+def test_train_learns_from_extra_benign_posts_and_names_them(app, tmp_path):
+    labelled = tmp_path / "l.jsonl"
+    labelled.write_text("".join(
+        json.dumps({"id": f"x{i}", "text": text, "label": label, "category": "c"}) + "\n"
+        for i, (text, label) in enumerate([(RULED, "unsafe"), (HARMLESS, "safe")])),
+        encoding="utf-8")
+    benign = tmp_path / "benign.jsonl"
+    benign.write_text(json.dumps({"title": "Garden bench", "body": "Sat out with my tea."})
+                      + "\n", encoding="utf-8")
+    runner = app.test_cli_runner()
+    trained = runner.invoke(args=["moderation", "train", str(labelled), "--out",
+                                  str(tmp_path / "m.json"), "--extra-safe", str(benign)])
+    assert trained.exit_code == 0, trained.output
+    assert "-n2+s1-" in trained.output
+    benign.write_text("{not json\n", encoding="utf-8")
+    refused = runner.invoke(args=["moderation", "train", str(labelled), "--out",
+                                  str(tmp_path / "m.json"), "--extra-safe", str(benign)])
+    assert refused.exit_code != 0 and "line 1" in refused.output
+
+
 def test_eval_of_several_files_reports_each_in_order_and_held_or_queued(app, tmp_path):
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     first.write_text(json.dumps({"id": "a1", "text": RULED, "label": "unsafe",
