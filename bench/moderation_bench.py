@@ -1,4 +1,4 @@
-"""Benchmark moderation.screen on deterministic 200-word forum posts; print throughput."""
+"""Benchmark moderation.screen (rules and the risk model) on deterministic 200-word posts."""
 
 from __future__ import annotations
 
@@ -65,31 +65,38 @@ def make_post(rng: random.Random) -> str:
     return " ".join(words) + "."
 
 
-def main() -> None:
-    """Screen the posts on one core and print posts per second and per-post percentiles."""
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    rng = random.Random(SEED)
-    posts = [make_post(rng) for _ in range(POSTS)]
-    screen(posts[0])  # load the knowledge file and compile patterns outside the timing
-    # CPU time of this thread measures the one core it runs on, even on a busy machine.
+def run(posts: list[str], **options) -> tuple[float, float, list[int], int, int]:
+    """Screen every post; return CPU and wall seconds, per-post CPU ns, held and queued."""
     times = []
-    held = 0
+    held = queued = 0
     wall = time.perf_counter()
     cpu = time.thread_time()
     for post in posts:
         t0 = time.thread_time_ns()
-        held += screen(post).verdict == HOLD
+        result = screen(post, **options)
         times.append(time.thread_time_ns() - t0)
-    cpu = time.thread_time() - cpu
-    wall = time.perf_counter() - wall
-    times.sort()
-    p50 = statistics.median(times) / 1e6
-    p99 = times[int(len(times) * 0.99) - 1] / 1e6
-    print(f"posts: {POSTS} x {WORDS_PER_POST} words, held: {held}")
-    print(f"throughput: {POSTS / cpu:,.0f} posts/second of CPU on one core "
-          f"({POSTS / wall:,.0f} by wall clock)")
-    print(f"per post (CPU): p50 {p50:.3f} ms, p99 {p99:.3f} ms")
+        held += result.verdict == HOLD
+        queued += result.check_soon
+    return time.thread_time() - cpu, time.perf_counter() - wall, sorted(times), held, queued
+
+
+def main() -> None:
+    """Screen the posts on one core, with and without the model; print posts per second."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    rng = random.Random(SEED)
+    posts = [make_post(rng) for _ in range(POSTS)]
+    screen(posts[0])  # load the knowledge file, the model and compile patterns untimed
+    # CPU time of this thread measures the one core it runs on, even on a busy machine.
+    print(f"posts: {POSTS} x {WORDS_PER_POST} words")
+    for label, options in (("rules + model", {}), ("rules only", {"model": False})):
+        cpu, wall, times, held, queued = run(posts, **options)
+        p50 = statistics.median(times) / 1e6
+        p99 = times[int(len(times) * 0.99) - 1] / 1e6
+        print(f"{label}: held {held}, published and queued {queued}")
+        print(f"  throughput: {POSTS / cpu:,.0f} posts/second of CPU on one core "
+              f"({POSTS / wall:,.0f} by wall clock)")
+        print(f"  per post (CPU): p50 {p50:.3f} ms, p99 {p99:.3f} ms")
     print(f"machine: empty Python loop {loop_ns():.0f} ns/iteration (for comparing machines)")
 
 

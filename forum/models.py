@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -150,6 +151,9 @@ class Post(db.Model):
     has_notice: Mapped[bool] = mapped_column(Boolean, default=False)
     # Told to the author when a moderator removes the post.
     removal_reason: Mapped[str | None] = mapped_column(Text)
+    # The learned risk score of the latest screening and the model version that gave it.
+    screened_risk: Mapped[float | None] = mapped_column(Float)
+    screened_model: Mapped[str | None] = mapped_column(String(40))
 
     author: Mapped[Member] = relationship(lazy="joined", innerjoin=True)
     tags: Mapped[list[PostTag]] = relationship(
@@ -371,7 +375,8 @@ class ReviewItem(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
-    source: Mapped[str] = mapped_column(String(16))  # "screening" or "reports"
+    # "screening" (held), "check" (published, check soon) or "reports"
+    source: Mapped[str] = mapped_column(String(16))
     severity: Mapped[int] = mapped_column(SmallInteger, default=1)  # 3 high, 2 medium, 1 low
     state: Mapped[str] = mapped_column(String(16), default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
@@ -379,6 +384,30 @@ class ReviewItem(db.Model):
     handled_at: Mapped[datetime | None] = mapped_column(DateTime)
     outcome: Mapped[str | None] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ModerationLabel(db.Model):
+    """A moderator's decision on a screened or reported post, kept to train the screening on.
+
+    The text is the one the moderator judged, copied, so a later edit or deletion of the post
+    leaves the label as it was; no name or address of anyone is kept.
+    """
+
+    __tablename__ = "moderation_label"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="SET NULL"),
+                                                index=True)
+    text: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(8))  # "unsafe" or "safe"
+    category: Mapped[str] = mapped_column(String(64))
+    drug: Mapped[str | None] = mapped_column(String(64))
+    why: Mapped[str] = mapped_column(Text, default="")
+    decision: Mapped[str] = mapped_column(String(16))  # approved, edited, removed, dismissed
+    source: Mapped[str] = mapped_column(String(16))  # the review item's source
+    model_version: Mapped[str | None] = mapped_column(String(40))
+    risk: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
 class AuditEntry(db.Model):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
+from pathlib import Path
 
 from moderation.knowledge import Drug, Knowledge, knowledge
 
@@ -54,6 +56,52 @@ def fold(text: str) -> str:
     if len(lowered) == len(folded):
         return lowered
     return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in folded)
+
+
+_BLOCKQUOTE_LINE = re.compile(r"^ {0,3}>", re.MULTILINE)
+_REPLY_WORD = re.compile(r"[a-z0-9'+%-]+")
+_REPLY_REACH = 4  # words at the opening of a reply that may say how it takes the quotation
+
+
+@cache
+def _reply_cues() -> tuple[frozenset[str], frozenset[str]]:
+    data = json.loads((Path(__file__).parent / "data" / "replies.json").read_text("utf-8"))
+    return frozenset(data["agree"]), frozenset(data["disagree"])
+
+
+def blockquote_spans(low: str) -> tuple[Span, ...]:
+    """Return the Markdown block quotations of a post: "> " lines and their lazy continuations."""
+    spans: list[Span] = []
+    start = None
+    pos = 0
+    for line in low.split("\n"):
+        end = pos + len(line)
+        quoted = _BLOCKQUOTE_LINE.match(line) is not None
+        if quoted and start is None:
+            start = pos
+        elif start is not None and not quoted and not line.strip():
+            spans.append(Span(start, pos))
+            start = None
+        pos = end + 1
+    if start is not None:
+        spans.append(Span(start, len(low)))
+    return tuple(spans)
+
+
+def replies_agree(low: str, after: int) -> bool:
+    """Tell whether the reply opening after a quotation takes it up rather than pushing back.
+
+    The first few words decide: an agreement cue with no pushback among them agrees; a
+    pushback cue, a question, or neither leaves the quotation someone else's words.
+    """
+    agree, disagree = _reply_cues()
+    opening = low[after : after + 80].lstrip()
+    first = re.split(r"(?<=[.!?])\s|\n", opening, maxsplit=1)[0]
+    if "?" in first:
+        return False  # a question about the quotation does not say it again
+    words = _REPLY_WORD.findall(opening)[:_REPLY_REACH]
+    cues = {*words, *(" ".join(words[i : i + 2]) for i in range(len(words) - 1))}
+    return not cues & disagree and bool(cues & agree)
 
 
 def _mask_quotes(low: str) -> tuple[str, tuple[Span, ...]]:
@@ -178,6 +226,27 @@ class Document:
         self.kb = kb or knowledge()
         self.low = fold(text)
         self.masked, self.quotes = _mask_quotes(self.low)
+        self.blockquotes: tuple[Span, ...] = ()
+        self.agreed: tuple[Span, ...] = ()
+        if ">" in self.low:
+            self._read_blockquotes()
+
+    def _read_blockquotes(self) -> None:
+        """Mask the Markdown quotations the reply does not agree with: someone else's words.
+
+        A quotation the reply takes up ("this!", "+1", "same, do it") stays: the writer says
+        it again. Quotations are always kept in `blockquotes`, the agreed ones in `agreed`.
+        """
+        blocks = []
+        for block in blockquote_spans(self.low):
+            blocks.append(block)
+            if replies_agree(self.low, block.end):
+                self.agreed = (*self.agreed, block)
+                continue
+            self.masked = (self.masked[: block.start] + " " * (block.end - block.start)
+                           + self.masked[block.end :])
+            self.quotes = (*self.quotes, block)
+        self.blockquotes = tuple(blocks)
 
     @cached_property
     def sentences(self) -> tuple[Span, ...]:

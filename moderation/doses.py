@@ -29,21 +29,28 @@ _WORDNUM = (
 )
 _DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _COUNT = r"\d+|once|twice|thrice|one|two|three|four|five|six|seven|eight"
+_FEW = r"[1-6](?!\d)|once|twice|thrice|one|two|three|four|five|six"
 # Every frequency opens with one of the characters in the look-ahead: testing that first spares
 # the regex engine from trying each alternative at every other place.
 _FREQ = re.compile(
-    r"(?=[\d/abdefinopqstx])(?:"
+    r"(?=[\d/abdefilmnopqstwx])(?:"
     rf"(?P<x>\bx\s*(?P<xn>\d+|two|three|four|five|six)\b|(?<![a-z])(?P<xn2>\d)\s*x\b(?!\s*\d))"
-    rf"|(?P<times>\b(?:(?P<tn>{_COUNT})(?:\s*x|\s+times?)?\s+(?:a|per|each|every|/)\s*day\b"
+    # A bare count before "a day" is how often only when small: "3600 a day" is an amount.
+    rf"|(?P<times>\b(?:(?:(?P<tn>{_COUNT})(?:\s*x|\s+times?)|(?P<tn2>{_FEW}))"
+    r"\s+(?:a|per|each|every|/)\s*day\b"
     rf"|(?P<tn3>{_COUNT})\s+times\s+daily\b))"
     r"|(?P<abbr>\b(?:tid|tds|bd|bid|qid|qds|od|qd|qhs)\b)"
     r"|(?P<every>\bevery\s+(?P<hours>\d+|two|three|four|five|six|eight|twelve)\s*"
     r"(?:hours|hour|hrs|hr|h)\b)"
     # One \b before each word list rather than one per word; "/d" cannot start where a word does.
     r"|(?P<daily>\b(?:a|per|each|every|/)\s*day\b|\b(?:daily|in total|total|a night)\b|/\s*d\b)"
-    r"|(?P<single>\b(?:in one go|all at once|at once|in one hit|at a time|at one time|together)\b)"
-    r"|(?P<once>\b(?:at night|at bed ?time|before bed|in the morning|nightly|each night|every "
-    r"night|every morning|in the evening|at lunch)\b))"
+    r"|(?P<single>\b(?:in (?:one|a single) (?:go|hit|swallow)|(?:all|both|the lot) at once|at once|"
+    r"at (?:a|one|the same) time|together)\b)"
+    r"|(?P<once>\b(?:at night|at bed ?time|before bed|in the (?:morning|afternoon)|nightly|"
+    r"each night|every "
+    r"night|every morning|in the evening|at lunch|(?:with|at|after|before) (?:breakfast|lunch|"
+    r"dinner|tea|supper|my tea)|lunchtime|teatime|midday|at noon|in the afternoon|first thing|"
+    r"last thing)\b))"
 )
 _ABBR = {"tid": 3, "tds": 3, "bd": 2, "bid": 2, "qid": 4, "qds": 4, "od": 1, "qd": 1, "qhs": 1}
 _REFERENCE_BEFORE = re.compile(
@@ -53,7 +60,7 @@ _REFERENCE_BEFORE = re.compile(
 )
 _REFERENCE_AFTER = re.compile(
     r"\W*(?:(?:is|was|being)\s+)?(?:the\s+|a\s+)?(?:max(?:imum)?\b|limit\b|cap\b|ceiling\b|"
-    r"on the box\b|on the label\b|too much\b|safe\b)"
+    r"on the (?:box|label|packet|leaflet|bottle|pack)\b|too much\b|safe\b)"
 )
 _CONCENTRATION = re.compile(
     rf"(?P<num>{_DIGITS})\s*mg\s*(?:per|/|in|a|an|every|each)\s*(?P<per>{_DIGITS})?\s*ml\b"
@@ -66,6 +73,15 @@ _NON_DOSE_NEXT = re.compile(
     r"miles|metres|meters|steps|people|of us|sessions|rounds|feet|ft\b|cm\b)"
 )
 _NOT_A_DOSE_BEFORE = re.compile(r"\b(?:age|aged|since|in|over|from|till|until|by)\s*$")
+# "three of the 10s", "2 of my 4mg", "another two of the 8s": a count of tablets of a strength.
+_COUNT_OF = re.compile(
+    rf"\b(?P<count>\d{{1,2}}|{_WORDNUM}|a couple)\s+(?:(?:more|extra)\s+)?of\s+(?:the|my|those|"
+    rf"these|your|his|her|their|them)\s+(?P<strength>{_DIGITS})(?=\s*(?:mg|mgs)?(?:'?s)?\b)"
+)
+# "another two", "an extra one", "a third one": tablets on top of a dose already taken.
+_ANOTHER = re.compile(
+    r"\b(?:another|an extra|extra|(?:a|one) more|a further|a second|a third|a fourth)\s*$"
+)
 _TABLET_NEXT = re.compile(
     r"\s*(?:[a-z]+\s+){0,2}?(?:tablets?|tabs?|pills?|caps?|capsules?)\b"
 )
@@ -135,7 +151,7 @@ def _frequency(doc: Document, start: int, stop: int) -> tuple[float | None, str]
             break
         if match.group("x") or match.group("times"):
             count = (match.group("xn") or match.group("xn2") or match.group("tn")
-                     or match.group("tn3"))
+                     or match.group("tn2") or match.group("tn3"))
             per_day = _count(count)
             return per_day, "multiple"
         if match.group("abbr"):
@@ -151,6 +167,13 @@ def _frequency(doc: Document, start: int, stop: int) -> tuple[float | None, str]
             kind = "once"
         pos = match.end()
     return per_day, kind
+
+
+def _count_word(word: str) -> float | None:
+    """Return a count of tablets written in digits or words ("a couple" is two)."""
+    if word == "a couple":
+        return 2.0
+    return _number(word)
 
 
 def _count(word: str | None) -> float | None:
@@ -253,13 +276,24 @@ def quantities(doc: Document, kb: Knowledge | None = None) -> tuple[Quantity, ..
     if not matches:
         return ()
     strengths = _strengths(doc, kb, matches)
-    found = []
+    counted: dict[int, float] = {}  # where a strength starts -> how many tablets of it
+    count_words: set[int] = set()
+    if " of " in doc.masked:
+        for counting in _COUNT_OF.finditer(doc.masked):
+            number = _count_word(counting.group("count"))
+            if number:
+                counted[counting.start("strength")] = number
+                count_words.add(counting.start("count"))
+    found: list[Quantity] = []
     for index, match in enumerate(matches):
+        if match.start() in count_words:
+            continue
         if conc_match and conc_match.start() <= match.start() < conc_match.end():
             continue
         amount = _number(match.group("num"))
         if not amount:
             continue
+        tablets = counted.get(match.start())
         unit_word = match.group("unit")
         unit = kb.units.get(unit_word) if unit_word else None
         sentence = doc.sentence_at(match.start())
@@ -280,20 +314,27 @@ def quantities(doc: Document, kb: Knowledge | None = None) -> tuple[Quantity, ..
                         and _ATTACH.match(doc.masked[mention.end : match.start()]) is not None)
             follows_drug = (mention is not None and mention.start >= match.end()
                             and mention.start - match.end() <= 4)
+            earlier = next((q for q in reversed(found) if q.drug is drug), None)
+            if (earlier is not None and earlier.dose is not None and amount <= 6
+                    and _ANOTHER.search(before)):
+                # "another two": tablets like the dose before, taken on top of it.
+                tablets, amount, unit_word = amount, earlier.dose, "mg"
             if match.group("plural") and not kind and per_day is None:
                 continue
             if _NON_DOSE_NEXT.match(doc.masked, match.end()) and not match.group("plural"):
                 if not match.group("mult"):
                     continue
             if not (attached or follows_drug or per_day is not None or kind
-                    or match.group("plural")):
+                    or match.group("plural") or tablets):
                 continue
             if _NOT_A_DOSE_BEFORE.search(before):
                 continue
             if drug is None:
                 continue
-            if drug.id in strengths and (amount <= 12 and not match.group("plural")
-                                         or follows_drug):
+            if tablets:
+                unit = drug.unit or "mg"
+            elif drug.id in strengths and (amount <= 12 and not match.group("plural")
+                                           or follows_drug):
                 amount, unit = amount * strengths[drug.id], "mg"
             elif match.group("plural") or drug.unit in (None, "unit", "spray", "ml"):
                 unit = drug.unit or "mg"
@@ -309,8 +350,19 @@ def quantities(doc: Document, kb: Knowledge | None = None) -> tuple[Quantity, ..
             # Pump doses are micrograms and tablet doses milligrams; the unit tells them apart.
             route = "baclofen-intrathecal" if unit == "mcg" else "baclofen"
             drug = kb.by_id.get(route, drug) if unit in ("mcg", "mg") else drug
+        if tablets:
+            amount *= tablets
         amount, unit = _convert(amount, unit, drug, concentration)
         before = doc.masked[max(sentence.start, match.start() - 30) : match.start()]
+        earlier = next((q for q in reversed(found) if q.drug is drug and q.unit == unit), None)
+        extra_at = before
+        if tablets:  # "another two of the 8s": the word before the count says "more"
+            count_start = max(sentence.start, match.start() - 40)
+            extra_at = doc.masked[count_start : match.start()].rsplit(" of ", 1)[0]
+            extra_at = extra_at.rsplit(" ", 1)[0] if " " in extra_at else extra_at
+        if earlier is not None and earlier.dose is not None and _ANOTHER.search(extra_at):
+            # Taken on top of the dose before it: what counts is what was taken together.
+            amount += earlier.dose
         reference = (
             _REFERENCE_BEFORE.search(before) is not None
             or _REFERENCE_AFTER.match(doc.masked, match.end()) is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from moderation.screening import HOLD, Screening, screen
@@ -41,25 +41,39 @@ def read_labelled(path: str | Path) -> list[dict]:
     return records
 
 
+def _figures(tp: int, fp: int, fn: int) -> dict[str, float]:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
 @dataclass(frozen=True)
 class CategoryCount:
-    """How many posts of a category there were and how many the screening held."""
+    """How many posts of a category there were, how many were held and how many queued."""
 
     category: str
     label: str
     total: int
     flagged: int
+    queued: int = 0
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Screening quality on a labelled set, with "unsafe" as the positive class."""
+    """Screening quality on a labelled set, with "unsafe" as the positive class.
+
+    precision, recall and f1 count a held post as caught; `held_or_queued` counts a post
+    published but queued for a check soon as caught too.
+    """
 
     precision: float
     recall: float
     f1: float
     categories: tuple[CategoryCount, ...]
     wrong: tuple[str, ...]
+    held_or_queued: dict[str, float] = field(default_factory=dict)
+    missed: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         """Return the figures as plain JSON-ready data."""
@@ -67,57 +81,71 @@ class Evaluation:
             "precision": self.precision,
             "recall": self.recall,
             "f1": self.f1,
+            "held_or_queued": dict(self.held_or_queued),
             "per_category": {
-                c.category: {"total": c.total, "flagged": c.flagged} for c in self.categories
+                c.category: {"total": c.total, "flagged": c.flagged, "queued": c.queued}
+                for c in self.categories
             },
             "wrong": list(self.wrong),
+            "missed": list(self.missed),
         }
 
     def format_text(self) -> str:
         """Return the figures as a short report for people."""
+        both = self.held_or_queued
         lines = [
             f"precision {self.precision:.3f}  recall {self.recall:.3f}  f1 {self.f1:.3f}",
+            f"held or queued: precision {both.get('precision', 0):.3f}  "
+            f"recall {both.get('recall', 0):.3f}  f1 {both.get('f1', 0):.3f}",
             "",
-            "unsafe categories (held / total = recall):",
+            "unsafe categories (held + queued / total = recall):",
         ]
         for c in self.categories:
             if c.label == "unsafe":
-                lines.append(f"  {c.category:<28} {c.flagged:>4} / {c.total:<4}")
-        lines.append("safe categories (held / total = false positives):")
+                lines.append(f"  {c.category:<28} {c.flagged:>4} + {c.queued:<3} / {c.total:<4}")
+        lines.append("safe categories (held + queued / total = false positives):")
         for c in self.categories:
             if c.label == "safe":
-                lines.append(f"  {c.category:<28} {c.flagged:>4} / {c.total:<4}")
+                lines.append(f"  {c.category:<28} {c.flagged:>4} + {c.queued:<3} / {c.total:<4}")
         lines.append("wrong: " + (", ".join(self.wrong) if self.wrong else "none"))
+        lines.append("missed (neither held nor queued): "
+                     + (", ".join(self.missed) if self.missed else "none"))
         return "\n".join(lines)
 
 
 def evaluate(records: Iterable[dict],
              screener: Callable[[str], Screening] = screen) -> Evaluation:
-    """Screen every record and compare a "hold" verdict with the "unsafe" label."""
-    tp = fp = fn = 0
+    """Screen every record and compare the outcome with the "unsafe" label."""
+    held = [0, 0, 0]
+    either = [0, 0, 0]
     counts: dict[str, list[int]] = {}
     labels: dict[str, dict[str, int]] = {}
     wrong = []
+    missed = []
     for record in records:
         result = screener(record["text"])
         predicted = result.verdict == HOLD
+        queued = not predicted and result.check_soon
         actual = record["label"] == "unsafe"
-        tp += predicted and actual
-        fp += predicted and not actual
-        fn += actual and not predicted
+        for tally, caught in ((held, predicted), (either, predicted or queued)):
+            tally[0] += caught and actual
+            tally[1] += caught and not actual
+            tally[2] += actual and not caught
         if predicted != actual:
             wrong.append(record["id"])
-        count = counts.setdefault(record["category"], [0, 0])
+        if actual and not (predicted or queued):
+            missed.append(record["id"])
+        count = counts.setdefault(record["category"], [0, 0, 0])
         count[0] += 1
         count[1] += predicted
+        count[2] += queued
         seen = labels.setdefault(record["category"], {})
         seen[record["label"]] = seen.get(record["label"], 0) + 1
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    figures = _figures(*held)
     categories = tuple(
-        CategoryCount(name, max(labels[name], key=labels[name].__getitem__), total, flagged)
-        for name, (total, flagged) in sorted(counts.items())
+        CategoryCount(name, max(labels[name], key=labels[name].__getitem__), total, flagged,
+                      queued)
+        for name, (total, flagged, queued) in sorted(counts.items())
     )
-    return Evaluation(round(precision, 4), round(recall, 4), round(f1, 4), categories,
-                      tuple(wrong))
+    return Evaluation(figures["precision"], figures["recall"], figures["f1"], categories,
+                      tuple(wrong), _figures(*either), tuple(missed))

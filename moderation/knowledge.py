@@ -106,6 +106,19 @@ def name_key(name: str) -> tuple[str, ...]:
     return tuple(name.lower().split())
 
 
+def _number_forms(word: str) -> tuple[str, ...]:
+    """Return the other grammatical number of a name's last word: singular or plural."""
+    if len(word) < 3 or not word[-1].isalpha():
+        return ()
+    if word.endswith("ies") and len(word) > 4:
+        return (word[:-3] + "y",)
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 4:
+        return (word[:-1],)
+    if word.endswith("y") and word[-2] not in "aeiou":
+        return (word[:-1] + "ies",)
+    return (word + "s",)
+
+
 def build(raw: dict) -> Knowledge:
     """Build the indexes from the parsed knowledge file."""
     drugs = tuple(_drug(entry) for entry in raw["drugs"])
@@ -116,6 +129,15 @@ def build(raw: dict) -> Knowledge:
             if len(key) > MAX_NAME_WORDS:
                 raise ValueError(f"drug name {name!r} has more than {MAX_NAME_WORDS} words")
             names.setdefault(key, drug)
+    # Singular and plural of every medicine's name ("k-pins" and "k-pin", "gabby" and
+    # "gabbies"); a name written in the file wins over a form made here.
+    for drug in drugs:
+        if drug.kind != "medicine":
+            continue
+        for name in drug.names:
+            key = name_key(name)
+            for form in _number_forms(key[-1]):
+                names.setdefault((*key[:-1], form), drug)
     lengths: dict[str, int] = {}
     for key in names:
         for first in (key[0], key[0] + "'s"):

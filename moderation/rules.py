@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from moderation.document import Document, Mention, holds_any
+from moderation.document import Document, Mention, Span, holds_any
 from moderation.doses import Excess, excesses, quantities
 from moderation.knowledge import Drug
 from moderation.patterns import by_opening_letter
@@ -100,13 +100,18 @@ _STOP = re.compile(by_opening_letter(
     r"|no more)\b"
 ))
 _ABRUPT = re.compile(by_opening_letter(
-    r"\b(?:cold turkey|cold|straight away|straightaway|overnight|all at once|at once|immediately"
-    r"|completely|to nothing|to zero|clean break|in one go|the night before|over the weekend|"
-    r"tomorrow|yesterday|today|just stop\w*|whenever you like|whenever you want|no need to (?:"
+    r"\b(?:cold turkey|cold|straight away|straightaway|overnight|(?:all|both|the lot) at once|"
+    r"at once|immediately"
+    r"|completely|to nothing|to zero|clean break|in (?:one|a single) (?:go|hit)|the (?:night|day|"
+    r"week) before|over the (?:weekend|holidays?)|"
+    r"tomorrow|yesterday|today|just stop\w*|whenever (?:you|u|ya) (?:like|want|fancy)|no (?:need|"
+    r"reason) to (?:"
     r"wean|taper)|no point (?:in )?(?:tapering|weaning)|without (?:a )?(?:tapering|weaning|taper|"
     r"wean)|rather than (?:tapering|weaning)|instead of (?:the )?(?:taper|wean)|(?:tapering|"
-    r"weaning|titration) (?:is |just )|couldn't be bothered|dragging it out|drags? (?:it )?out|"
-    r"(?:anyone|everyone) (?:want|wants) to|do the same|starting (?:tomorrow|today|now)|"
+    r"weaning|titration) (?:is |just )|(?:couldn't|can't|could not|cannot) be (?:bothered|arsed)|"
+    r"dragg(?:ing|ed) (?:it|things) out|drags? (?:it )?out|"
+    r"(?:anyone|everyone) (?:want|wants) to|do (?:the same|likewise)|starting (?:tomorrow|today|"
+    r"now)|"
     r"from (?:tomorrow|today|now))\b"
 ))
 
@@ -150,9 +155,12 @@ _ESCALATE = re.compile(by_opening_letter(
     r"(?:an? |one |my )?(?:extra|another|more|fifth|sixth|additional|one more|couple more|second"
     r" dose)|extra (?:dose|one|tablet|pill|capsule|spray)s?|have another|take more|top(?:ped|ping)?"
     r" (?:it |them |yourself )?up|bump(?:ed|ing)? (?:it |them |\w+ \w+ )?up|up(?:ped|ping)? (?:it"
-    r"|my|the|your|them)|go(?:ing)? up|went up|jump(?:ed)? (?:straight )?(?:up )?to|went straight"
-    r" to|go straight to|straight to the full|worked (?:myself|my way) up|crank(?:ed)? (?:it )?up"
-    r"|increas(?:e|ed|ing) (?:it|my|the|your)|rais(?:e|ed|ing) (?:it|my|the|your)|more is better|"
+    r"|my|the|your|them)|go(?:ing)? up|went up|jump(?:ed)? (?:straight )?(?:up )?to|(?:went|go|"
+    r"going)"
+    r" straight (?:up )?to|straight (?:up )?to (?:the )?(?:full|max|top)|worked (?:myself|"
+    r"my way) up|crank(?:ed)? (?:it )?up"
+    r"|increas(?:e|ed|ing) (?:it|my|the|your)|rais(?:e|ed|ing) (?:it|my|the|your)|more (?:is|"
+    r"=) (?:better|best)|"
     r"skip the (?:\w+ )?(?:titration|starter|build|taper)|more if)\b"
 ))
 
@@ -248,20 +256,24 @@ _PERSON = (r"(?:mum|mom|mam|dad|friend|mate|husband|hubby|wife|partner|housemate
 _SOURCING = re.compile(by_opening_letter(
     r"\b(?:selling|sell|sells|for sale|dm (?:me|offers)|pm me|message me|inbox me|hmu|"
     r"(?:got|have|has) (?:some |loads |plenty )?(?:spare|leftover|extra)|happy to (?:share|send|"
-    r"give|post)|can (?:send|post|give) (?:you|some)|for (?:friends|anyone|people) (?:here |who )"
+    r"give|post)|can (?:send|post|give) (?:you|some)|for (?:friends|anyone|people) here"
     r"|backup stash|stash|anyone (?:got|have|spare|has)|can (?:anyone|someone|somebody) (?:spare"
     r"|send|lend|give)|spare (?:a few|some|any)|will pay|(?:they|you) don't need|looking to buy|"
-    r"where (?:can i|to) (?:buy|get|order)|who(?:'s| has) (?:got )?(?:spare|some)|always someone"
+    r"where (?:can i|to) (?:buy|get|order)|who(?:'s| has) (?:got )?(?:spare|some)|"
+    r"always (?:someone|somebody)"
     r" with|borrow(?:ed|ing)?|lend(?:ing)? (?:me|you)|lent me|share (?:one|a|my|our|her|his|"
     r"their) (?:\w+ )?(?:prescription|script)|sharing (?:my|our|a|one|her|his)|"
     rf"{_PERSON}'s (?:\w+ )?(?:prescription|script|pills|tablets|meds|medication)|"
-    rf"{_PERSON}'s (?:\w+ )?(?:is the same|covers)|covers me|dropped off (?:her|his|their) "
+    rf"{_PERSON}'s (?:\w+ )?(?:(?:is|are) (?:the same|identical)|covers)|covers me|"
+    rf"dropped off (?:her|his|their) "
     r"(?:leftover|spare|old)|(?:her|his|their) leftover|brings me|(?:gives?|gave|giving|hands?|"
     r"handed|passe[sd]|sends?|sent|slips?|slipped) me (?:some of |a few of |one of )?(?:her|his|"
     r"their)|stock cupboard|nobody counts|"
     r"no rx|no prescription|without (?:a )?(?:prescription|script|rx)|no script|online pharmacy|"
-    r"instagram|telegram|whatsapp group|snapchat|dark ?web|street|dealer|research chemicals?|"
-    r"from (?:abroad|overseas|india|mexico|turkey)|tick the right boxes|fudge|knock-?off|"
+    r"instagram|telegram|whatsapp group|snapchat|dark ?web|street(?<!high street)|dealer|"
+    r"research chemicals?|"
+    r"from (?:abroad|overseas|india|mexico|turkey)|(?:tick|say) the right (?:boxes|things|words)|"
+    r"fudge|knock-?off|"
     r"order(?:ed)? (?:it |them |some )?online|bought (?:it |them |some )?online|buy (?:it |them |"
     r"some )?online|private guy|a guy (?:who|that)|group chat)\b"
 ))
@@ -271,6 +283,17 @@ _GENERIC = re.compile(by_opening_letter(
     r"\b(?:meds|medication|medicine|pills|tablets|prescription|script)\b"
 ))
 _GENERIC_KEYS = ("med", "pills", "tablets", "script")
+
+
+# The few words after "anyone got" that name what is asked for: "any spare 10mg baclofen".
+_ASKED_FOR = re.compile(r"(?:\W+[\w'-]+){0,4}")
+
+
+def _names_medicine(ctx: Context, sentence: Span) -> bool:
+    """Tell whether a sentence names a medicine or speaks of medication."""
+    if any(sentence.start <= m.start < sentence.end for m in ctx.doc.medicines):
+        return True
+    return _GENERIC.search(ctx.doc.low, sentence.start, sentence.end) is not None
 
 
 def sharing_or_sourcing(ctx: Context) -> Iterator[Finding]:
@@ -283,6 +306,9 @@ def sharing_or_sourcing(ctx: Context) -> Iterator[Finding]:
         sentence = ctx.doc.sentence_at(match.start())
         soliciting = ctx.stance.is_question(sentence) and re.match(
             r"(?:anyone|can|spare|who|where|will)", match.group())
+        asked = _ASKED_FOR.match(ctx.doc.masked, match.end())
+        if soliciting and not _names_medicine(ctx, Span(match.end(), asked.end())):
+            continue  # "has anyone got tips?": asking for medicine names it as what is asked
         if ctx.stance.is_negated(match.start()):
             continue
         if not soliciting and not ctx.stance.recommends(match.start(), inherent=True):
@@ -321,7 +347,8 @@ _TAMPER = re.compile(by_opening_letter(
     r"(?:the |my )?(?:\w+ )?(?:replacement|refill|battery) off|not rearranging|run (?:it )?(?:dry|"
     r"empty|out)|needle kit|refill kit|(?:refilled|refill|topped up) (?:my pump )?(?:at|by|with) "
     r"(?:a |my |the |whatever )?(?:walk-in|gp|practice nurse|kit|needle|pharmacy|local)|"
-    r"didn't bother telling (?:my |the )?pump|(?:refilled|refill) (?:it )?(?:abroad|on holiday))"
+    r"(?:didn't|never|not) (?:bother(?:ed|ing)? )?tell(?:ing)? (?:my |the )?pump|(?:refilled|"
+    r"refill) (?:it )?(?:abroad|on holiday))"
 ))
 
 
@@ -342,8 +369,9 @@ def pump_tampering(ctx: Context) -> Iterator[Finding]:
 
 
 _CATCH_UP = re.compile(
-    r"\b(?:to catch up|catch(?:ing)? up|make up for|made up for|making up for|doubl(?:e|ed|ing) up"
-    r"|(?:\d+|two|three|four|all) (?:\w+ )?doses (?:at once|together|in one go)|both doses "
+    r"\b(?:(?:to )?catch(?:ing)? up|ma(?:ke|de|king) up for|doubl(?:e|ed|ing) up"
+    r"|(?:\d+|two|three|four|all) (?:\w+ )?doses (?:at once|together|in (?:one|a single) (?:go|"
+    r"hit))|both doses "
     r"(?:at once|together))\b"
 )
 _MISSED = re.compile(by_opening_letter(
@@ -371,8 +399,10 @@ def missed_dose_catch_up(ctx: Context) -> Iterator[Finding]:
 _HIDING = re.compile(by_opening_letter(
     rf"\b(?:don't tell (?:them|your|the|anyone)|not telling (?:my|the|your|them|anyone)|without "
     rf"telling|(?:hide|hiding|hid) (?:it|them|my|your|the)|keep (?:it|them) from|lie to (?:your|"
-    rf"the|my)|take them quietly|tell (?:your|the) {PRESCRIBER} you're on|(?:they|doc|neuro|gp) "
-    r"(?:don't |doesn't )?(?:need|needs) to know)\b"
+    rf"the|my)|(?:take|taking|took) (?:them|it) (?:quietly|secretly|on the quiet)|tell (?:your|"
+    rf"the) {PRESCRIBER} you're on|(?:they|doc|neuro|gp) "
+    r"(?:don't|doesn't|dont|do not|does not) (?:need|needs) to know|(?:nobody|no one) needs? "
+    r"to know)\b"
 ))
 
 
@@ -415,12 +445,35 @@ def stopping_dmt(ctx: Context) -> Iterator[Finding]:
         return
 
 
+# Doing something alone or unasked is a dismissal only of a medicine act: "transferring by
+# myself" is independence, "upped it myself" is not.
+_SOLO = re.compile(
+    r"myself|on (?:my|our) own|without (?:asking|telling)|quietly|self[- ]manag\w*|"
+    r"self[- ]medicat\w*"
+)
+_SOLO_ACTS = (_STOP, _ESCALATE, _TAMPER, _SOURCING)
+_DENIAL = re.compile(r"\b(?:not|never|won't|wouldn't|don't|didn't|nothing|no)\b")
+
+
+def _solo_act(ctx: Context, pos: int) -> bool:
+    """Tell whether the sentence at an offset does a medicine act, not denying it before."""
+    sentence = ctx.doc.sentence_at(pos)
+    masked = ctx.doc.masked
+    for pattern in _SOLO_ACTS:
+        act = pattern.search(masked, sentence.start, sentence.end)
+        if act is not None and not _DENIAL.search(masked, sentence.start, act.start()):
+            return True
+    return False
+
+
 def dismisses_medical_advice(ctx: Context) -> Iterator[Finding]:
     """Flag posts that wave away dose limits, tapers, warnings or the prescriber."""
     if not ctx.doc.medicines:
         return
     for hit in ctx.stance.dismissals + ctx.stance.defiance:
         if not ctx.stance.recommends(hit.start):
+            continue
+        if _SOLO.fullmatch(ctx.doc.masked, hit.start, hit.end) and not _solo_act(ctx, hit.start):
             continue
         drug = ctx.doc.drug_before(hit.start) or ctx.doc.medicines[0]
         yield ctx.finding(

@@ -36,19 +36,19 @@ _IMPERATIVE = frozenset(
     "take add double triple stop drop quit ditch chuck skip go try keep tell drive switch order "
     "ask top bump up have use mix combine cut push crank split crush buy get message dm pm grab "
     "pop swap borrow share ignore let forget hide carry come jump start increase raise bring "
-    "throw knock put dont don't never avoid wait check call stick pack say".split()
+    "throw knock put dont don't never avoid wait check call stick pack say be stay".split()
 )
 _FILLER = frozenset(
     "just so then and simply honestly seriously really also plus or but guys folks lol tbh "
-    "newbie hey hi ok okay yeah please always".split()
+    "newbie hey hi ok okay yeah please always everyone everybody yall y'all".split()
 )
 _SECOND_PERSON = re.compile(by_opening_letter(
     r"\b(?:you|your|you're|youre|you'll|u|ya|y'all|yourself|anyone can|everyone should|"
-    r"anyone else should|do the same|newbies?|hey newbie)\b"
+    r"anyone else should|do (?:the same|likewise)|newbies?|hey newbie)\b"
 ))
 _MODAL = re.compile(
     r"\b(?:should|shd|can|could|need to|needs to|have to|must|just|try|gotta|'ll|will|might as "
-    r"well|are better off|don't need|do not need|doesn't need|don't have to)\b"
+    r"well|are better off|(?:don't|do not|doesn't) (?:need|have to))\b"
 )
 _WARN_IMPERATIVE = re.compile(by_opening_letter(
     r"\b(?:please )?(?:don't|do not|never|dont|avoid|stop)\s+(?:ever\s+)?(?:\w+ ){0,2}?"
@@ -57,31 +57,42 @@ _WARN_IMPERATIVE = re.compile(by_opening_letter(
     r"touch|come off|quit|drop|increase|up|raise|self|order|borrow|give|drive|fiddle|mess)\b"
 ))
 WARNING = re.compile(
-    r"\b(?:dangerous|danger|risky|not worth|isn't worth|for a reason|glad i didn't|glad i did"
-    r"n't|learn(?:ed|t) (?:my|the hard)|lesson|scary|scared|terrified|warn\w*|careful|be safe|"
-    r"safely|check with|talk to your|speak to your|ask (?:your|the|a) (?:\w+ )?" + PRESCRIBER +
-    r"|(?:call|ring|phone|contact) (?:your|the|111|999|911)|stick to|know the signs|say no|"
+    r"\b(?:dangerous|danger|risky|not worth|isn't worth|for a (?:good )?reason|glad (?:i|"
+    r"we) (?:didn't|never|did not)|learn(?:ed|t) (?:my|the hard)|lesson|scary|scared|terrified|"
+    r"warn\w*|careful|be safe|"
+    r"safely|check with|(?:talk|speak|chat) to your|ask (?:your|the|a) (?:\w+ )?" + PRESCRIBER +
+    r"|(?:call|ring|phone|contact) (?:your|the|111|999|911)|stick to|know the (?:signs|symptoms)|"
+    r"say no|"
     r"illegal|reported (?:it|them|"
     r"him|her)|too (?:much|hard|strong)|way too|made me (?:faint|collapse|pass out|so ill|sick|"
-    r"ill)|tempted|regret\w*|(?:big|huge|my|a|was a) mistake|bad idea|not a good idea|"
-    r"don't be like me|properly|slowly|gradually|under supervision|never again|ended up in|"
+    r"ill)|tempted|regret\w*|(?:big|huge|my|a|was a) mistake|bad idea|not a (?:good|great|smart|"
+    r"wise) idea|"
+    r"(?:don't|do not) (?:be|do) (?:like|what) (?:me|i did)|properly|slowly|gradually|"
+    r"under supervision|never again|end(?:ed)? up (?:in|at|on)|"
     r"seizure|seizures|"
-    r"emergency|overdos\w+|please|don't risk|withdrawal is real|not safe|unsafe|harm|fatal|"
-    r"died|death|breathing problems|stopped breathing|rebound|from strangers|told me off|"
+    r"emergency|overdos\w+|please|don't risk|withdrawals? (?:is|are|was) (?:real|brutal|no joke)|"
+    r"not safe|unsafe|harm|fatal|"
+    r"died|death|breathing problems|stopped breathing|rebound|from strangers|(?:told|tells|"
+    r"telling) (?:me|us) off|"
     r"reputable)\b"
 )
 ENDORSE = re.compile(by_opening_letter(
     r"(?:\b\d+% recommend|\bhighly recommend|\bi recommend|\brecommend(?:ed)? it|\bwould "
-    r"recommend|\btry it\b|\btry this\b|\bgive it a (?:go|try)|\bdo it\b|\bdo the same|\bworks"
+    r"recommend|\btry it\b|\btry this\b|\bgive (?:it|them|this) a (?:go|try|whirl)|\bdo it\b|"
+    r"\bdo (?:the same|likewise)|\bworks"
     r" (?:every time|a treat|wonders)|\bbest (?:\w+ ){0,2}(?:night|nights|sleep|combo|thing|"
     r"decision|trick|way|in ages|in months|in years)\b|\bno (?:issues|problems|side effects|"
     r"regrets)\b|\ball good\b|\bfelt fine\b|\bfeel fine\b|\bfeels great\b|\btotally (?:fine|"
     r"manageable|safe)|\b(?:it's|its|is|was) fine\b|\bbut managing\b|\bmanageable\b|\beasier "
     r"than\b|\bway easier\b|\banyone can\b|\bso can (?:i|you)\b|\bmore is (?:\w+ )?better\b|"
-    r"\bthe trick is\b|\b(?:pro )?tip\b|\bhack\b|\bfor max(?:imum)? effect\b|\bout cold\b|"
-    r"\bknocks? (?:me |you |it )?out\b|\bknocked out\b|\bout in \d+|\bhit like\b|\bnever looked"
-    r" back\b|\bworks for me\b|\bi'll cope\b|\bclean break\b|\bworth it\b|\bsaves? (?:the|a|"
-    r"you) \w+|\btrifecta\b|\bwho\?|\bbounce back\b|\bthat's how i\b|\bmy own system\b|"
+    r"\bthe (?:trick|secret|key) is\b|\b(?:pro )?tip\b|\bhack\b|\bfor max(?:imum)? effect\b|"
+    r"\bout cold\b|"
+    r"\bknocks? (?:me |you |it )?out\b|\bknocked out\b|\bout in \d+|\bhit like\b|\bnever (?:looked|"
+    r"looking)"
+    r" back\b|\bworks (?:for|4) (?:me|us)\b|\bi'll cope\b|\bclean break\b|\bworth it\b|"
+    r"\bsaves? (?:the|a|"
+    r"you) \w+|\btrifecta\b|\bwho\?|\bbounce back\b|\bthat's how i\b|\bmy own (?:system|method|"
+    r"routine|schedule)\b|"
     r"\bgame changer\b|"
     r"\b(?:is|was|it's|its) (?:way |much |so |far )?easier\b|\bnothing happened\b|"
     r"\bnever happened\b|\bslept (?:the whole|like)\b|"
@@ -94,7 +105,8 @@ _GUIDANCE = (
 )
 _DISMISSIVE = (
     r"(?:over[- ]?cautious|overrated|over-rated|fearmongering|fear mongering|scaremongering|"
-    r"nanny\w*|a scam|scams|written by lawyers|(?:just )?marketing|a joke|for lightweights|"
+    r"nanny\w*|a scam|scams|(?:written|made) (?:by|for) (?:lawyers|solicitors)|(?:just )?marketing|"
+    r"a joke|for lightweights|"
     r"pointless|nonsense|rubbish|bs|bollocks|a waste of time|unnecessary|overkill|"
     r"(?:them|people) covering themselves|covering themselves|just (?:drags?|dragging))"
 )
@@ -104,23 +116,29 @@ DISMISS = re.compile(by_opening_letter(
     rf"|\b(?:they|doctors|docs|gps|neuros|nurses) fuss\w*|\btoo (?:cautious|careful)\b"
     rf"|\b{_GUIDANCE}\b[^.!?]{{0,25}}?\b{_DISMISSIVE}"
     rf"|\b{_DISMISSIVE}\b"
-    r"|\bdoesn't count\b|\bcan't overdose\b|\bnot addictive\b|\bno need to (?:wean|taper|ask|"
+    r"|\bdoesn't count\b|\bcan't overdose\b|\bnot addictive\b|\bno (?:need|reason) to (?:wean|"
+    r"taper|ask|"
     r"clear|wait|check|tell|see|bother|go back|come down)|\bno point (?:in )?(?:tapering|weaning|"
-    r"going back|asking|waiting|dragging)|\bdidn't see the point\b|\bdon't bother\b|\bcouldn't be"
-    r" bothered\b|\bcan't be bothered\b|\bdidn't bother\b|"
+    r"going back|asking|waiting|dragging)|\b(?:didn't|don't|did not|do not) see (?:the|"
+    r"any) point\b|\bdon't bother\b|\b(?:couldn't|can't) be"
+    r" (?:bothered|arsed)\b|\bcan't be bothered\b|\bdidn't bother\b|"
     r"\bdon't wait (?:for|on) (?:permission|them|the|your|my|a)\b|\bwhy wait\b|\bwithout "
-    r"waiting\b|\bdon't let them\b|\b(?:they|doc|neuro|gp|nobody|no one) (?:doesn't |don't )?"
-    r"(?:need|needs) to know\b|\bdon't tell (?:them|your|the|anyone)\b|\bnot telling (?:my|the|"
+    r"waiting\b|\b(?:don't|do not) let (?:them|em)\b|\b(?:they|doc|neuro|gp) (?:doesn't|"
+    r"don't|dont) (?:need|needs) to know\b|\b(?:nobody|no one) needs? to know\b|"
+    r"\bdon't tell (?:them|your|the|anyone)\b|\bnot telling (?:my|the|"
     r"your|them)\b|\bwithout telling\b|\bwithout asking\b|\btell (?:your|the) \w+ after\b|"
     r"\bquietly\b|\bthey'd only\b|\bthey'll only\b|\bself[- ]managed\b|\bself[- ]medicat\w*|"
-    r"\bwhenever you (?:like|want|feel)\b|\bmakes (?:zero|no) difference\b|\brather than adding\b|"
-    r"\bon my own\b|\bmyself\b|\bno need for (?:a |the )?(?:doctor|gp|neuro|prescription|script)|"
+    r"\bwhenever you (?:like|want|feel)\b|\bmakes (?:zero|no) difference\b|\brather than (?:adding|"
+    r"add)\b|"
+    r"\bon (?:my|our) own\b|\bmyself\b|\bno need for (?:a |the )?(?:doctor|gp|neuro|prescription|"
+    r"script)|"
     r"\bdoctors? (?:don't|dont) know\b|\bwho needs\b|\bnobody counts\b|\bno one counts\b"
 ))
 DEFY = re.compile(by_opening_letter(
     rf"\b{PRESCRIBER}\b[^.!?]{{0,60}}?\b(?:but i|but i've|but i'm|but that|instead i|rather than"
-    r"|and i said no|i've said no|i said no)\b"
-    r"|\b(?:instead of|rather than|ignor\w+|couldn't be bothered with|skip\w*|without|refused|"
+    r"|(?:and )?(?:i've|i have|i) said no)\b"
+    r"|\b(?:instead of|rather than|ignor\w+|(?:couldn't|can't) be (?:bothered|arsed) with|skip\w*|"
+    r"without|refused|"
     r"refusing) (?:the |my |her |his |their |a )?(?:\d+ \w+ )?(?:wean|taper|plan|titration|"
     r"schedule|advice|starter pack|starter)\b"
     r"|\b(?:i've|i have|i) (?:said no|refused|declined)\b"
@@ -232,7 +250,31 @@ class Stance:
 
     def is_warning(self) -> bool:
         """Tell whether the post's cautions outweigh its approval."""
-        return 2 * len(self.warnings) > self.support
+        real = [w for w in self.warnings if self._cautions(w, self.doc.sentence_at(w.start))]
+        return 2 * len(real) > self.support
+
+    def _cautions(self, warning: Hit, act: Span) -> bool:
+        """Tell whether a warning speaks of the act in a sentence, so it may outweigh it.
+
+        A caution word counts in the act's own sentence, or in another sentence that names a
+        medicine or speaks to the reader ("be careful", "don't"); a caution that is itself negated
+        ("not unsafe") waves the danger away and never counts, nor does a caution word that
+        stands alone in its clause.
+        """
+        if self.is_negated(warning.start):
+            return False
+        doc = self.doc
+        clause = doc.clause_at(warning.start)
+        if len(_WORD.findall(doc.masked, clause.start, clause.end)) < 3:
+            return False  # a caution word on its own ("ps: warning") cautions about nothing
+        sentence = doc.sentence_at(warning.start)
+        if sentence == act:
+            return True
+        if any(sentence.start <= m.start < sentence.end for m in doc.medicines):
+            return True
+        if _WARN_IMPERATIVE.search(doc.masked, sentence.start, sentence.end) is not None:
+            return True
+        return self.is_advice(sentence)  # "be careful", "talk to your pharmacist": to the reader
 
     def recommends(self, start: int, *, inherent: bool = False,
                    ignore: re.Pattern[str] | None = None) -> bool:
@@ -250,6 +292,7 @@ class Stance:
         attributed = self.is_attributed(sentence, start)
         pro = 2 * advice + self.support + (1 if inherent else 0)
         warnings = [w for w in self.warnings
-                    if ignore is None or not ignore.search(doc.masked, w.start, w.end)]
+                    if (ignore is None or not ignore.search(doc.masked, w.start, w.end))
+                    and self._cautions(w, sentence)]
         con = 2 * len(warnings) + (3 if attributed and not self.defiance else 0)
         return pro > con

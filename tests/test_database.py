@@ -106,9 +106,9 @@ def test_rendering_and_screening_happen_before_the_write_transaction(app, monkey
         (inside if db.session.info.get(WRITING) else outside).append("render")
         return real_render(text)
 
-    def screen(text):
+    def screen(text, **options):
         (inside if db.session.info.get(WRITING) else outside).append("screen")
-        return real_screen(text)
+        return real_screen(text, **options)
 
     monkeypatch.setattr(posts, "render_markdown", render)
     monkeypatch.setattr(moderation, "screen", screen)

@@ -126,7 +126,7 @@ def test_rescreen_holds_newly_unsafe_posts_but_never_releases_a_removed_one(app,
 
     real_screen = moderation.screen
 
-    def new_knowledge(text: str):  # as if the knowledge file now called every post unsafe
+    def new_knowledge(text: str, **options):  # as if the knowledge file called all unsafe
         if "every day" in text:
             return moderation.Screening(moderation.HOLD, real_screen(UNSAFE_BODY).findings,
                                         ("baclofen",))
@@ -142,8 +142,8 @@ def test_rescreen_holds_newly_unsafe_posts_but_never_releases_a_removed_one(app,
     status = {name: db.session.get(Post, post_id).status for name, post_id in ids.items()}
     assert status == {"clean": "held", "removed": "removed", "by_screening": "published",
                       "by_hand": "held"}
-    assert db.session.scalar(select(ReviewItem.source).where(
-        ReviewItem.post_id == ids["clean"], ReviewItem.state == "open")) == "screening"
+    assert "screening" in set(db.session.scalars(select(ReviewItem.source).where(
+        ReviewItem.post_id == ids["clean"], ReviewItem.state == "open")))
     actions = list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
     assert actions == ["remove", "rescreen_hold", "rescreen_release"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -21,6 +21,7 @@ from forum.models import (
     AuditEntry,
     Flag,
     Member,
+    ModerationLabel,
     Post,
     Report,
     ReviewItem,
@@ -83,9 +84,26 @@ def post_text(post: Post) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
+def screening_thresholds(config: Mapping[str, object]) -> moderation.Thresholds:
+    """Return the risk scores from which posts are held or queued, from the app's settings.
+
+    MODERATION_HOLD_AT and MODERATION_CHECK_AT (numbers between 0 and 1) override the
+    package's defaults.
+    """
+    default = moderation.DEFAULT_THRESHOLDS
+    hold = config.get("MODERATION_HOLD_AT", default.hold)
+    check = config.get("MODERATION_CHECK_AT", default.check)
+    return moderation.Thresholds(hold=float(str(hold)), check=float(str(check)))
+
+
+def screen_text(text: str) -> moderation.Screening:
+    """Screen a text with the thresholds this app is configured with."""
+    return moderation.screen(text, thresholds=screening_thresholds(current_app.config))
+
+
 def screen_draft(draft: Draft) -> moderation.Screening:
     """Screen a validated post before any transaction opens (pure and fast)."""
-    return moderation.screen(screening_text(draft))
+    return screen_text(screening_text(draft))
 
 
 def _record_findings(post: Post, screening: moderation.Screening, text: str, *,
@@ -99,6 +117,8 @@ def _record_findings(post: Post, screening: moderation.Screening, text: str, *,
                             evidence=text[finding.start:finding.end],
                             explanation=finding.explanation, reference=finding.reference))
     post.has_notice = screening.verdict == moderation.PUBLISH_WITH_NOTICE
+    post.screened_risk = screening.risk
+    post.screened_model = screening.model_version
     post.notice_drug = next((f.drug for f in screening.findings if f.drug), None) or (
         screening.drugs[0] if screening.drugs else None)
 
@@ -127,13 +147,17 @@ def apply_screening(post: Post, screening: moderation.Screening, text: str, *,
         else:
             screening_item.severity = _severity(screening)
         return
-    # Clean now: an edit that removed the problem releases a post the screening held,
-    # but never one that members reported and a moderator has not yet seen.
+    # Not held now: an edit that removed the problem releases a post the screening held,
+    # but never one that members reported and a moderator has not yet seen. A post the
+    # screening is unsure of is published and queued for a check soon; its author sees
+    # nothing different.
     for item in open_items:
-        if item.source == "screening":
+        if item.source == "screening" or (item.source == "check" and not screening.check_soon):
             item.state = "closed"
             item.outcome = "edited"
             item.handled_at = utcnow()
+    if screening.check_soon and not any(i.source == "check" for i in open_items):
+        db.session.add(ReviewItem(post_id=post.id, source="check", severity=1))
     if post.status == "held" and not held_by_reports:
         post.status = "published"
 
@@ -174,6 +198,8 @@ def held_reasons(posts: Iterable[Post]) -> dict[int, list[str]]:
         if post.id in reported and post.status == "held":
             reasons[post.id].append("Several members reported it, so it is hidden until a "
                                     "moderator has looked at it.")
+        elif post.status == "held" and not reasons[post.id] and post.screened_model:
+            reasons[post.id].append(moderation.MODEL_REASON)  # held by the model alone
     return reasons
 
 
@@ -255,6 +281,11 @@ class QueueEntry:
     @property
     def severity_name(self) -> str:
         return SEVERITY_NAMES.get(self.item.severity, "low")
+
+    @property
+    def model_reason(self) -> str:
+        """Return what the learned score saw, in words that name no rule it did not use."""
+        return moderation.MODEL_REASON
 
 
 def open_items_query():
@@ -403,13 +434,64 @@ def _decide(*, actor: Member, item_id: int, outcome: str, action: str, reason: s
 
     with write_transaction():
         item, post = _claim(actor=actor, item_id=item_id, outcome=outcome, reason=reason)
+        judged = post_text(post)
         if change(post):
             post_service.refresh_parent(post)
+        _keep_labels(item, post, judged, outcome, reason)
         _close_the_rest(post, actor, outcome, reason)
         _audit(actor=actor, action=action, post=post, reason=reason)
         post_service.queue_post_for_index(post)
     indexing.after_commit()
     return item
+
+
+# Report reasons that are about medicines: a removal for one of them is an unsafe label.
+# A post removed for spam or abuse says nothing about dosing and is not kept as a label.
+DOSING_REPORTS = frozenset({"unsafe_advice", "selling_or_sharing", "at_risk"})
+
+
+def _keep_labels(item: ReviewItem, post: Post, judged: str, outcome: str, reason: str) -> None:
+    """Keep a moderator's decision on a post as labelled text for the next training run.
+
+    Approving or dismissing says the text was safe; removing it, or editing it before
+    approving, says it was unsafe (the edited text is then kept as safe too).
+    """
+    flags = list(db.session.scalars(select(Flag).where(Flag.post_id == post.id)
+                                    .order_by(Flag.start, Flag.id)))
+    rules = [f for f in flags if f.rule not in moderation.screening.NOTICE_RULES]
+    reasons = set(db.session.scalars(select(Report.reason).where(
+        Report.post_id == post.id, Report.resolved_at.is_(None))))
+    drug = next((f.drug for f in flags if f.drug), None) or post.notice_drug
+
+    def keep(text: str, label: str, category: str) -> None:
+        db.session.add(ModerationLabel(
+            post_id=post.id, text=text, label=label, category=category, drug=drug,
+            why=reason, decision=outcome, source=item.source,
+            model_version=post.screened_model, risk=post.screened_risk))
+
+    if outcome in ("approved", "dismissed"):
+        keep(judged, "safe", "moderator_" + outcome)
+        return
+    if not rules and not (reasons & DOSING_REPORTS) and item.source != "check":
+        return
+    category = rules[0].rule if rules else next(iter(sorted(reasons & DOSING_REPORTS)),
+                                                "moderator_" + outcome)
+    keep(judged, "unsafe", category)
+    if outcome == "edited" and post_text(post) != judged:
+        keep(post_text(post), "safe", "moderator_edited")
+
+
+def export_labels() -> list[dict]:
+    """Return every kept moderator decision in the labelled-set format, oldest first.
+
+    Each line has the text, label, category, drug and why (the moderator's reason); no
+    username or email of the author, the reporters or the moderator.
+    """
+    rows = db.session.scalars(select(ModerationLabel).order_by(ModerationLabel.id))
+    return [{"id": f"mod-{row.id}", "text": row.text, "label": row.label,
+             "category": row.category, "drug": row.drug, "why": row.why,
+             "decision": row.decision, "model_version": row.model_version}
+            for row in rows]
 
 
 def _publish(post: Post) -> bool:
@@ -486,6 +568,7 @@ def dismiss(*, actor: Member, item_id: int, reason: object = "") -> ReviewItem:
             raise Invalid("action", "This post is hidden. Approve it to show it again, or "
                                     "remove it.")
         item, post = _claim(actor=actor, item_id=item_id, outcome="dismissed", reason=reason)
+        _keep_labels(item, post, post_text(post), "dismissed", reason)
         _close_the_rest(post, actor, "dismissed", reason)
         _audit(actor=actor, action="dismiss", post=post, reason=reason)
     return item
@@ -569,7 +652,7 @@ def _rescreen_one(post: Post, open_sources: set[str],
 
     text = post_text(post)
     screening = earlier[1] if earlier is not None and earlier[0] == text else (
-        moderation.screen(text))
+        screen_text(text))
     verdict = screening.verdict
     if post.status == "published":
         # A changed notice alone needs no re-indexing: no search entry shows it.
@@ -596,6 +679,8 @@ def _rescreen_one(post: Post, open_sources: set[str],
                 reason="The screening no longer flags it.")
         .execution_options(synchronize_session=False))
     post.status = "published"
+    if screening.check_soon:
+        db.session.add(ReviewItem(post_id=post.id, source="check", severity=1))
     _audit(actor=None, action="rescreen_release", post=post,
            reason="The screening no longer flags it.")
     post_service.refresh_parent(post)
@@ -620,7 +705,7 @@ def rescreen(*, progress: Callable[[int], None] | None = None) -> RescreenResult
         screened = {}  # screened before the write transaction, which only checks the text
         for post in db.session.scalars(batch.where(Post.id.in_(chunk))):
             text = post_text(post)
-            screened[post.id] = (text, moderation.screen(text))
+            screened[post.id] = (text, screen_text(text))
         with write_transaction():
             sources: dict[int, set[str]] = {}
             for post_id, source in db.session.execute(

@@ -60,13 +60,16 @@ def test_evaluate_counts_hold_as_unsafe_and_notice_as_safe() -> None:
         "precision": round(2 / 3, 4),
         "recall": round(2 / 3, 4),
         "f1": round(2 / 3, 4),
+        "held_or_queued": {"precision": round(2 / 3, 4), "recall": round(2 / 3, 4),
+                           "f1": round(2 / 3, 4)},
         "per_category": {
-            "abrupt_stop": {"total": 2, "flagged": 1},
-            "pump_tampering": {"total": 1, "flagged": 1},
-            "safe_prescribed_dose_report": {"total": 1, "flagged": 0},
-            "safe_question": {"total": 1, "flagged": 1},
+            "abrupt_stop": {"total": 2, "flagged": 1, "queued": 0},
+            "pump_tampering": {"total": 1, "flagged": 1, "queued": 0},
+            "safe_prescribed_dose_report": {"total": 1, "flagged": 0, "queued": 0},
+            "safe_question": {"total": 1, "flagged": 1, "queued": 0},
         },
         "wrong": ["u2", "s1"],
+        "missed": ["u2"],
     }
 
 

@@ -99,13 +99,14 @@ def test_by_opening_letter_leaves_a_pattern_it_cannot_reorder_safely() -> None:
 FREQUENCIES = (
     "x2 a day, 2x, 3 x daily, twice a day, three times daily, tid, bd, qhs, every 8 hours, "
     "per day, /day, 600/d, in total, a night, in one go, all at once, at a time, together, "
-    "at bedtime, before bed, in the morning, nightly, every morning, at lunch, once per day"
+    "at bedtime, before bed, in the morning, nightly, every morning, at lunch, once per day, "
+    "with supper, lunchtime, midday, first thing, last thing"
 )
 
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_frequency_look_ahead_admits_every_frequency(source: str) -> None:
-    guard = "(?=[\\d/abdefinopqstx])"
+    guard = "(?=[\\d/abdefilmnopqstwx])"
     assert doses._FREQ.pattern.startswith(guard)
     bare = re.compile(doses._FREQ.pattern.removeprefix(guard))
     found = 0
