@@ -20,7 +20,6 @@ import gc
 import heapq
 import json
 import logging
-import math
 import multiprocessing
 import os
 import random
@@ -49,12 +48,12 @@ from whoosh.reading import EmptyReader, MultiReader, SegmentReader, TermNotFound
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
-from search.analysis import edits1, fold, stem, stems, surface_form, tokens
+from search.analysis import stems, tokens
 from search.documents import CheckReport, SearchDocument, SearchQuery, SearchResults
 from search.documents import compare_versions as _compare
 from search.errors import IndexBusy, IndexUnavailable, QueryError, SearchError
 from search.execution import run
-from search.querying import Clause, Plan
+from search.ranking import CHAMPIONS
 from search.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -62,10 +61,7 @@ log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
 REBUILDING = "REBUILDING"
 REBUILD_LOCK = "rebuild.lock"
-TITLE_BOOST = 2.0
 TERM_CACHE_ENTRIES = 600_000
-CHAMPIONS = 300
-EXACT_SCORING_LIMIT = 4000
 REBUILD_PROCS = 2
 REBUILD_LIMIT_MB = 192
 MULTIPROC_THRESHOLD = 5000
@@ -304,7 +300,7 @@ def _forget(exc: BaseException) -> None:
 class _SegmentData:
     """Per-document values of one immutable segment, read once and reused after refreshes."""
 
-    __slots__ = ("tags", "created", "helpful", "_reader", "_body_terms")
+    __slots__ = ("tags", "created", "helpful", "lengths", "_reader", "_body_terms")
 
     def __init__(self, reader: Any) -> None:
         self._reader = reader
@@ -317,11 +313,15 @@ class _SegmentData:
         self.tags = tags
         self.created = list(reader.column_reader("created")) if count else []
         self.helpful = list(reader.column_reader("helpful")) if count else []
+        length = reader.doc_field_length
+        self.lengths = [length(docnum, "body") or 0 for docnum in range(count)]
 
     def body_terms(self) -> frozenset[str]:
-        """Return the segment's body words, read the first time a correction is wanted."""
+        """Return the segment's title and body words, read when a correction is first wanted."""
         if self._body_terms is None:
-            self._body_terms = frozenset(self._reader.field_terms("body"))
+            self._body_terms = frozenset(self._reader.field_terms("body")) | frozenset(
+                self._reader.field_terms("title")
+            )
         return self._body_terms
 
 
@@ -344,6 +344,7 @@ class _SearcherState:
         )
         self._segments = segments
         self._columns: tuple[list[tuple[str, ...]], list[int], list[int]] | None = None
+        self.lengths: list[int] = []
         self._all: frozenset[int] | None = None
         self._leaves: list[_SegmentData] = []
         self._lock = threading.Lock()
@@ -359,6 +360,7 @@ class _SearcherState:
         tags: list[tuple[str, ...]] = []
         created: list[int] = []
         helpful: list[int] = []
+        lengths: list[int] = []
         leaves: list[_SegmentData] = []
         seen = set()
         for leaf, _offset in self.searcher.leaf_searchers():
@@ -373,9 +375,11 @@ class _SearcherState:
             tags += data.tags
             created += data.created
             helpful += data.helpful
+            lengths += data.lengths
         for key in set(self._segments) - seen:
             self._segments.pop(key, None)
         self._leaves = leaves
+        self.lengths = lengths
         return tags, created, helpful
 
     def body_terms(self) -> list[frozenset[str]]:
@@ -420,8 +424,15 @@ class _WhooshBackend:
     def term_docs(self, field: str, term: str) -> Set[int]:
         return self.postings(field, term).keys()
 
-    def _champions(self, field: str, term: str) -> Set[int]:
-        """Return the posts where a term is most frequent (all of them for rare terms)."""
+    def doc_count(self) -> int:
+        return self._state.doc_count
+
+    def body_lengths(self) -> tuple[list[int], float]:
+        self._state.columns()
+        total = self._reader.field_length("body")
+        return self._state.lengths, total / max(self._state.doc_count, 1)
+
+    def champions(self, field: str, term: str) -> Set[int]:
         found = self.postings(field, term)
         if len(found) <= CHAMPIONS * 4:
             return found.keys()
@@ -452,73 +463,13 @@ class _WhooshBackend:
         tags = self._state.columns()[0]
         return Counter(chain.from_iterable(map(tags.__getitem__, docs)))
 
-    def rank(self, plan: Plan, docs: Set[int], sort: str, limit: int) -> list[tuple[int, float]]:
+    def order(self, docs: Set[int], sort: str, limit: int) -> list[tuple[int, float]]:
         _, created, helpful = self._state.columns()
-        if sort == "new":
-            return [(d, 0.0) for d in heapq.nlargest(limit, docs, key=created.__getitem__)]
         if sort == "helpful":
             top = heapq.nlargest(limit, docs, key=lambda d: (helpful[d], created[d]))
-            return [(d, 0.0) for d in top]
-        score = self._scorer(plan)
-        candidates: Set[int] = docs
-        if len(docs) > EXACT_SCORING_LIMIT:
-            # Champion lists: a post outside every term's top few hundred rarely beats one
-            # inside, and scoring tens of thousands of posts in Python is too slow.
-            pool = set().union(
-                *(self._champions(field, term) for field, term in self._scored_terms(plan))
-            )
-            pool &= docs
-            if len(pool) >= limit:
-                candidates = pool
-        top = heapq.nlargest(limit, candidates, key=lambda d: (score(d), created[d]))
-        return [(d, round(score(d), 6)) for d in top]
-
-    def _scored_terms(self, plan: Plan) -> Iterator[tuple[str, str]]:
-        for clause in plan.required + plan.optional:
-            for word in clause.words:
-                yield "title", word
-                yield "body", word
-            for slug, _ in clause.concepts:
-                yield "concepts", slug
-
-    def _scorer(self, plan: Plan) -> Callable[[int], float]:
-        """Return a BM25-like score (without length normalisation) for the plan's clauses."""
-        total = max(self._state.doc_count, 1)
-
-        def idf(found: dict[int, float]) -> float:
-            return math.log(1 + (total - len(found) + 0.5) / (len(found) + 0.5))
-
-        clauses = []
-        for clause in plan.required + plan.optional:
-            words = [
-                (self.postings(field, word), weight)
-                for word in clause.words
-                for field, weight in (("title", TITLE_BOOST), ("body", 1.0))
-            ]
-            words = [(found, weight * idf(found)) for found, weight in words if found]
-            concepts = [
-                (found, boost * idf(found))
-                for slug, boost in clause.concepts
-                if (found := self.postings("concepts", slug))
-            ]
-            clauses.append((words, concepts))
-
-        def score(docnum: int) -> float:
-            total_score = 0.0
-            for words, concepts in clauses:
-                best = 0.0
-                for found, weight in words:
-                    tf = found.get(docnum)
-                    if tf:
-                        best += weight * tf / (tf + 1.2)
-                for found, weight in concepts:
-                    tf = found.get(docnum)
-                    if tf:
-                        best = max(best, weight * tf / (tf + 1.2))
-                total_score += best
-            return total_score
-
-        return score
+        else:
+            top = heapq.nlargest(limit, docs, key=created.__getitem__)
+        return [(d, 0.0) for d in top]
 
     def stored(self, key: int) -> tuple[int, int, str, str, str]:
         fields = self._searcher.stored_fields(key)
@@ -530,20 +481,11 @@ class _WhooshBackend:
             fields.get("body", ""),
         )
 
-    def correct(self, clause: Clause) -> str | None:
+    def present(self, stems: Iterable[str]) -> list[str]:
         # Whoosh's corrector walks the whole term list in Python (seconds on a large index),
-        # so look up the word's one-edit neighbours in cached per-segment term sets instead.
-        # Drug and symptom names further off are corrected by the vocabulary.
-        word = clause.words[0]
-        if len(word) < 4 or self.doc_frequency(word):
-            return None
+        # so look words up in cached per-segment term sets instead.
         term_sets = self._state.body_terms()
-        nearby = edits1(word) | {stem(c) for c in edits1(fold(clause.typed))}
-        candidates = [c for c in nearby if any(c in terms for terms in term_sets)]
-        if not candidates:
-            return None
-        best = max(candidates, key=lambda c: (self.doc_frequency(c), c))
-        return surface_form(best, clause.typed.lower())
+        return [s for s in stems if any(s in terms for terms in term_sets)]
 
 
 def _tier(doc_count: int) -> int:
