@@ -108,6 +108,10 @@ class MemoryIndex:
         with self._lock:
             return run(_MemoryBackend(self), query)
 
+    def available(self) -> bool:
+        """An in-memory index is always there."""
+        return True
+
     def warm(self) -> None:
         """Nothing to read ahead: everything is in memory."""
 

@@ -29,7 +29,9 @@ TITLE_WEIGHT = 2.0  # answers carry their thread's title, so a title word is thr
 BODY_WEIGHT = 1.0
 CONCEPT_WEIGHT = 0.8  # a concept named another way ranks just below the word typed
 FILLER_WEIGHT = 0.15  # "does anyone find ..." words only break ties
-COORDINATION = 2.0  # score * (matched / should) ** COORDINATION
+COORDINATION = 2.0  # score * (share of the query's weight matched) ** COORDINATION
+MASS_SHARE = 0.5  # beyond two clauses, a hit needs clauses carrying this share of the weight
+MASS_CLAUSES = 8  # up to this many clauses, weigh them; beyond, count them
 EXACT_SCORING_LIMIT = 4000
 CHAMPIONS = 300
 
@@ -171,10 +173,37 @@ class Ranking:
                 hits &= found
         elif self.minimum <= 1:
             hits = set().union(*clause_sets)
+        elif len(clause_sets) <= MASS_CLAUSES:
+            hits = self._by_weight(clause_sets)
         else:
             counts = Counter(chain.from_iterable(clause_sets))
             hits = {key for key, n in counts.items() if n >= self.minimum}
         return hits if docs is None else hits & docs
+
+    def _by_weight(self, clause_sets: list[set[int]]) -> set[int]:
+        """Return posts matching clauses that carry at least MASS_SHARE of the query's weight.
+
+        A rare word (a drug's name) weighs more than two common ones ("side effects"), so a
+        post naming the drug qualifies where one with only the common words does not.
+        """
+        weights = [c.ceiling for c in self.should]
+        need = MASS_SHARE * sum(weights)
+        n = len(clause_sets)
+        minimal: list[int] = []
+        for mask in range(1, 1 << n):
+            if sum(weights[i] for i in range(n) if mask >> i & 1) < need:
+                continue
+            if any(m & mask == m for m in minimal):
+                continue
+            minimal.append(mask)
+        hits: set[int] = set()
+        for mask in minimal:
+            chosen = sorted((clause_sets[i] for i in range(n) if mask >> i & 1), key=len)
+            found = set(chosen[0])
+            for other in chosen[1:]:
+                found &= other
+            hits |= found
+        return hits
 
     def top(self, docs: Set[int], limit: int) -> list[tuple[int, float]]:
         """Return the best limit (key, score) pairs of docs, best first.
@@ -200,29 +229,30 @@ class Ranking:
             levels[len(should)] = list(docs)
         base = sum(c.ceiling for c in self.required) + sum(c.ceiling for c in self.optional)
         ceilings = sorted((c.ceiling for c in should), reverse=True)
+        mass = sum(ceilings) or 1.0
         best: list[tuple[float, int]] = []  # a min-heap of (score, key)
 
         def score(key: int) -> float:
             total = 0.0
-            matched = 0
+            matched = 0.0
             for clause in should:
                 part = clause.score(key, lengths, average)
                 if part:
-                    matched += 1
+                    matched += clause.ceiling
                     total += part
             for clause in self.required:
                 total += clause.score(key, lengths, average)
             for clause in self.optional:
                 total += clause.score(key, lengths, average)
             if should:
-                total *= (max(matched, 1) / len(should)) ** COORDINATION
+                total *= (matched / mass) ** COORDINATION
             return total
 
         for level in sorted(levels, reverse=True):
             keys = levels[level]
             if should:
                 bound = (base + sum(ceilings[:level])) * (
-                    max(level, 1) / len(should)
+                    sum(ceilings[: max(level, 1)]) / mass
                 ) ** COORDINATION
                 if len(best) >= limit and bound <= best[0][0]:
                     break

@@ -710,6 +710,16 @@ class WhooshIndex:
                     raise IndexUnavailable(UNAVAILABLE) from exc
         raise AssertionError("unreachable")
 
+    def available(self) -> bool:
+        """Return whether the current generation exists and opens."""
+        if not (self.directory / CURRENT).is_file():
+            return False  # never built: nothing to retry or to warn about
+        try:
+            self._searcher_state()
+        except IndexUnavailable:
+            return False
+        return True
+
     def warm(self) -> None:
         """Read what the first searches would otherwise wait for (about a second at 100,000
         posts): the per-document columns and each segment's words for "Did you mean".
