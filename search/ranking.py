@@ -30,7 +30,7 @@ BODY_WEIGHT = 1.0
 CONCEPT_WEIGHT = 0.8  # a concept named another way ranks just below the word typed
 FILLER_WEIGHT = 0.15  # "does anyone find ..." words only break ties
 COORDINATION = 2.0  # score * (share of the query's weight matched) ** COORDINATION
-MASS_SHARE = 0.5  # beyond two clauses, a hit needs clauses carrying this share of the weight
+MASS_SHARE = 0.3  # beyond two clauses, a hit needs clauses carrying this share of the weight
 MASS_CLAUSES = 8  # up to this many clauses, weigh them; beyond, count them
 EXACT_SCORING_LIMIT = 4000
 CHAMPIONS = 300
@@ -75,11 +75,13 @@ class _Scored:
         self.others = [_word(index, w, weight, total) for w, weight in clause.alternates]
         self.others += [_concept(index, slug, weight, total) for slug, weight in clause.concepts]
         self.phrase = clause.phrase
-        self.words = [p for p in self.words if p.docs]
-        self.others = [p for p in self.others if p.docs]
+        # A word no post contains still weighs in the ceiling (at the highest idf), so posts
+        # matching only the rest of a query about an absent topic count as weak matches.
         self.ceiling = boost * max(
             [sum(p.weight for p in self.words)] + [p.weight for p in self.others]
         )
+        self.words = [p for p in self.words if p.docs]
+        self.others = [p for p in self.others if p.docs]
 
     def docs(self) -> Set[int]:
         """Return the keys of posts with every word of the clause, or any concept or alternate."""

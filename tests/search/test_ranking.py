@@ -47,7 +47,7 @@ def test_a_paraphrase_finds_a_post_with_none_of_its_words_but_its_concepts(forum
 def test_posts_with_all_three_concepts_rank_above_posts_with_fewer(forum):
     found = search(forum, "baclofen drowsiness physiotherapy")
     assert found[:2] == [3, 11]  # all three, then two of the three
-    assert set(found) <= {3, 11, 4, 5, 6, 9}
+    assert 10 not in found  # the gardening post names none of them
 
 
 def test_a_post_with_some_of_several_words_is_found_after_those_with_all(forum):
