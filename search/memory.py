@@ -23,6 +23,7 @@ class _Entry:
     title: tuple[str, ...]
     body: tuple[str, ...]
     concepts: Counter[str]
+    context: Counter[str]
 
 
 class MemoryIndex:
@@ -70,7 +71,8 @@ class MemoryIndex:
         text = f"{doc.title}\n{doc.body}"
         # A post is about its tags too, whether or not its words name them.
         concepts = Counter([*self.vocabulary.concepts_in(text), *doc.tags])
-        entry = _Entry(doc, tuple(stems(doc.title)), tuple(stems(doc.body)), concepts)
+        context = Counter(self.vocabulary.concepts_in(doc.context)) if doc.context else Counter()
+        entry = _Entry(doc, tuple(stems(doc.title)), tuple(stems(doc.body)), concepts, context)
         self._entries[doc.id] = entry
         for field, terms in self._fields(entry).items():
             for term, count in terms.items():
@@ -95,6 +97,7 @@ class MemoryIndex:
             "title": Counter(entry.title),
             "body": Counter(entry.body),
             "concepts": entry.concepts,
+            "context": entry.context,
             "tags": Counter(set(doc.tags)),
             "kind": Counter([doc.kind]),
             "treatment": Counter([doc.treatment] if doc.treatment else []),

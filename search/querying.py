@@ -37,6 +37,7 @@ FILLER_WORDS = frozenset(
 )
 
 WEAK_BOOST = 0.5
+GROUP_BOOST = 0.6
 FUZZY_BOOST = 0.8
 FUZZY_MAX_DF = 2
 
@@ -56,6 +57,7 @@ class Clause:
     concepts: tuple[tuple[str, float], ...] = ()
     typed: str = ""
     alternates: tuple[tuple[str, float], ...] = ()
+    broad: bool = False  # names a group of concepts ("side effects"), not one
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,14 +102,14 @@ class Plan:
         return frozenset(slug for c in self.scored for slug, _ in c.concepts)
 
     def minimum_should_match(self) -> int:
-        """Return how many should clauses a hit needs: all of 1-2, most of 3-5, half of more."""
+        """Return how many should clauses a hit needs when clauses are counted, not weighed.
+
+        Up to ranking.MASS_CLAUSES clauses are weighed by idf instead; beyond, half of them.
+        A loosened plan needs one.
+        """
         n = len(self.should)
         if self.loose:
             return min(n, 1)
-        if n <= 2:
-            return n
-        if n <= 5:
-            return n - 1
         return (n + 1) // 2
 
     def loosened(self) -> Plan:
@@ -205,6 +207,15 @@ def _read_words(
     i = 0
     while i < len(stream):
         token, typed = stream[i]
+        group = vocabulary.group(words, i)
+        if group is not None:
+            end, slugs = group
+            clause_words = tuple(dict.fromkeys(t.stem for t, _ in stream[i:end]))
+            typed_span = " ".join(s for _, s in stream[i:end])
+            concepts = tuple((slug, GROUP_BOOST) for slug in slugs)
+            should.append(Clause(clause_words, concepts=concepts, typed=typed_span, broad=True))
+            i = end
+            continue
         span = spans.get(i)
         if span is not None:
             members = [t for t, _ in stream[span.start : span.end] if t.word not in FILLER_WORDS]

@@ -7,6 +7,11 @@ indexing time, weighted below the exact word) and its alternates (a likely corre
 spelling). A post's score is the sum of its clause scores times a coordination factor, so
 posts that match more of the member's concepts rank higher.
 
+Which posts match: every required clause (quoted words and phrases), and should clauses
+carrying at least MASS_SHARE of the query's weight (a clause weighs its idf, so a drug's name
+counts for more than "side effects"); a post about every concept the member named always
+matches. Filler words never decide a match.
+
 Indexes provide postings (key -> term frequency) through the small Postings protocol; keys
 are whatever the index uses internally.
 """
@@ -28,9 +33,10 @@ BODY_B = 0.5  # how much a long body dilutes its words
 TITLE_WEIGHT = 2.0  # answers carry their thread's title, so a title word is thread context
 BODY_WEIGHT = 1.0
 CONCEPT_WEIGHT = 0.8  # a concept named another way ranks just below the word typed
+CONTEXT_WEIGHT = 0.5  # an answer in a thread about the concept, whatever its own words
 FILLER_WEIGHT = 0.15  # "does anyone find ..." words only break ties
 COORDINATION = 2.0  # score * (share of the query's weight matched) ** COORDINATION
-MASS_SHARE = 0.3  # beyond two clauses, a hit needs clauses carrying this share of the weight
+MASS_SHARE = 0.3  # a hit needs clauses carrying this share of the query's weight
 MASS_CLAUSES = 8  # up to this many clauses, weigh them; beyond, count them
 EXACT_SCORING_LIMIT = 4000
 CHAMPIONS = 300
@@ -73,7 +79,8 @@ class _Scored:
         self.terms += [("concepts", slug) for slug, _ in clause.concepts]
         self.words = [_word(index, w, 1.0, total) for w in clause.words]
         self.others = [_word(index, w, weight, total) for w, weight in clause.alternates]
-        self.others += [_concept(index, slug, weight, total) for slug, weight in clause.concepts]
+        for slug, weight in clause.concepts:
+            self.others += _concept(index, slug, weight, total)
         self.phrase = clause.phrase
         # A word no post contains still weighs in the ceiling (at the highest idf), so posts
         # matching only the rest of a query about an absent topic count as weak matches.
@@ -122,10 +129,16 @@ def _word(index: Postings, word: str, boost: float, total: int) -> _Part:
     return _Part(title, body, boost * _idf(total, len(docs)), docs)
 
 
-def _concept(index: Postings, slug: str, boost: float, total: int) -> _Part:
+def _concept(index: Postings, slug: str, boost: float, total: int) -> list[_Part]:
+    """Return the parts for a concept: named in the post, and named in the post's thread."""
     found = index.postings("concepts", slug)
+    idf = _idf(total, len(found))
     # Concepts are counted once per mention anywhere in the post: score them as body text.
-    return _Part({}, found, CONCEPT_WEIGHT * boost * _idf(total, len(found)), found.keys())
+    parts = [_Part({}, found, CONCEPT_WEIGHT * boost * idf, found.keys())]
+    thread = index.postings("context", slug)
+    if thread:
+        parts.append(_Part({}, thread, CONTEXT_WEIGHT * boost * idf, thread.keys()))
+    return parts
 
 
 class Ranking:
@@ -168,18 +181,20 @@ class Ranking:
                 return some if docs is None else docs & some
             return docs
         clause_sets = [c.docs() for c in self.should]
-        if self.minimum >= len(clause_sets):
-            smallest = sorted(clause_sets, key=len)
-            hits = set(smallest[0])
-            for found in smallest[1:]:
-                hits &= found
-        elif self.minimum <= 1:
+        n = len(clause_sets)
+        if self._plan.loose or n == 1:
             hits = set().union(*clause_sets)
-        elif len(clause_sets) <= MASS_CLAUSES:
+        elif n <= MASS_CLAUSES:
             hits = self._by_weight(clause_sets)
         else:
             counts = Counter(chain.from_iterable(clause_sets))
-            hits = {key for key, n in counts.items() if n >= self.minimum}
+            hits = {key for key, c in counts.items() if c >= self.minimum}
+        # A post about every concept the member named (a drug, a symptom) is always a hit;
+        # the plain words around them ("stopped working", "calf") rank, they do not filter.
+        named = [found for found, clause in zip(clause_sets, self._plan.should, strict=True)
+                 if clause.concepts and not clause.broad]
+        if named and len(named) < n:
+            hits |= set(min(named, key=len)).intersection(*named)
         return hits if docs is None else hits & docs
 
     def _by_weight(self, clause_sets: list[set[int]]) -> set[int]:
@@ -253,9 +268,8 @@ class Ranking:
         for level in sorted(levels, reverse=True):
             keys = levels[level]
             if should:
-                bound = (base + sum(ceilings[:level])) * (
-                    sum(ceilings[: max(level, 1)]) / mass
-                ) ** COORDINATION
+                share = sum(ceilings[: max(level, 1)]) / mass
+                bound = (base + sum(ceilings[:level])) * share ** COORDINATION
                 if len(best) >= limit and bound <= best[0][0]:
                     break
             if len(keys) > EXACT_SCORING_LIMIT:

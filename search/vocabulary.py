@@ -38,8 +38,20 @@ class ConceptMatch:
 class Vocabulary:
     """Map synonym phrases (brand names, misspellings, lay phrases) to concept slugs."""
 
-    def __init__(self, concepts: Iterable[Concept], ambiguous: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        concepts: Iterable[Concept],
+        ambiguous: Iterable[str] = (),
+        broader: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
+        """:param broader: query phrases that name a group of concepts ("muscle relaxants")."""
         self.concepts: dict[str, Concept] = {}
+        self._broader = {
+            key: tuple(slugs)
+            for phrase, slugs in (broader or {}).items()
+            if (key := tuple(stems(phrase)))
+        }
+        self._broader_longest = max((len(k) for k in self._broader), default=0)
         weak_phrases = {tuple(stems(phrase)) for phrase in ambiguous}
         self._phrases: dict[tuple[str, ...], tuple[str, bool]] = {}
         self._words: dict[str, tuple[str, str]] = {}
@@ -87,7 +99,20 @@ class Vocabulary:
                     Concept(slug, name, str(entry.get("kind", "")), tuple(dict.fromkeys(phrases)))
                 )
         ambiguous = [str(s) for s in taxonomy.get("ambiguous_synonyms", ())]
-        return cls(concepts, ambiguous)
+        broader = {
+            str(entry["phrase"]): [str(slug) for slug in entry.get("concepts", ())]
+            for entry in taxonomy.get("search_groups", ())
+            if isinstance(entry, Mapping) and "phrase" in entry
+        }
+        return cls(concepts, ambiguous, broader)
+
+    def group(self, words: Sequence[str], i: int) -> tuple[int, tuple[str, ...]] | None:
+        """Return (end, slugs) if a phrase naming a group of concepts starts at words[i]."""
+        for length in range(min(self._broader_longest, len(words) - i), 0, -1):
+            slugs = self._broader.get(tuple(words[i : i + length]))
+            if slugs is not None:
+                return i + length, slugs
+        return None
 
     def match(
         self, words: Sequence[str], *, slop: int = 0, include_weak: bool = False

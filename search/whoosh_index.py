@@ -182,6 +182,7 @@ def build_schema(vocabulary: Vocabulary) -> whoosh_fields.Schema:
         title=whoosh_fields.TEXT(analyzer=analyzer, phrase=True, stored=True),
         body=whoosh_fields.TEXT(analyzer=analyzer, phrase=True, stored=True),
         concepts=whoosh_fields.TEXT(analyzer=ConceptTokenizer(vocabulary), phrase=False),
+        context=whoosh_fields.TEXT(analyzer=ConceptTokenizer(vocabulary), phrase=False),
         tags=whoosh_fields.KEYWORD(),
         treatment=whoosh_fields.ID(),
         effectiveness=whoosh_fields.ID(),
@@ -221,6 +222,8 @@ def document_fields(doc: SearchDocument) -> dict[str, Any]:
         fields["effectiveness"] = str(int(doc.effectiveness))
     if doc.source_id:
         fields["source_id"] = doc.source_id
+    if doc.context:
+        fields["context"] = doc.context
     return fields
 
 
