@@ -77,7 +77,9 @@ class Vocabulary:
                     display = canonical if edit_distance(word, canonical, 2) <= 2 else word
                     self._words.setdefault(word, (concept.slug, display))
                     self._words.setdefault(key[0], (concept.slug, display))
-        self._first = {key[0] for key in self._phrases}
+        self._first: dict[str, list[tuple[str, ...]]] = {}
+        for key in self._phrases:
+            self._first.setdefault(key[0], []).append(key)
         self._longest = max((len(key) for key in self._phrases), default=0)
         self.known_stems = frozenset(s for key in self._phrases for s in key)
 
@@ -126,10 +128,19 @@ class Vocabulary:
         i = 0
         n = len(words)
         while i < n:
-            if words[i] not in self._first:
+            swapped = None
+            if slop and i + 1 < n:
+                # Members put two words either way round ("legs weak" for "weak legs").
+                hit = self._phrases.get((words[i + 1], words[i]))
+                swapped = ConceptMatch(hit[0], i, i + 2, hit[1]) if hit else None
+            if words[i] not in self._first and swapped is None:
                 i += 1
                 continue
-            best = self._exact(words, i) if not slop else self._sloppy(words, i, slop)
+            best = None
+            if words[i] in self._first:
+                best = self._exact(words, i) if not slop else self._sloppy(words, i, slop)
+            if swapped is not None and (best is None or best.end - best.start < 2):
+                best = swapped
             if best is not None and (include_weak or not best.weak):
                 found.append(best)
                 i = best.end
@@ -148,8 +159,9 @@ class Vocabulary:
         exact = self._exact(words, i)
         best = exact
         best_key = (exact.end - exact.start, 0) if exact else (0, 0)
-        for key, (slug, weak) in self._phrases.items():
-            if len(key) < 2 or key[0] != words[i] or len(key) < best_key[0]:
+        for key in self._first[words[i]]:
+            slug, weak = self._phrases[key]
+            if len(key) < 2 or len(key) < best_key[0]:
                 continue
             j, k = i + 1, 1
             limit = min(len(words), i + len(key) + slop)
