@@ -69,6 +69,10 @@ def run(backend: Backend, query: SearchQuery) -> SearchResults:
     fixes = _spellings(backend, plan, hidden)
     typed = plan
     plan = _with_alternates(plan, fixes)
+    if filters and _narrowing(query):
+        # The member already named the topic (a tag) or the kind of post: within it, a post
+        # with any of their words is a candidate, and coordination ranks those with more first.
+        plan = plan.loosened()
     ranking = Ranking(backend, plan)
     docs = _match(backend, ranking, plan, filters, hidden)
     notice = plan.notice
@@ -138,6 +142,10 @@ def _with_alternates(plan: Plan, fixes: dict[str, tuple[str, str]]) -> Plan:
         for c in plan.should
     )
     return replace(plan, should=should)
+
+
+def _narrowing(query: SearchQuery) -> bool:
+    return bool(query.tags or query.kind)
 
 
 def _filters(backend: Backend, query: SearchQuery) -> list[Set[int]]:

@@ -86,3 +86,20 @@ def test_did_you_mean_never_offers_a_word_only_held_posts_contain(index):
 def test_did_you_mean_still_corrects_towards_published_words(index):
     index.add([make_doc(1, "Public", "Stretching every morning helps.")])
     assert index.search(SearchQuery("strecthing")).suggestion == "stretching"
+
+
+def test_within_a_tag_a_post_with_only_some_of_the_words_is_found(index):
+    index.add(
+        [
+            make_doc(1, "Pump refill", "The pump was refilled on Monday.", tags=("baclofen",)),
+            make_doc(2, "Gardening", "The roses are out and the lawn needs mowing."),
+            make_doc(3, "Stretches", "My physio set me hamstring work.", tags=("physio",)),
+            make_doc(4, "Pump alarm", "The pump alarm keeps beeping.", tags=("baclofen",)),
+            make_doc(5, "Smoke alarm", "The smoke alarm keeps beeping at night."),
+        ]
+    )
+    # Without a tag the post with only "pump" is too weak a match beside those with two or
+    # three of the words; filtered to the tag, the member has already named the topic.
+    assert 1 not in search(index, "pump alarm beeping")
+    assert search(index, "pump alarm beeping", tags=("baclofen",)) == [4, 1]
+
