@@ -87,16 +87,6 @@ class _Scored:
         self.ceiling = boost * max(
             [sum(p.weight for p in self.words)] + [p.weight for p in self.others]
         )
-        # What the clause says about a post, for matching and coordination: several words
-        # typed together ("side effects") say as much as the posts holding them all are rare,
-        # not the sum of their idfs, so a two-word phrase does not outweigh a drug's name.
-        self.weight = self.ceiling
-        if len(self.words) > 1:
-            together = set(min((p.docs for p in self.words), key=len))
-            for part in self.words:
-                together.intersection_update(part.docs)
-            weight = boost * _idf(total, len(together))
-            self.weight = min(self.ceiling, max([weight] + [p.weight for p in self.others]))
         self.words = [p for p in self.words if p.docs]
         self.others = [p for p in self.others if p.docs]
 
@@ -213,7 +203,7 @@ class Ranking:
         A rare word (a drug's name) weighs more than two common ones ("side effects"), so a
         post naming the drug qualifies where one with only the common words does not.
         """
-        weights = [c.weight for c in self.should]
+        weights = [c.ceiling for c in self.should]
         need = MASS_SHARE * sum(weights)
         n = len(clause_sets)
         minimal: list[int] = []
@@ -256,8 +246,7 @@ class Ranking:
             levels[len(should)] = list(docs)
         base = sum(c.ceiling for c in self.required) + sum(c.ceiling for c in self.optional)
         ceilings = sorted((c.ceiling for c in should), reverse=True)
-        weights = sorted((c.weight for c in should), reverse=True)
-        mass = sum(weights) or 1.0
+        mass = sum(ceilings) or 1.0
         best: list[tuple[float, int]] = []  # a min-heap of (score, key)
 
         def score(key: int) -> float:
@@ -266,7 +255,7 @@ class Ranking:
             for clause in should:
                 part = clause.score(key, lengths, average)
                 if part:
-                    matched += clause.weight
+                    matched += clause.ceiling
                     total += part
             for clause in self.required:
                 total += clause.score(key, lengths, average)
@@ -279,7 +268,7 @@ class Ranking:
         for level in sorted(levels, reverse=True):
             keys = levels[level]
             if should:
-                share = sum(weights[: max(level, 1)]) / mass
+                share = sum(ceilings[: max(level, 1)]) / mass
                 bound = (base + sum(ceilings[:level])) * share ** COORDINATION
                 if len(best) >= limit and bound <= best[0][0]:
                     break
