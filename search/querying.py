@@ -49,7 +49,9 @@ _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": 
 class Clause:
     """Posts match when they contain all words (adjacent, if a phrase) or any concept.
 
-    alternates are single stems (a likely correct spelling) that match too, at their weight.
+    alternates are single stems (a likely correct spelling) that match too, at their weight;
+    family holds the search-only word family of the words ("hot" for "heat") with relative
+    weights, matching at ranking.FAMILY_WEIGHT times those of the words' weight.
     """
 
     words: tuple[str, ...]
@@ -58,6 +60,7 @@ class Clause:
     typed: str = ""
     alternates: tuple[tuple[str, float], ...] = ()
     broad: bool = False  # names a group of concepts ("side effects"), not one
+    family: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,7 @@ class Plan:
         return frozenset(
             [w for c in self.scored for w in c.words]
             + [w for c in self.scored for w, _ in c.alternates]
+            + [w for c in self.scored for w, _ in c.family]
         )
 
     @property
@@ -209,11 +213,12 @@ def _read_words(
         token, typed = stream[i]
         group = vocabulary.group(words, i)
         if group is not None:
-            end, slugs = group
+            end, slugs, family = group
             clause_words = tuple(dict.fromkeys(t.stem for t, _ in stream[i:end]))
             typed_span = " ".join(s for _, s in stream[i:end])
             concepts = tuple((slug, GROUP_BOOST) for slug in slugs)
-            should.append(Clause(clause_words, concepts=concepts, typed=typed_span, broad=True))
+            should.append(Clause(clause_words, concepts=concepts, typed=typed_span, broad=True,
+                                 family=family))
             i = end
             continue
         span = spans.get(i)
@@ -221,14 +226,17 @@ def _read_words(
             members = [t for t, _ in stream[span.start : span.end] if t.word not in FILLER_WORDS]
             clause_words = tuple(dict.fromkeys(t.stem for t in members)) or (token.stem,)
             typed_span = " ".join(s for _, s in stream[span.start : span.end])
+            family = vocabulary.family(clause_words[0]) if len(clause_words) == 1 else ()
             if span.weak:
                 # An ambiguous synonym ("heat", "pt") only hints: posts must contain the word,
                 # and those also about the concept rank higher.
-                should.append(Clause(clause_words, typed=typed_span))
+                should.append(Clause(clause_words, typed=typed_span, family=family))
                 optional.append(Clause((), concepts=((span.slug, WEAK_BOOST),)))
             else:
                 concepts = ((span.slug, 1.0),)
-                should.append(Clause(clause_words, concepts=concepts, typed=typed_span))
+                should.append(
+                    Clause(clause_words, concepts=concepts, typed=typed_span, family=family)
+                )
             i = span.end
             continue
         i += 1
@@ -245,7 +253,8 @@ def _read_words(
             if guess is not None:
                 concepts = ((guess[0], FUZZY_BOOST),)
                 corrections.append((typed, guess[1]))
-        should.append(Clause((token.stem,), concepts=concepts, typed=typed))
+        should.append(Clause((token.stem,), concepts=concepts, typed=typed,
+                             family=vocabulary.family(token.stem)))
     if not should and optional:
         # A search made only of filler words ("how") still has to find something.
         should, optional = optional, []

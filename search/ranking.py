@@ -33,6 +33,7 @@ BODY_B = 0.5  # how much a long body dilutes its words
 TITLE_WEIGHT = 2.0  # answers carry their thread's title, so a title word is thread context
 BODY_WEIGHT = 1.0
 CONCEPT_WEIGHT = 0.8  # a concept named another way ranks just below the word typed
+FAMILY_WEIGHT = 0.8  # a search-only family word ("hot" for "heat"), capped at the word's idf
 CONTEXT_WEIGHT = 0.5  # an answer in a thread about the concept, whatever its own words
 FILLER_WEIGHT = 0.15  # "does anyone find ..." words only break ties
 COORDINATION = 2.0  # score * (share of the query's weight matched) ** COORDINATION
@@ -76,6 +77,7 @@ class _Scored:
         self.word_count = len(clause.words)
         self.terms = [(field, w) for w in clause.words for field in ("title", "body")]
         self.terms += [(field, w) for w, _ in clause.alternates for field in ("title", "body")]
+        self.terms += [(field, w) for w, _ in clause.family for field in ("title", "body")]
         self.terms += [("concepts", slug) for slug, _ in clause.concepts]
         self.words = [_word(index, w, 1.0, total) for w in clause.words]
         self.others = [_word(index, w, weight, total) for w, weight in clause.alternates]
@@ -87,6 +89,16 @@ class _Scored:
         self.ceiling = boost * max(
             [sum(p.weight for p in self.words)] + [p.weight for p in self.others]
         )
+        # A family word weighs below the word typed, however rare it is ("sauna" for "heat"),
+        # and does not raise the clause's weight in the query.
+        cap = FAMILY_WEIGHT * sum(p.weight for p in self.words)
+        self.family: list[tuple[_Part, float]] = []
+        for w, weight in clause.family:
+            part = _word(index, w, FAMILY_WEIGHT, total)
+            if part.docs:
+                capped = weight * min(part.weight, cap)
+                self.family.append((_Part(part.title, part.body, capped, part.docs),
+                                    FAMILY_WEIGHT * weight))
         self.words = [p for p in self.words if p.docs]
         self.others = [p for p in self.others if p.docs]
 
@@ -99,7 +111,21 @@ class _Scored:
                 found.intersection_update(part.docs)
         for part in self.others:
             found.update(part.docs)
+        for part, _ in self.family:
+            found.update(part.docs)
         return found
+
+    def credit(self, key: int) -> float:
+        """Return how much of the clause's weight a matching post earns for coordination.
+
+        A post with the word, a concept or an alternate earns all of it; one with only a
+        family word ("hot" for "heat") earns that word's share, so it ranks below.
+        """
+        if not self.family or any(key in p.docs for p in self.words) or any(
+            key in p.docs for p in self.others
+        ):
+            return 1.0
+        return max((share for part, share in self.family if key in part.docs), default=1.0)
 
     def score(self, key: int, lengths: Sequence[int] | Mapping[int, int], average: float) -> float:
         """Return the clause's contribution to a post's score (0 when it does not match)."""
@@ -112,6 +138,10 @@ class _Scored:
                 words += part.weight * tf / (K1 + tf)
         best = words
         for part in self.others:
+            tf = TITLE_WEIGHT * part.title.get(key, 0) + BODY_WEIGHT * part.body.get(key, 0) / norm
+            if tf:
+                best = max(best, part.weight * tf / (K1 + tf))
+        for part, _ in self.family:
             tf = TITLE_WEIGHT * part.title.get(key, 0) + BODY_WEIGHT * part.body.get(key, 0) / norm
             if tf:
                 best = max(best, part.weight * tf / (K1 + tf))
@@ -255,7 +285,7 @@ class Ranking:
             for clause in should:
                 part = clause.score(key, lengths, average)
                 if part:
-                    matched += clause.ceiling
+                    matched += clause.ceiling * clause.credit(key)
                     total += part
             for clause in self.required:
                 total += clause.score(key, lengths, average)

@@ -35,6 +35,38 @@ class ConceptMatch:
     weak: bool
 
 
+@dataclass(frozen=True, slots=True)
+class WordFamily:
+    """Words that stand in for one another in a search ("heat", "hot", "heatwave").
+
+    A query word among words also finds posts with any of words or also; also holds looser
+    members that do not expand themselves ("cold" for infection, since "cold" is also cold
+    therapy). A family never tags a post.
+    """
+
+    name: str
+    words: tuple[str, ...]
+    also: tuple[str, ...] = ()
+
+
+# Members of a family's also list are looser ("cold" for infection): they weigh less.
+ALSO_WEIGHT = 0.5
+
+
+def _weighted(family: WordFamily) -> tuple[tuple[str, float], ...]:
+    """Return (stem, relative weight) for the members of a family, its words first."""
+    found = dict.fromkeys(_single_stems(family.words), 1.0)
+    for word_stem in _single_stems(family.also):
+        found.setdefault(word_stem, ALSO_WEIGHT)
+    return tuple(found.items())
+
+
+def _single_stems(words: Iterable[str]) -> tuple[str, ...]:
+    """Return the stems of the one-word entries of words, in order, once each."""
+    single = (found for found in map(stems, words) if len(found) == 1)
+    return tuple(dict.fromkeys(found[0] for found in single))
+
+
 class Vocabulary:
     """Map synonym phrases (brand names, misspellings, lay phrases) to concept slugs."""
 
@@ -43,14 +75,38 @@ class Vocabulary:
         concepts: Iterable[Concept],
         ambiguous: Iterable[str] = (),
         broader: Mapping[str, Iterable[str]] | None = None,
+        families: Iterable[WordFamily] = (),
+        broader_families: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
-        """:param broader: query phrases that name a group of concepts ("muscle relaxants")."""
+        """:param broader: query phrases that name a group of concepts ("muscle relaxants").
+
+        :param families: search-only word families; they never name a concept.
+        :param broader_families: for a group phrase, the names of families it also reaches.
+        """
         self.concepts: dict[str, Concept] = {}
         self._broader = {
             key: tuple(slugs)
             for phrase, slugs in (broader or {}).items()
             if (key := tuple(stems(phrase)))
         }
+        by_name = {family.name: family for family in families}
+        self._families: dict[str, tuple[tuple[str, float], ...]] = {}
+        for family in by_name.values():
+            found = _weighted(family)
+            for word_stem in _single_stems(family.words):
+                merged = dict(found)
+                merged.update(self._families.get(word_stem, ()))
+                merged.pop(word_stem, None)
+                self._families[word_stem] = tuple(merged.items())
+        self._broader_families: dict[tuple[str, ...], tuple[tuple[str, float], ...]] = {}
+        for phrase, names in (broader_families or {}).items():
+            members: dict[str, float] = {}
+            for name in names:
+                if name in by_name:
+                    for word_stem, weight in _weighted(by_name[name]):
+                        members[word_stem] = max(weight, members.get(word_stem, 0.0))
+            if (key := tuple(stems(phrase))) and members:
+                self._broader_families[key] = tuple(members.items())
         self._broader_longest = max((len(k) for k in self._broader), default=0)
         weak_phrases = {tuple(stems(phrase)) for phrase in ambiguous}
         self._phrases: dict[tuple[str, ...], tuple[str, bool]] = {}
@@ -106,15 +162,36 @@ class Vocabulary:
             for entry in taxonomy.get("search_groups", ())
             if isinstance(entry, Mapping) and "phrase" in entry
         }
-        return cls(concepts, ambiguous, broader)
+        families = [
+            WordFamily(
+                str(entry["name"]),
+                tuple(str(w) for w in entry.get("words", ())),
+                tuple(str(w) for w in entry.get("also", ())),
+            )
+            for entry in taxonomy.get("search_families", ())
+            if isinstance(entry, Mapping) and "name" in entry
+        ]
+        broader_families = {
+            str(entry["phrase"]): [str(name) for name in entry.get("families", ())]
+            for entry in taxonomy.get("search_groups", ())
+            if isinstance(entry, Mapping) and "phrase" in entry
+        }
+        return cls(concepts, ambiguous, broader, families, broader_families)
 
-    def group(self, words: Sequence[str], i: int) -> tuple[int, tuple[str, ...]] | None:
-        """Return (end, slugs) if a phrase naming a group of concepts starts at words[i]."""
+    def group(
+        self, words: Sequence[str], i: int
+    ) -> tuple[int, tuple[str, ...], tuple[tuple[str, float], ...]] | None:
+        """Return (end, slugs, family) if a phrase naming a group starts at words[i]."""
         for length in range(min(self._broader_longest, len(words) - i), 0, -1):
-            slugs = self._broader.get(tuple(words[i : i + length]))
+            key = tuple(words[i : i + length])
+            slugs = self._broader.get(key)
             if slugs is not None:
-                return i + length, slugs
+                return i + length, slugs, self._broader_families.get(key, ())
         return None
+
+    def family(self, word_stem: str) -> tuple[tuple[str, float], ...]:
+        """Return (stem, relative weight) for the search-only family of a query word."""
+        return self._families.get(word_stem, ())
 
     def match(
         self, words: Sequence[str], *, slop: int = 0, include_weak: bool = False

@@ -103,3 +103,34 @@ def test_within_a_tag_a_post_with_only_some_of_the_words_is_found(index):
     assert 1 not in search(index, "pump alarm beeping")
     assert search(index, "pump alarm beeping", tags=("baclofen",)) == [4, 1]
 
+
+
+@pytest.fixture
+def families(index):
+    index.add(
+        [
+            make_doc(21, "Heat and my legs", "The heat leaves my legs like lead."),
+            make_doc(22, "Hot weather", "Hot weather and my legs turn to lead by noon."),
+            make_doc(23, "New tablets", "Since starting them I get dizzy when I stand up."),
+            make_doc(24, "Kitchen", "The new kettle is quieter than the old one."),
+            make_doc(25, "A heatwave", "A sweltering summer and a sauna trip: both wiped me out."),
+        ]
+    )
+    return index
+
+
+def test_a_word_finds_posts_that_say_it_with_another_word_of_its_family(families):
+    found = search(families, "heat")
+    assert found[0] == 21  # the word typed ranks first
+    assert {22, 25} <= set(found)
+    assert 24 not in found
+
+
+def test_side_effects_finds_a_post_about_dizziness(families):
+    assert 23 in search(families, "side effects")
+    assert 23 in search(families, "dizziness")
+
+
+def test_a_family_word_never_tags_a_post(families):
+    # "triggers" is the tag for heat among other things; a family word does not name it.
+    assert 25 not in search(families, "triggers")
