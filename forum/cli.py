@@ -142,19 +142,28 @@ def _rebuild_with_bar(label: str, *, settle: bool = False) -> int:
 
 
 def _index_imported(added: int) -> None:
-    """Make imported posts searchable: replay their jobs, or rebuild after a large import."""
+    """Make imported posts searchable: replay their jobs, or rebuild after a large import.
+
+    A fresh instance has no index yet: build it, since replaying jobs into nothing would
+    only keep them for later.
+    """
     from forum.services import indexing
     from search import IndexBusy, IndexUnavailable
 
     try:
-        if added >= indexing.REBUILD_AFTER_IMPORT:
+        if not indexing.get_index().available():
+            click.echo("There is no search index yet: building it (flask search rebuild).")
+            _rebuild_with_bar("Indexing", settle=True)
+        elif added >= indexing.REBUILD_AFTER_IMPORT:
             _rebuild_with_bar("Indexing", settle=True)
         else:
             while indexing.process_jobs():
                 pass
+            if not indexing.get_index().available():
+                raise IndexUnavailable("the search index cannot be read")
     except (IndexBusy, IndexUnavailable) as error:
         click.echo(f"The posts are saved but not yet searchable ({error}). "
-                   "Run: flask --app app search catch-up")
+                   "Run: flask --app app search rebuild")
         return
     click.echo("The imported posts are searchable.")
 
@@ -207,13 +216,29 @@ def rebuild_index() -> None:
     click.echo(f"Rebuilt the search index with {total} posts.")
 
 
+NO_INDEX = "There is no usable search index; build it with: flask --app app search rebuild"
+
+
+def _require_index() -> None:
+    """Stop with one line naming the rebuild command when the index is missing or damaged."""
+    from forum.services import indexing
+
+    if not indexing.get_index().available():
+        raise click.ClickException(NO_INDEX)
+
+
 @search_cli.command("check")
 @click.option("--fix", is_flag=True, help="Re-index what is missing, stale or extra.")
 def check_index(fix: bool) -> None:
     """Report posts missing, stale or extra in the index (exit 1 if any, unless fixed)."""
     from forum.services import indexing
+    from search import IndexUnavailable
 
-    report = indexing.check(fix=fix)
+    _require_index()
+    try:
+        report = indexing.check(fix=fix)
+    except IndexUnavailable:
+        raise click.ClickException(NO_INDEX) from None
     for label, ids in (("missing", report.missing), ("stale", report.stale),
                        ("extra", report.extra)):
         shown = ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")
@@ -231,10 +256,65 @@ def catch_up() -> None:
     """Replay pending index jobs (left by a worker that died or an index that was busy)."""
     from forum.services import indexing
 
+    _require_index()
     done = 0
     while count := indexing.process_jobs():
         done += count
     click.echo(f"Replayed {done} index jobs.")
+
+
+@search_cli.command("eval")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead.")
+def evaluate(queries: Path, as_json: bool) -> None:
+    """Score the search on judged QUERIES (JSON lines): nDCG@10, recall@20, MRR by type.
+
+    Posts are matched to judgments by their source_id, so import the collection's corpus
+    first. Queries run as an anonymous visitor would search, 20 results a query.
+    """
+    import json
+
+    from forum.services.finding import find
+    from search import IndexUnavailable, QueryError, SearchQuery
+    from search import evaluation as ev
+
+    _require_index()
+    try:
+        with queries.open(encoding="utf-8") as handle:
+            judged = ev.read_queries(handle)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"{queries}: {error}") from None
+    outcomes = []
+    for query in judged:
+        request = SearchQuery(text=query.text, tags=query.tags, kind=query.kind,
+                              per_page=ev.RECALL_DEPTH)
+        try:
+            found = find(request, None)
+        except QueryError:
+            outcomes.append(ev.Outcome(query, [], [], 0))
+            continue
+        except IndexUnavailable:
+            raise click.ClickException(NO_INDEX) from None
+        outcomes.append(ev.Outcome(
+            query,
+            [item.post.source_id or f"post-{item.post.id}" for item in found.items],
+            [item.hit.score for item in found.items],
+            found.results.total,
+        ))
+    reference = ev.score(outcomes)
+    report = ev.summary(outcomes)
+    if as_json:
+        report["reference_top_score"] = reference
+        report["queries"] = {o.query.qid: {"type": o.query.type, "ndcg@10": o.ndcg,
+                                           "recall@20": o.recall, "mrr": o.rr,
+                                           "total": o.total, "passed": o.passed}
+                             for o in outcomes}
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(ev.table(report))
+    if reference is not None:
+        click.echo(f"Absent topics pass with no results or a top score below "
+                   f"{ev.LOW_SCORE_RATIO:g} x {reference:.3f} (the median top score).")
 
 
 backup_cli = AppGroup("backup", help="Back up and restore the database (safe while serving).")

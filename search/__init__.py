@@ -13,7 +13,7 @@ from search.errors import IndexBusy, IndexUnavailable, QueryError, SearchError
 from search.memory import MemoryIndex
 from search.protocol import Index
 from search.vocabulary import Concept, Vocabulary
-from search.whoosh_index import WhooshIndex
+from search.whoosh import WhooshIndex
 
 __all__ = [
     "CheckReport",

@@ -56,9 +56,18 @@ def _has_vowel(word: str) -> bool:
     return any(ch in _VOWELS for ch in word)
 
 
+# Plurals no suffix rule reaches ("calves" is not "calve"); body parts matter here.
+IRREGULAR = {
+    "calves": "calf", "halves": "half", "feet": "foot", "teeth": "tooth", "knives": "knife",
+    "shelves": "shelf", "selves": "self", "children": "child", "women": "woman", "men": "man",
+    "mice": "mouse",
+}
+
+
 @lru_cache(maxsize=131072)
 def stem(word: str) -> str:
     """Return a light English stem of a folded word (plurals, -ing, -ed and final -e)."""
+    word = IRREGULAR.get(word, word)
     if len(word) <= 3 or not word.isalpha():
         return word
     if word.endswith("ies") and len(word) > 4:

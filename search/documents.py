@@ -31,6 +31,7 @@ class SearchDocument:
     effectiveness: int | None = None
     source_id: str | None = None
     version: str = ""
+    context: str = ""  # an answer's thread, as text: its concepts count for the answer, less
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Set
+from collections.abc import Iterable, Set
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Protocol
 
+from search.analysis import edits1, fold, stem, surface_form
 from search.documents import Hit, SearchQuery, SearchResults
 from search.highlight import Highlighter
 from search.querying import Clause, Plan, normalise, parse, suggestion
+from search.ranking import Postings, Ranking
 from search.vocabulary import Vocabulary
 
 FEW_RESULTS = 5
 EMPTY_NOTICE = "Type a word or phrase to search for."
 LOOSE_NOTICE = "No posts contain all of your words, so these contain some of them."
+CORRECTED_WEIGHT = 0.8
 
 
-class Backend(Protocol):
+class Backend(Postings, Protocol):
     """The primitives an index offers the shared query logic; keys are index-internal."""
 
     vocabulary: Vocabulary
@@ -43,14 +47,14 @@ class Backend(Protocol):
     def count_tags(self, docs: Set[int]) -> Counter[str]:
         """Return how many of docs carry each tag."""
 
-    def rank(self, plan: Plan, docs: Set[int], sort: str, limit: int) -> list[tuple[int, float]]:
-        """Return up to limit (key, score) pairs from docs, best first."""
+    def order(self, docs: Set[int], sort: str, limit: int) -> list[tuple[int, float]]:
+        """Return up to limit (key, 0.0) pairs from docs, newest or most helpful first."""
 
     def stored(self, key: int) -> tuple[int, int, str, str, str]:
         """Return a post's id, thread id, kind, title and body."""
 
-    def correct(self, clause: Clause) -> str | None:
-        """Return a better spelling of a one-word clause from the index's own words."""
+    def present(self, stems: Iterable[str]) -> list[str]:
+        """Return those of stems that some post (visible or not) has in its title or body."""
 
 
 def run(backend: Backend, query: SearchQuery) -> SearchResults:
@@ -62,20 +66,33 @@ def run(backend: Backend, query: SearchQuery) -> SearchResults:
         return SearchResults(0, query.page, query.per_page, (), notice=plan.notice or EMPTY_NOTICE)
 
     hidden = backend.hidden_docs(query.include_held)
+    fixes = _spellings(backend, plan, hidden)
     typed = plan
-    docs = _match(backend, plan, filters, hidden)
+    plan = _with_alternates(plan, fixes)
+    if filters and _narrowing(query):
+        # The member already named the topic (a tag) or the kind of post: within it, a post
+        # with any of their words is a candidate, and coordination ranks those with more first.
+        plan = plan.loosened()
+    ranking = Ranking(backend, plan)
+    docs = _match(backend, ranking, plan, filters, hidden)
     notice = plan.notice
-    if not docs and len(plan.required) > 1:
+    if not docs and len(plan.should) > 1:
         loose = plan.loosened()
-        docs = _match(backend, loose, filters, hidden)
+        loose_ranking = Ranking(backend, loose)
+        docs = _match(backend, loose_ranking, loose, filters, hidden)
         if docs:
-            plan, notice = loose, notice or LOOSE_NOTICE
+            plan, ranking, notice = loose, loose_ranking, notice or LOOSE_NOTICE
 
     counts = backend.count_tags(docs)
     facets = MappingProxyType(dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))))
     sort = query.sort if plan.has_terms else ("new" if query.sort == "relevance" else query.sort)
     first = (query.page - 1) * query.per_page
-    ranked = backend.rank(plan, docs, sort, first + query.per_page) if first < len(docs) else []
+    ranked: list[tuple[int, float]] = []
+    if first < len(docs):
+        if sort == "relevance":
+            ranked = ranking.top(docs, first + query.per_page)
+        else:
+            ranked = backend.order(docs, sort, first + query.per_page)
 
     highlighter = Highlighter(backend.vocabulary, plan.highlight_stems, plan.highlight_concepts)
     hits = []
@@ -85,9 +102,50 @@ def run(backend: Backend, query: SearchQuery) -> SearchResults:
             Hit(doc_id, thread_id, kind, score, highlighter.title(title), highlighter.snippet(body))
         )
     hint = None
-    if len(docs) < FEW_RESULTS or plan.corrections:
-        hint = suggestion(typed, backend.correct)
+    if len(docs) < FEW_RESULTS or plan.corrections or fixes:
+        hint = suggestion(typed, lambda clause: fixes.get(clause.typed, (None, ""))[1])
     return SearchResults(len(docs), query.page, query.per_page, tuple(hits), facets, hint, notice)
+
+
+def _spellings(backend: Backend, plan: Plan, hidden: Set[int]) -> dict[str, tuple[str, str]]:
+    """Return typed word -> (stem, display word) for single words no post contains.
+
+    Only words of posts the searcher may see are offered: a word that exists only in held or
+    removed posts is never suggested, so "Did you mean" cannot reveal it.
+    """
+    fixes: dict[str, tuple[str, str]] = {}
+    for clause in plan.required + plan.should:
+        if len(clause.words) != 1 or clause.phrase or clause.typed in fixes:
+            continue
+        word = clause.words[0]
+        if len(word) < 4 or backend.doc_frequency(word):
+            continue
+        nearby = edits1(word) | {stem(c) for c in edits1(fold(clause.typed))}
+        candidates = sorted(
+            backend.present(nearby), key=lambda c: (-backend.doc_frequency(c), c)
+        )
+        for candidate in candidates:
+            posts = backend.term_docs("title", candidate) | backend.term_docs("body", candidate)
+            if posts - hidden:
+                fixes[clause.typed] = (candidate, surface_form(candidate, clause.typed.lower()))
+                break
+    return fixes
+
+
+def _with_alternates(plan: Plan, fixes: dict[str, tuple[str, str]]) -> Plan:
+    """Let a word no post contains match its likely correct spelling, at a lower weight."""
+    if not fixes:
+        return plan
+    should = tuple(
+        replace(c, alternates=((fixes[c.typed][0], CORRECTED_WEIGHT),))
+        if c.typed in fixes and not c.concepts else c
+        for c in plan.should
+    )
+    return replace(plan, should=should)
+
+
+def _narrowing(query: SearchQuery) -> bool:
+    return bool(query.tags or query.kind)
 
 
 def _filters(backend: Backend, query: SearchQuery) -> list[Set[int]]:
@@ -104,7 +162,7 @@ def _filters(backend: Backend, query: SearchQuery) -> list[Set[int]]:
 
 
 def clause_docs(backend: Backend, clause: Clause) -> Set[int]:
-    """Return the keys of posts a clause matches."""
+    """Return the keys of posts a clause matches exactly (its words, phrase or concepts)."""
     if clause.phrase:
         found: Set[int] = backend.phrase_docs(clause.words)
     else:
@@ -128,12 +186,12 @@ def _intersect(sets: list[Set[int]]) -> Set[int]:
     return result
 
 
-def _match(backend: Backend, plan: Plan, filters: list[Set[int]], hidden: Set[int]) -> set[int]:
-    sets: list[Set[int]] = [clause_docs(backend, c) for c in plan.required]
-    if not plan.required and plan.optional:
-        sets.append(frozenset().union(*(clause_docs(backend, c) for c in plan.optional)))
-    sets.extend(filters)
-    docs = set(_intersect(sets)) if sets else set(backend.all_docs())
+def _match(
+    backend: Backend, ranking: Ranking, plan: Plan, filters: list[Set[int]], hidden: Set[int]
+) -> set[int]:
+    required = [*ranking.required_docs(backend.phrase_docs), *filters]
+    found = ranking.matching(required)
+    docs = set(backend.all_docs()) if found is None else found
     docs.difference_update(hidden)
     for clause in plan.excluded:
         if not docs:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import heapq
-import math
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass
 
-from search.analysis import edit_distance, stems, surface_form
+from search.analysis import stems
 from search.documents import CheckReport, SearchDocument, SearchQuery, SearchResults
 from search.documents import compare_versions as _compare
 from search.execution import run
-from search.querying import Clause, Plan
 from search.vocabulary import Vocabulary
 
 TITLE_WEIGHT = 2.0
@@ -25,6 +23,7 @@ class _Entry:
     title: tuple[str, ...]
     body: tuple[str, ...]
     concepts: Counter[str]
+    context: Counter[str]
 
 
 class MemoryIndex:
@@ -33,7 +32,7 @@ class MemoryIndex:
     def __init__(self, vocabulary: Vocabulary | None = None) -> None:
         self.vocabulary = vocabulary if vocabulary is not None else Vocabulary(())
         self._entries: dict[int, _Entry] = {}
-        self._postings: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
+        self._postings: defaultdict[tuple[str, str], dict[int, int]] = defaultdict(dict)
         self._lock = threading.RLock()
 
     # Writing
@@ -72,11 +71,12 @@ class MemoryIndex:
         text = f"{doc.title}\n{doc.body}"
         # A post is about its tags too, whether or not its words name them.
         concepts = Counter([*self.vocabulary.concepts_in(text), *doc.tags])
-        entry = _Entry(doc, tuple(stems(doc.title)), tuple(stems(doc.body)), concepts)
+        context = Counter(self.vocabulary.concepts_in(doc.context)) if doc.context else Counter()
+        entry = _Entry(doc, tuple(stems(doc.title)), tuple(stems(doc.body)), concepts, context)
         self._entries[doc.id] = entry
         for field, terms in self._fields(entry).items():
-            for term in terms:
-                self._postings[(field, term)].add(doc.id)
+            for term, count in terms.items():
+                self._postings[(field, term)][doc.id] = count
 
     def _remove(self, doc_id: int) -> None:
         entry = self._entries.pop(doc_id, None)
@@ -86,21 +86,22 @@ class MemoryIndex:
             for term in terms:
                 postings = self._postings.get((field, term))
                 if postings is not None:
-                    postings.discard(doc_id)
+                    postings.pop(doc_id, None)
                     if not postings:
                         del self._postings[(field, term)]
 
     @staticmethod
-    def _fields(entry: _Entry) -> dict[str, set[str]]:
+    def _fields(entry: _Entry) -> dict[str, Counter[str]]:
         doc = entry.doc
         return {
-            "title": set(entry.title),
-            "body": set(entry.body),
-            "concepts": set(entry.concepts),
-            "tags": set(doc.tags),
-            "kind": {doc.kind},
-            "treatment": {doc.treatment} if doc.treatment else set(),
-            "visibility": {doc.visibility},
+            "title": Counter(entry.title),
+            "body": Counter(entry.body),
+            "concepts": entry.concepts,
+            "context": entry.context,
+            "tags": Counter(set(doc.tags)),
+            "kind": Counter([doc.kind]),
+            "treatment": Counter([doc.treatment] if doc.treatment else []),
+            "visibility": Counter([doc.visibility]),
         }
 
     # Reading
@@ -109,6 +110,10 @@ class MemoryIndex:
         """Run a member's query."""
         with self._lock:
             return run(_MemoryBackend(self), query)
+
+    def available(self) -> bool:
+        """An in-memory index is always there."""
+        return True
 
     def warm(self) -> None:
         """Nothing to read ahead: everything is in memory."""
@@ -134,18 +139,28 @@ class _MemoryBackend:
         self._entries = index._entries
         self._postings = index._postings
 
-    def _docs(self, field: str, term: str) -> Set[int]:
-        return self._postings.get((field, term), frozenset())
+    def postings(self, field: str, term: str) -> Mapping[int, float]:
+        return self._postings.get((field, term), {})
+
+    def champions(self, field: str, term: str) -> Set[int]:
+        return self.postings(field, term).keys()
+
+    def doc_count(self) -> int:
+        return len(self._entries)
+
+    def body_lengths(self) -> tuple[Mapping[int, int], float]:
+        lengths = {doc_id: len(entry.body) for doc_id, entry in self._entries.items()}
+        return lengths, sum(lengths.values()) / max(len(lengths), 1)
 
     def doc_frequency(self, stem: str) -> int:
-        return len(self._docs("title", stem) | self._docs("body", stem))
+        return len(self.term_docs("title", stem) | self.term_docs("body", stem))
 
     def term_docs(self, field: str, term: str) -> Set[int]:
-        return self._docs(field, term)
+        return self.postings(field, term).keys()
 
     def phrase_docs(self, words: tuple[str, ...]) -> Set[int]:
         candidates = set.intersection(
-            *(set(self._docs("title", w) | self._docs("body", w)) for w in words)
+            *(set(self.term_docs("title", w) | self.term_docs("body", w)) for w in words)
         )
         return {
             doc_id
@@ -159,7 +174,7 @@ class _MemoryBackend:
 
     def hidden_docs(self, include_held: bool) -> Set[int]:
         hidden = {"removed", "deleted"} if include_held else {"held", "removed", "deleted"}
-        return frozenset().union(*(self._docs("visibility", v) for v in hidden))
+        return frozenset().union(*(self.term_docs("visibility", v) for v in hidden))
 
     def effective_docs(self, minimum: int, maximum: int = 5) -> Set[int]:
         return {
@@ -173,66 +188,25 @@ class _MemoryBackend:
         entries = self._entries
         return Counter(tag for d in docs for tag in dict.fromkeys(entries[d].doc.tags))
 
-    def rank(self, plan: Plan, docs: Set[int], sort: str, limit: int) -> list[tuple[int, float]]:
+    def order(self, docs: Set[int], sort: str, limit: int) -> list[tuple[int, float]]:
+        entries = self._entries
+
         def created(doc_id: int) -> float:
-            return self._entries[doc_id].doc.created_at.timestamp()
+            return entries[doc_id].doc.created_at.timestamp()
 
-        if sort == "new":
-            top = heapq.nlargest(limit, docs, key=lambda d: (created(d), d))
-            return [(d, 0.0) for d in top]
         if sort == "helpful":
-            entries = self._entries
             top = heapq.nlargest(limit, docs, key=lambda d: (entries[d].doc.helpful, created(d)))
-            return [(d, 0.0) for d in top]
-        scores = {d: self._score(plan, d) for d in docs}
-        top = heapq.nlargest(limit, docs, key=lambda d: (scores[d], created(d)))
-        return [(d, scores[d]) for d in top]
-
-    def _score(self, plan: Plan, doc_id: int) -> float:
-        entry = self._entries[doc_id]
-        total_docs = max(len(self._entries), 1)
-        score = 0.0
-        for clause in plan.required + plan.optional:
-            best = 0.0
-            if (
-                not clause.phrase
-                or _contains(entry.title, clause.words)
-                or _contains(entry.body, clause.words)
-            ):
-                for word in clause.words:
-                    idf = math.log(1 + total_docs / max(self.doc_frequency(word), 1))
-                    tf = TITLE_WEIGHT * entry.title.count(word) + entry.body.count(word)
-                    best += idf * tf / (tf + 1.2)
-            for slug, boost in clause.concepts:
-                tf = entry.concepts[slug]
-                if tf:
-                    df = max(len(self._docs("concepts", slug)), 1)
-                    idf = math.log(1 + total_docs / df)
-                    best = max(best, boost * idf * tf / (tf + 1.2))
-            score += best
-        return round(score, 6)
+        else:
+            top = heapq.nlargest(limit, docs, key=lambda d: (created(d), d))
+        return [(d, 0.0) for d in top]
 
     def stored(self, key: int) -> tuple[int, int, str, str, str]:
         doc = self._entries[key].doc
         return doc.id, doc.thread_id, doc.kind, doc.title, doc.body
 
-    def correct(self, clause: Clause) -> str | None:
-        word = clause.words[0]
-        if len(word) < 4 or self.doc_frequency(word):
-            return None
-        limit = 1 if len(word) < 7 else 2
-        candidates = {term for (field, term) in self._postings if field in ("title", "body")}
-        best = min(
-            (
-                (edit_distance(word, term, limit), -self.doc_frequency(term), term)
-                for term in candidates
-                if abs(len(term) - len(word)) <= limit
-            ),
-            default=None,
-        )
-        if best is None or best[0] > limit:
-            return None
-        return surface_form(best[2], clause.typed.lower())
+    def present(self, stems: Iterable[str]) -> list[str]:
+        postings = self._postings
+        return [s for s in stems if ("body", s) in postings or ("title", s) in postings]
 
 
 def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:

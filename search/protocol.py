@@ -21,6 +21,9 @@ class Index(Protocol):
     def search(self, query: SearchQuery) -> SearchResults:
         """Run a member's query; raise only QueryError or IndexUnavailable."""
 
+    def available(self) -> bool:
+        """Return whether the index exists and opens (False: it needs a rebuild)."""
+
     def warm(self) -> None:
         """Read ahead what the first searches would wait for; never raises."""
 

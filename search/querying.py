@@ -19,15 +19,25 @@ MAX_QUERY_CHARS = 200
 MAX_CLAUSES = 16
 MAX_PAGE = 1000
 
-# Words members wrap around what they mean ("does cbd help cramps"): they rank results
+# Words members wrap around what they mean ("does cbd help cramps", "has anyone else found
+# that ..."): question words, pronouns, auxiliaries and verbs of asking. They rank results
 # but no post has to contain them.
 FILLER_WORDS = frozenset(
-    """any anybody anyone best did do does else experience experiences get got good help
-    helped helpful helps how really someone tip tips tried try what which who why work
-    worked works not""".split()
+    """about actually advice after again also am any anybody anyone anything around best
+    been being better can cant could did didnt do does doesnt doing done else ever
+    everyone experience experiences feel find finding finds found get gets getting give
+    going good got had having he help helped helpful helping helps her here his how idea
+    ideas just know like lot lots make makes making many may me might more most much
+    must need needs other others our people please really recommend should some someone
+    something still suggestion suggestions take takes taking tell than thank thanks their
+    them then there these they thing things think those tip tips tried tries try trying
+    us use used uses using very want wanted way we well went what whats when where
+    whether which while who why will wondering work worked working works would you your
+    not""".split()
 )
 
 WEAK_BOOST = 0.5
+GROUP_BOOST = 0.6
 FUZZY_BOOST = 0.8
 FUZZY_MAX_DF = 2
 
@@ -37,17 +47,30 @@ _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": 
 
 @dataclass(frozen=True, slots=True)
 class Clause:
-    """Posts match when they contain all words (adjacent, if a phrase) or any concept."""
+    """Posts match when they contain all words (adjacent, if a phrase) or any concept.
+
+    alternates are single stems (a likely correct spelling) that match too, at their weight;
+    family holds the search-only word family of the words ("hot" for "heat") with relative
+    weights, matching at ranking.FAMILY_WEIGHT times those of the words' weight.
+    """
 
     words: tuple[str, ...]
     phrase: bool = False
     concepts: tuple[tuple[str, float], ...] = ()
     typed: str = ""
+    alternates: tuple[tuple[str, float], ...] = ()
+    broad: bool = False  # names a group of concepts ("side effects"), not one
+    family: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """A parsed query: clauses every hit needs, ones that only rank, and ones that exclude."""
+    """A parsed query.
+
+    required clauses (quoted words and phrases) every hit needs; should clauses (the member's
+    concepts) are each optional but a hit needs enough of them and ranks higher with more;
+    optional clauses (filler words) only rank; excluded clauses remove posts.
+    """
 
     text: str
     required: tuple[Clause, ...]
@@ -55,25 +78,47 @@ class Plan:
     excluded: tuple[Clause, ...]
     corrections: tuple[tuple[str, str], ...]
     notice: str | None
+    should: tuple[Clause, ...] = ()
+    loose: bool = False
 
     @property
     def has_terms(self) -> bool:
         """Return whether any clause can match or rank a post."""
-        return bool(self.required or self.optional)
+        return bool(self.required or self.should or self.optional)
+
+    @property
+    def scored(self) -> tuple[Clause, ...]:
+        """Return every clause that can raise a post's score."""
+        return self.required + self.should + self.optional
 
     @property
     def highlight_stems(self) -> frozenset[str]:
         """Return the stems to mark in titles and snippets."""
-        return frozenset(w for c in self.required + self.optional for w in c.words)
+        return frozenset(
+            [w for c in self.scored for w in c.words]
+            + [w for c in self.scored for w, _ in c.alternates]
+            + [w for c in self.scored for w, _ in c.family]
+        )
 
     @property
     def highlight_concepts(self) -> frozenset[str]:
         """Return the concept slugs whose phrases should be marked."""
-        return frozenset(slug for c in self.required + self.optional for slug, _ in c.concepts)
+        return frozenset(slug for c in self.scored for slug, _ in c.concepts)
+
+    def minimum_should_match(self) -> int:
+        """Return how many should clauses a hit needs when clauses are counted, not weighed.
+
+        Up to ranking.MASS_CLAUSES clauses are weighed by idf instead; beyond, half of them.
+        A loosened plan needs one.
+        """
+        n = len(self.should)
+        if self.loose:
+            return min(n, 1)
+        return (n + 1) // 2
 
     def loosened(self) -> Plan:
-        """Return the plan with every clause optional (posts matching some words)."""
-        return replace(self, required=(), optional=self.required + self.optional)
+        """Return the plan where one should clause is enough (posts matching some words)."""
+        return replace(self, loose=True)
 
 
 def normalise(query: SearchQuery) -> SearchQuery:
@@ -131,14 +176,16 @@ def parse(text: str, vocabulary: Vocabulary, doc_frequency: Callable[[str], int]
         else:
             stream.extend((token, chunk[token.start : token.end]) for token in found)
 
-    required, optional, corrections = _read_words(stream, vocabulary, doc_frequency)
-    required = phrases + required
-    if len(required) + len(optional) + len(excluded) > MAX_CLAUSES:
+    should, optional, corrections = _read_words(stream, vocabulary, doc_frequency)
+    required = phrases
+    if len(required) + len(should) + len(optional) + len(excluded) > MAX_CLAUSES:
         notice = f"Your search was shortened to its first {MAX_CLAUSES} words."
         required = required[:MAX_CLAUSES]
-        optional = optional[: max(0, MAX_CLAUSES - len(required))]
-        excluded = excluded[: max(0, MAX_CLAUSES - len(required) - len(optional))]
-    return Plan(text, tuple(required), tuple(optional), tuple(excluded), tuple(corrections), notice)
+        should = should[: max(0, MAX_CLAUSES - len(required))]
+        optional = optional[: max(0, MAX_CLAUSES - len(required) - len(should))]
+        excluded = excluded[: max(0, MAX_CLAUSES - len(required) - len(should) - len(optional))]
+    return Plan(text, tuple(required), tuple(optional), tuple(excluded), tuple(corrections),
+                notice, tuple(should))
 
 
 def _exclusion(found: list[Token], vocabulary: Vocabulary, chunk: str) -> Clause:
@@ -155,34 +202,48 @@ def _read_words(
     vocabulary: Vocabulary,
     doc_frequency: Callable[[str], int],
 ) -> tuple[list[Clause], list[Clause], list[tuple[str, str]]]:
+    """Return the should clauses (one per concept or word), the filler clauses and fixes."""
     words = [token.stem for token, _ in stream]
     spans = {m.start: m for m in vocabulary.match(words, slop=1, include_weak=True)}
-    required: list[Clause] = []
+    should: list[Clause] = []
     optional: list[Clause] = []
     corrections: list[tuple[str, str]] = []
     i = 0
     while i < len(stream):
         token, typed = stream[i]
+        group = vocabulary.group(words, i)
+        if group is not None:
+            end, slugs, family = group
+            clause_words = tuple(dict.fromkeys(t.stem for t, _ in stream[i:end]))
+            typed_span = " ".join(s for _, s in stream[i:end])
+            concepts = tuple((slug, GROUP_BOOST) for slug in slugs)
+            should.append(Clause(clause_words, concepts=concepts, typed=typed_span, broad=True,
+                                 family=family))
+            i = end
+            continue
         span = spans.get(i)
         if span is not None:
             members = [t for t, _ in stream[span.start : span.end] if t.word not in FILLER_WORDS]
             clause_words = tuple(dict.fromkeys(t.stem for t in members)) or (token.stem,)
             typed_span = " ".join(s for _, s in stream[span.start : span.end])
+            family = vocabulary.family(clause_words[0]) if len(clause_words) == 1 else ()
             if span.weak:
                 # An ambiguous synonym ("heat", "pt") only hints: posts must contain the word,
                 # and those also about the concept rank higher.
-                required.append(Clause(clause_words, typed=typed_span))
+                should.append(Clause(clause_words, typed=typed_span, family=family))
                 optional.append(Clause((), concepts=((span.slug, WEAK_BOOST),)))
             else:
                 concepts = ((span.slug, 1.0),)
-                required.append(Clause(clause_words, concepts=concepts, typed=typed_span))
+                should.append(
+                    Clause(clause_words, concepts=concepts, typed=typed_span, family=family)
+                )
             i = span.end
             continue
         i += 1
         if token.word in FILLER_WORDS:
             optional.append(Clause((token.stem,), typed=typed))
             continue
-        concepts: tuple[tuple[str, float], ...] = ()
+        concepts = ()
         if (
             len(token.word) >= 5
             and not vocabulary.is_known(token.stem)
@@ -192,11 +253,12 @@ def _read_words(
             if guess is not None:
                 concepts = ((guess[0], FUZZY_BOOST),)
                 corrections.append((typed, guess[1]))
-        required.append(Clause((token.stem,), concepts=concepts, typed=typed))
-    if not required and optional:
+        should.append(Clause((token.stem,), concepts=concepts, typed=typed,
+                             family=vocabulary.family(token.stem)))
+    if not should and optional:
         # A search made only of filler words ("how") still has to find something.
-        required, optional = optional, []
-    return required, optional, corrections
+        should, optional = optional, []
+    return should, optional, corrections
 
 
 def suggestion(plan: Plan, correct: Callable[[Clause], str | None]) -> str | None:
@@ -205,7 +267,7 @@ def suggestion(plan: Plan, correct: Callable[[Clause], str | None]) -> str | Non
     :param correct: returns a better spelling for a single-word clause, or None.
     """
     fixes = dict(plan.corrections)
-    for clause in plan.required:
+    for clause in plan.required + plan.should:
         if len(clause.words) == 1 and not clause.phrase and clause.typed not in fixes:
             better = correct(clause)
             if better and better != clause.typed.lower():

@@ -35,11 +35,79 @@ class ConceptMatch:
     weak: bool
 
 
+@dataclass(frozen=True, slots=True)
+class WordFamily:
+    """Words that stand in for one another in a search ("heat", "hot", "heatwave").
+
+    A query word among words also finds posts with any of words or also; also holds looser
+    members that do not expand themselves ("cold" for infection, since "cold" is also cold
+    therapy). A family never tags a post.
+    """
+
+    name: str
+    words: tuple[str, ...]
+    also: tuple[str, ...] = ()
+
+
+# Members of a family's also list are looser ("cold" for infection): they weigh less.
+ALSO_WEIGHT = 0.5
+
+
+def _weighted(family: WordFamily) -> tuple[tuple[str, float], ...]:
+    """Return (stem, relative weight) for the members of a family, its words first."""
+    found = dict.fromkeys(_single_stems(family.words), 1.0)
+    for word_stem in _single_stems(family.also):
+        found.setdefault(word_stem, ALSO_WEIGHT)
+    return tuple(found.items())
+
+
+def _single_stems(words: Iterable[str]) -> tuple[str, ...]:
+    """Return the stems of the one-word entries of words, in order, once each."""
+    single = (found for found in map(stems, words) if len(found) == 1)
+    return tuple(dict.fromkeys(found[0] for found in single))
+
+
 class Vocabulary:
     """Map synonym phrases (brand names, misspellings, lay phrases) to concept slugs."""
 
-    def __init__(self, concepts: Iterable[Concept], ambiguous: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        concepts: Iterable[Concept],
+        ambiguous: Iterable[str] = (),
+        broader: Mapping[str, Iterable[str]] | None = None,
+        families: Iterable[WordFamily] = (),
+        broader_families: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
+        """:param broader: query phrases that name a group of concepts ("muscle relaxants").
+
+        :param families: search-only word families; they never name a concept.
+        :param broader_families: for a group phrase, the names of families it also reaches.
+        """
         self.concepts: dict[str, Concept] = {}
+        self._broader = {
+            key: tuple(slugs)
+            for phrase, slugs in (broader or {}).items()
+            if (key := tuple(stems(phrase)))
+        }
+        by_name = {family.name: family for family in families}
+        self._families: dict[str, tuple[tuple[str, float], ...]] = {}
+        for family in by_name.values():
+            found = _weighted(family)
+            for word_stem in _single_stems(family.words):
+                merged = dict(found)
+                merged.update(self._families.get(word_stem, ()))
+                merged.pop(word_stem, None)
+                self._families[word_stem] = tuple(merged.items())
+        self._broader_families: dict[tuple[str, ...], tuple[tuple[str, float], ...]] = {}
+        for phrase, names in (broader_families or {}).items():
+            members: dict[str, float] = {}
+            for name in names:
+                if name in by_name:
+                    for word_stem, weight in _weighted(by_name[name]):
+                        members[word_stem] = max(weight, members.get(word_stem, 0.0))
+            if (key := tuple(stems(phrase))) and members:
+                self._broader_families[key] = tuple(members.items())
+        self._broader_longest = max((len(k) for k in self._broader), default=0)
         weak_phrases = {tuple(stems(phrase)) for phrase in ambiguous}
         self._phrases: dict[tuple[str, ...], tuple[str, bool]] = {}
         self._words: dict[str, tuple[str, str]] = {}
@@ -65,7 +133,9 @@ class Vocabulary:
                     display = canonical if edit_distance(word, canonical, 2) <= 2 else word
                     self._words.setdefault(word, (concept.slug, display))
                     self._words.setdefault(key[0], (concept.slug, display))
-        self._first = {key[0] for key in self._phrases}
+        self._first: dict[str, list[tuple[str, ...]]] = {}
+        for key in self._phrases:
+            self._first.setdefault(key[0], []).append(key)
         self._longest = max((len(key) for key in self._phrases), default=0)
         self.known_stems = frozenset(s for key in self._phrases for s in key)
 
@@ -87,7 +157,41 @@ class Vocabulary:
                     Concept(slug, name, str(entry.get("kind", "")), tuple(dict.fromkeys(phrases)))
                 )
         ambiguous = [str(s) for s in taxonomy.get("ambiguous_synonyms", ())]
-        return cls(concepts, ambiguous)
+        broader = {
+            str(entry["phrase"]): [str(slug) for slug in entry.get("concepts", ())]
+            for entry in taxonomy.get("search_groups", ())
+            if isinstance(entry, Mapping) and "phrase" in entry
+        }
+        families = [
+            WordFamily(
+                str(entry["name"]),
+                tuple(str(w) for w in entry.get("words", ())),
+                tuple(str(w) for w in entry.get("also", ())),
+            )
+            for entry in taxonomy.get("search_families", ())
+            if isinstance(entry, Mapping) and "name" in entry
+        ]
+        broader_families = {
+            str(entry["phrase"]): [str(name) for name in entry.get("families", ())]
+            for entry in taxonomy.get("search_groups", ())
+            if isinstance(entry, Mapping) and "phrase" in entry
+        }
+        return cls(concepts, ambiguous, broader, families, broader_families)
+
+    def group(
+        self, words: Sequence[str], i: int
+    ) -> tuple[int, tuple[str, ...], tuple[tuple[str, float], ...]] | None:
+        """Return (end, slugs, family) if a phrase naming a group starts at words[i]."""
+        for length in range(min(self._broader_longest, len(words) - i), 0, -1):
+            key = tuple(words[i : i + length])
+            slugs = self._broader.get(key)
+            if slugs is not None:
+                return i + length, slugs, self._broader_families.get(key, ())
+        return None
+
+    def family(self, word_stem: str) -> tuple[tuple[str, float], ...]:
+        """Return (stem, relative weight) for the search-only family of a query word."""
+        return self._families.get(word_stem, ())
 
     def match(
         self, words: Sequence[str], *, slop: int = 0, include_weak: bool = False
@@ -101,10 +205,19 @@ class Vocabulary:
         i = 0
         n = len(words)
         while i < n:
-            if words[i] not in self._first:
+            swapped = None
+            if slop and i + 1 < n:
+                # Members put two words either way round ("legs weak" for "weak legs").
+                hit = self._phrases.get((words[i + 1], words[i]))
+                swapped = ConceptMatch(hit[0], i, i + 2, hit[1]) if hit else None
+            if words[i] not in self._first and swapped is None:
                 i += 1
                 continue
-            best = self._exact(words, i) if not slop else self._sloppy(words, i, slop)
+            best = None
+            if words[i] in self._first:
+                best = self._exact(words, i) if not slop else self._sloppy(words, i, slop)
+            if swapped is not None and (best is None or best.end - best.start < 2):
+                best = swapped
             if best is not None and (include_weak or not best.weak):
                 found.append(best)
                 i = best.end
@@ -123,8 +236,9 @@ class Vocabulary:
         exact = self._exact(words, i)
         best = exact
         best_key = (exact.end - exact.start, 0) if exact else (0, 0)
-        for key, (slug, weak) in self._phrases.items():
-            if len(key) < 2 or key[0] != words[i] or len(key) < best_key[0]:
+        for key in self._first[words[i]]:
+            slug, weak = self._phrases[key]
+            if len(key) < 2 or len(key) < best_key[0]:
                 continue
             j, k = i + 1, 1
             limit = min(len(words), i + len(key) + slop)

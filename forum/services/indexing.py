@@ -102,6 +102,8 @@ def document_for(post: Post, root: Post | None) -> SearchDocument:
         effectiveness=details.effectiveness if details is not None else None,
         source_id=post.source_id,
         version=version_of(post, root),
+        context=html_text(root.body_html) if root is not None and root.status == "published"
+        else "",
     )
 
 

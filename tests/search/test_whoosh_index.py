@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from search import IndexBusy, IndexUnavailable, SearchQuery, WhooshIndex
-from search import whoosh_index as whoosh_index_module
+from search.whoosh import building as building_module
+from search.whoosh import index as whoosh_index_module
+from search.whoosh import searcher as searcher_module
 from tests.search.conftest import load_vocabulary, make_doc
 
 
@@ -231,9 +233,9 @@ def test_rebuild_reports_progress(whoosh_index):
 
 def test_a_rebuild_split_over_helper_processes_indexes_every_post_once(
         whoosh_index, monkeypatch):
-    monkeypatch.setattr(whoosh_index_module, "MULTIPROC_THRESHOLD", 10)
-    monkeypatch.setattr(whoosh_index_module, "SEGMENT_DOCS", 7)
-    monkeypatch.setattr(whoosh_index_module, "REBUILD_PROCS", 2)
+    monkeypatch.setattr(building_module, "MULTIPROC_THRESHOLD", 10)
+    monkeypatch.setattr(building_module, "SEGMENT_DOCS", 7)
+    monkeypatch.setattr(building_module, "REBUILD_PROCS", 2)
     docs = [make_doc(i, f"Post {i}", "baclofen" if i % 2 else "tizanidine") for i in range(1, 61)]
     counts: list[int] = []
     whoosh_index.rebuild([*docs, docs[0]], total=61, progress=counts.append)
@@ -250,7 +252,7 @@ def test_a_search_racing_another_workers_commit_is_retried_not_unavailable(
     whoosh_index.add([make_doc(1, "Baclofen at night", "baclofen")])
     other_worker = WhooshIndex(whoosh_index.directory, whoosh_index.vocabulary)
     other_worker.add([make_doc(2, "Baclofen in the morning", "baclofen")])
-    real_reader = whoosh_index_module.SegmentReader
+    real_reader = searcher_module.SegmentReader
     calls = []
 
     def reader_whose_files_a_merge_just_deleted(*args, **kwargs):
@@ -259,7 +261,7 @@ def test_a_search_racing_another_workers_commit_is_retried_not_unavailable(
             raise FileNotFoundError("segment removed by another worker's merge")
         return real_reader(*args, **kwargs)
 
-    monkeypatch.setattr(whoosh_index_module, "SegmentReader",
+    monkeypatch.setattr(searcher_module, "SegmentReader",
                         reader_whose_files_a_merge_just_deleted)
     assert whoosh_index.search(SearchQuery("baclofen")).total == 2
 

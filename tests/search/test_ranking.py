@@ -1,0 +1,136 @@
+"""Ranked retrieval: every concept optional but rewarded, phrases and exclusions strict."""
+
+from __future__ import annotations
+
+import pytest
+
+from search import SearchQuery
+from tests.search.conftest import make_doc
+
+
+def ids(results) -> list[int]:
+    return [hit.id for hit in results.hits]
+
+
+def search(index, text: str, **options) -> list[int]:
+    return ids(index.search(SearchQuery(text, **options)))
+
+
+@pytest.fixture
+def forum(index):
+    index.add(
+        [
+            make_doc(1, "Tizanidine leaves me groggy", "Since the tizanidine went up I nap daily."),
+            make_doc(2, "Evenings", "My legs at night will not settle down."),
+            make_doc(3, "Baclofen, drowsy, and physio", "On baclofen I am drowsy, but physio "
+                     "twice a week still helps."),
+            make_doc(4, "Baclofen dose", "The baclofen dose went up again last month and the "
+                     "pharmacy had it ready on time, which was a relief."),
+            make_doc(5, "Physio homework", "My physio set me hamstring work."),
+            make_doc(6, "So sleepy", "I feel drowsy every afternoon."),
+            make_doc(7, "Night splint", "The night splint keeps my ankle at ninety degrees."),
+            make_doc(8, "Splint questions", "I wear a splint in the day and take it off at night."),
+            make_doc(9, "Baclofen pump", "The baclofen pump was refilled on Monday."),
+            make_doc(10, "Gardening", "The roses are out and the lawn needs mowing."),
+            make_doc(11, "Sleepy on baclofen", "Baclofen makes me so drowsy after lunch."),
+        ]
+    )
+    return index
+
+
+def test_a_paraphrase_finds_a_post_with_none_of_its_words_but_its_concepts(forum):
+    # "Zanaflex" is a brand of tizanidine and "drowsiness" what "groggy" means.
+    assert search(forum, "Zanaflex drowsiness")[0] == 1
+    assert 2 in search(forum, "nocturnal spasms")
+
+
+def test_posts_with_all_three_concepts_rank_above_posts_with_fewer(forum):
+    found = search(forum, "baclofen drowsiness physiotherapy")
+    assert found[:2] == [3, 11]  # all three, then two of the three
+    assert 10 not in found  # the gardening post names none of them
+
+
+def test_a_post_with_some_of_several_words_is_found_after_those_with_all(forum):
+    found = search(forum, "baclofen pump refilled monday hamstring")
+    assert found[0] == 9
+    assert 5 not in found[:1]
+
+
+def test_quoted_phrases_stay_strict(forum):
+    assert search(forum, '"night splint"') == [7]
+    assert search(forum, '"night splint" ankle') == [7]
+
+
+def test_exclusions_stay_strict(forum):
+    found = search(forum, "baclofen -pump")
+    assert 9 not in found and {3, 4} <= set(found)
+
+
+def test_a_topic_nobody_wrote_about_finds_nothing_or_only_weak_matches(forum):
+    answered = forum.search(SearchQuery("baclofen drowsy physio"))
+    absent = forum.search(SearchQuery("hyperbaric oxygen chamber sessions"))
+    assert absent.total == 0 or absent.hits[0].score < 0.5 * answered.hits[0].score
+
+
+def test_did_you_mean_never_offers_a_word_only_held_posts_contain(index):
+    index.add(
+        [
+            make_doc(1, "Public", "Stretching every morning helps."),
+            make_doc(2, "Held", "The quetzalfax clinic told me things.", visibility="held"),
+        ]
+    )
+    assert index.search(SearchQuery("quetzalfix")).suggestion is None
+    assert index.search(SearchQuery("quetzalfix", include_held=True)).suggestion == "quetzalfax"
+
+
+def test_did_you_mean_still_corrects_towards_published_words(index):
+    index.add([make_doc(1, "Public", "Stretching every morning helps.")])
+    assert index.search(SearchQuery("strecthing")).suggestion == "stretching"
+
+
+def test_within_a_tag_a_post_with_only_some_of_the_words_is_found(index):
+    index.add(
+        [
+            make_doc(1, "Pump refill", "The pump was refilled on Monday.", tags=("baclofen",)),
+            make_doc(2, "Gardening", "The roses are out and the lawn needs mowing."),
+            make_doc(3, "Stretches", "My physio set me hamstring work.", tags=("physio",)),
+            make_doc(4, "Pump alarm", "The pump alarm keeps beeping.", tags=("baclofen",)),
+            make_doc(5, "Smoke alarm", "The smoke alarm keeps beeping at night."),
+        ]
+    )
+    # Without a tag the post with only "pump" is too weak a match beside those with two or
+    # three of the words; filtered to the tag, the member has already named the topic.
+    assert 1 not in search(index, "pump alarm beeping")
+    assert search(index, "pump alarm beeping", tags=("baclofen",)) == [4, 1]
+
+
+
+@pytest.fixture
+def families(index):
+    index.add(
+        [
+            make_doc(21, "Heat and my legs", "The heat leaves my legs like lead."),
+            make_doc(22, "Hot weather", "Hot weather and my legs turn to lead by noon."),
+            make_doc(23, "New tablets", "Since starting them I get dizzy when I stand up."),
+            make_doc(24, "Kitchen", "The new kettle is quieter than the old one."),
+            make_doc(25, "A heatwave", "A sweltering summer and a sauna trip: both wiped me out."),
+        ]
+    )
+    return index
+
+
+def test_a_word_finds_posts_that_say_it_with_another_word_of_its_family(families):
+    found = search(families, "heat")
+    assert found[0] == 21  # the word typed ranks first
+    assert {22, 25} <= set(found)
+    assert 24 not in found
+
+
+def test_side_effects_finds_a_post_about_dizziness(families):
+    assert 23 in search(families, "side effects")
+    assert 23 in search(families, "dizziness")
+
+
+def test_a_family_word_never_tags_a_post(families):
+    # "triggers" is the tag for heat among other things; a family word does not name it.
+    assert 25 not in search(families, "triggers")
