@@ -134,11 +134,12 @@ def _rebuild_with_bar(label: str, *, settle: bool = False) -> int:
     """
     from forum.services import indexing
 
+    mark = indexing.log_mark()  # before the posts: later jobs are applied after the rebuild
     post_ids = list(indexing.expected_versions())
     with click.progressbar(length=len(post_ids), label=label, file=sys.stderr) as bar:
         if settle:
             return indexing.rebuild_and_settle(progress=_moved_to(bar))
-        return indexing.rebuild(progress=_moved_to(bar), post_ids=post_ids)
+        return indexing.rebuild(progress=_moved_to(bar), post_ids=post_ids, mark=mark)
 
 
 def _index_imported(added: int) -> None:
