@@ -376,7 +376,8 @@ def log_mark() -> int:
     if db.session.get(SearchNode, node_name()) is None:
         _upsert_node(pruned_through(), force=False)
         db.session.commit()
-    return db.session.scalar(select(func.max(IndexJob.id))) or 0
+    last = db.session.scalar(select(func.max(IndexJob.id))) or 0
+    return max(last, pruned_through())  # an emptied log: the pruned jobs are covered too
 
 
 def pruned_through() -> int:
