@@ -33,5 +33,5 @@ def post_worker_init(worker):
     warm_in_background(worker.wsgi)  # the index's caches, read before the first search
     # This node's search follower: every worker starts one, one at a time follows (a lock in
     # the index directory), so it lives and dies with the node's workers.
-    follow_in_background(worker.wsgi)
+    follow_in_background(worker.wsgi, parent=worker.ppid)
     gc.freeze()

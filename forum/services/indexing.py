@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import socket
 import threading
 import time
@@ -557,13 +558,25 @@ def _close(listener) -> None:
     return None
 
 
-def follow_in_background(app: Flask, stop: threading.Event | None = None) -> threading.Thread:
+def follow_in_background(app: Flask, stop: threading.Event | None = None,
+                         parent: int | None = None) -> threading.Thread:
     """Run this node's follower in a thread of whichever process holds its follower lock.
 
     Every gunicorn worker starts one; the lock lets one follow while the others wait to take
-    over (a worker recycled or killed releases it). The memory backend has no follower.
+    over (a worker recycled or killed releases it). With parent (the master's pid), the
+    follower stops as soon as the master is gone, not when the orphaned worker notices.
+    The memory backend has no follower.
     """
     stop = stop or threading.Event()
+    if parent is not None:
+
+        def orphaned() -> None:
+            while not stop.wait(0.5):
+                if os.getppid() != parent:
+                    log.info("search follower stops: the gunicorn master is gone")
+                    stop.set()
+
+        threading.Thread(target=orphaned, name="thaw-search-parent", daemon=True).start()
 
     def work() -> None:
         with app.app_context():
