@@ -15,6 +15,10 @@ directory and rebuilds. Then:
 Usage: .venv/bin/python bench/replicas.py [--posts 300] [--kill-seconds 20]
        [--posts-while-down 100] [--workers 2] [--ports 5170,5171]
        [--database-url postgresql://postgres@127.0.0.1:5432/thaw17_replicas]
+       .venv/bin/python bench/replicas.py --rebuild-posts 100000 --ports 5174
+       --database-url postgresql://postgres@127.0.0.1:5432/thaw17_rebuild
+       (a node with an empty index on 100,000 posts rebuilds while posts are written through
+       it, then follows: none of them lost)
 """
 
 from __future__ import annotations
@@ -211,6 +215,7 @@ class Writer:
         self.node, self.name, self.counts = node, name, counts
         self.cookies: dict[str, str] = {}
         self.token = ""
+        self.refusals: list[str] = []  # status and the form's error, for a refused post
 
     def request(self, method: str, path: str, form: dict | None = None):
         body = urlencode(form) if form is not None else None
@@ -247,12 +252,14 @@ class Writer:
     def ask(self, word: str) -> int | None:
         """Post a question naming word; return its id once the success response arrived."""
         self.request("GET", "/ask")
-        response, _ = self.request("POST", "/ask", {
+        response, page = self.request("POST", "/ask", {
             "csrf_token": self.token, "title": f"Evening stretches and {word}",
             "body": f"After a long day my calves tighten; {word} is what I call the routine "
                     "that loosens them before sleep.",
             "tags": "stretching, spasms", "action": "post"})
         if response is None or response.status not in (302, 303):
+            errors = re.findall(r'class="field-error"[^>]*>([^<]*)<', page)
+            self.refusals.append(f"{response.status if response else 'no answer'} {errors}")
             return None
         match = re.search(r"/threads/(\d+)", response.getheader("Location", ""))
         return int(match.group(1)) if match else None
@@ -389,7 +396,8 @@ def run(database_url: str, redis: str, ports: tuple[int, int], *, posts: int = 3
                 thread.join(timeout=120)
             elapsed = time.monotonic() - started
             out(f"phase 1: {written} posts written through both nodes alternating in "
-                f"{elapsed:.1f} s ({refused} refused)")
+                f"{elapsed:.1f} s ({refused} refused"
+                + (f": {[r for w in writers for r in w.refusals]}" if refused else "") + ")")
             for node in (a, b):
                 out("  found through " + lag_line(node.name, seen.lags.get(node.name, [])))
             first_lags = {name: list(values) for name, values in seen.lags.items()}
@@ -486,6 +494,99 @@ def run(database_url: str, redis: str, ports: tuple[int, int], *, posts: int = 3
         return ok
 
 
+FILL = """
+import sys, time
+sys.path.insert(0, "bench")
+from app import create_app
+from forum.extensions import db
+from pages_bench import build
+app = create_app()
+with app.app_context():
+    started = time.perf_counter()
+    build(int(sys.argv[1]), 20240611)
+    print(f"filled in {time.perf_counter() - started:.0f} s")
+"""
+
+
+def rebuild_and_follow(database_url: str, redis: str, port: int, *, posts: int = 100_000,
+                       workers: int = 2, out=print) -> bool:
+    """Start a node with an empty index directory on a database of `posts` posts; write posts
+    through it while it rebuilds; check that it then follows and lost none of them."""
+    with tempfile.TemporaryDirectory(prefix="thaw-rebuild-") as tmp:
+        workdir = Path(tmp)
+        base = {k: v for k, v in os.environ.items()
+                if k not in ("SEARCH_INDEX_DIR", "INSTANCE_PATH", "SEARCH_NODE_NAME")}
+        base.update({"DATABASE_URL": database_url, "SECRET_KEY": "replica-bench-secret",
+                     "RATELIMIT_STORAGE_URI": redis,
+                     **{name: "100000 per hour" for name in (
+                         "POST_LIMIT", "NEW_MEMBER_POST_LIMIT", "VOTE_LIMIT")}})
+        node = Node("node-new", port, base, workdir, workers)
+        steps = [flask(node.env, "db", "upgrade"),
+                 subprocess.run([PYTHON, "-c", FILL, str(posts)], cwd=ROOT, env=node.env,
+                                capture_output=True, text=True, check=False, timeout=3600),
+                 python(node.env, SETUP, "writer_new")]
+        for step in steps:
+            if step.returncode != 0:
+                out(step.stderr[-2000:])
+                return False
+        out(steps[1].stdout.strip())
+        counts = Counts()
+        written: list[tuple[str, int]] = []
+        try:
+            started = time.monotonic()
+            node.start()
+            writer = Writer(node, "writer_new", counts)
+            deadline = started + 120
+            while not writer.login() and time.monotonic() < deadline:
+                time.sleep(0.5)
+            rebuilt_after = None
+            number = 0
+            stop = started + 3600
+            while time.monotonic() < stop:
+                health = node.health(counts) or {}
+                rebuilding = (health.get("search") or {}).get("applied_id") is None
+                if not rebuilding and rebuilt_after is None:
+                    rebuilt_after = time.monotonic() - started
+                    during = len(written)
+                    tail_until = time.monotonic() + 5  # a few more once it follows
+                if rebuilt_after is not None and time.monotonic() >= tail_until:
+                    break
+                word = marker(number, "rb")
+                post_id = writer.ask(word)
+                number += 1
+                if post_id is not None:
+                    written.append((word, post_id))
+                time.sleep(0.5)
+            if rebuilt_after is None:
+                out("the node did not finish its rebuild within the hour")
+                return False
+            caught = node.wait_caught_up(counts, 300)
+            missing = [post_id for word, post_id in written
+                       if not node.finds(word, post_id, counts)]
+            check = flask(node.env, "search", "check")
+        finally:
+            node.stop()
+        out(f"node with an empty index on {posts:,} posts: rebuilt and following "
+            f"{rebuilt_after:.0f} s after its start; {during} posts written through it during "
+            f"the rebuild and {len(written) - during} after; caught up "
+            f"{(caught if caught is not None else float('nan')):.1f} s later")
+        five = [status for status in counts.statuses if status is not None and status >= 500]
+        results = [
+            (f"every post written during and after the rebuild found ({len(missing)} missing "
+             f"of {len(written)})", not missing and during > 0),
+            ("flask search check clean: " + (check.stdout.strip().splitlines() or [""])[-1],
+             check.returncode == 0),
+            (f"zero 5xx answers ({sum(counts.statuses.values())} requests)", not five),
+        ]
+        ok = True
+        for text, passed in results:
+            out(f"[{'PASS' if passed else 'FAIL'}] {text}")
+            ok = ok and passed
+        if not ok:
+            out(node.log_path.read_text(errors="replace")[-3000:])
+        return ok
+
+
 def recreate_database(url: str) -> None:
     name = url.rsplit("/", 1)[1].split("?")[0]
     for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
@@ -503,11 +604,19 @@ def main() -> None:
     parser.add_argument("--ports", default="5170,5171")
     parser.add_argument("--database-url",
                         default="postgresql://postgres@127.0.0.1:5432/thaw17_replicas")
+    parser.add_argument("--rebuild-posts", type=int, default=0,
+                        help="instead: a node with an empty index on a database of this many "
+                             "posts (e.g. 100000) rebuilds while posts are written, then follows")
     args = parser.parse_args()
     redis = redis_url()
     if redis is None:
         sys.exit("Redis does not answer at 127.0.0.1:6379: the bench needs it for the limits")
     recreate_database(args.database_url)
+    if args.rebuild_posts:
+        ok = rebuild_and_follow(args.database_url, redis, int(args.ports.split(",")[0]),
+                                posts=args.rebuild_posts, workers=args.workers)
+        print("\nsummary:", "PASS" if ok else "FAIL")
+        sys.exit(0 if ok else 1)
     first, second = (int(port) for port in args.ports.split(","))
     ok = run(args.database_url, redis, (first, second), posts=args.posts,
              kill_seconds=args.kill_seconds, posts_while_down=args.posts_while_down,

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 
 from forum.database import chunks
@@ -207,7 +208,11 @@ def process_jobs(limit: int = JOB_BATCH) -> int:
     applied = _record_position(jobs[-1][0])
     queue(again)  # changed while we wrote: a new job, for every node
     db.session.commit()
-    note_progress(applied)
+    try:
+        note_progress(applied)
+    except SQLAlchemyError as error:  # bookkeeping only: the next write or heartbeat redoes it
+        db.session.rollback()
+        log.warning("search node not registered or log not pruned: %s", type(error).__name__)
     return len(jobs)
 
 
@@ -387,13 +392,18 @@ def pruned_through() -> int:
                              .where(SearchLogState.id == 1)) or 0
 
 
-def _upsert_node(applied: int, *, force: bool) -> None:
-    name, now = node_name(), utcnow()
+def _insert(model):
+    """Return an INSERT for model that takes ON CONFLICT clauses (PostgreSQL and SQLite)."""
     if db.engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(SearchNode).values(name=name, applied_id=applied, seen_at=now,
+    return insert(model)
+
+
+def _upsert_node(applied: int, *, force: bool) -> None:
+    name, now = node_name(), utcnow()
+    statement = _insert(SearchNode).values(name=name, applied_id=applied, seen_at=now,
                                           started_at=now)
     column = SearchNode.__table__.c.applied_id
     moved = statement.excluded.applied_id if force else case(
@@ -430,9 +440,8 @@ def prune(now: datetime | None = None) -> int:
     if through is None:
         db.session.rollback()
         return 0
-    if db.session.get(SearchLogState, 1) is None:
-        db.session.add(SearchLogState(id=1, pruned_through=0))
-        db.session.flush()
+    db.session.execute(_insert(SearchLogState).values(id=1, pruned_through=0)
+                       .on_conflict_do_nothing(index_elements=["id"]))
     column = SearchLogState.__table__.c.pruned_through
     db.session.execute(update(SearchLogState).where(SearchLogState.id == 1).values(
         pruned_through=case((column < through, through), else_=column)))

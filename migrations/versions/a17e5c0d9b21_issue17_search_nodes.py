@@ -31,6 +31,7 @@ def upgrade():
     sa.Column('pruned_through', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_search_log_state'))
     )
+    op.execute("INSERT INTO search_log_state (id, pruned_through) VALUES (1, 0)")
 
 
 def downgrade():
