@@ -434,8 +434,9 @@ def run(database_url: str, redis: str, ports: tuple[int, int], *, posts: int = 3
 
             # 3. Node B restarts on its directory and catches up from its recorded job id.
             recorded = read_position(b.index_dir)
-            out(f"  {b.name}'s index had recorded job {recorded}; "
-                f"the posts written meanwhile have higher job ids")
+            kept = python(a.env, LOG_SIZE).stdout.strip()
+            out(f"  {b.name}'s index had recorded job {recorded}; the log kept {kept} jobs "
+                f"for it ({a.name} had applied them all)")
             restarted = time.monotonic()
             b.start()
             caught = b.wait_caught_up(counts, 120)
@@ -481,7 +482,8 @@ def run(database_url: str, redis: str, ports: tuple[int, int], *, posts: int = 3
                  for c in checks.values())),
             (f"zero 5xx answers ({sum(counts.statuses.values())} requests; "
              f"{counts.failures[:5]})", not five),
-            ("the log was pruned once both nodes passed it", pruned == "0"),
+            ("the log kept the jobs for the stopped node, and was pruned once both nodes "
+             "passed them", kept not in ("", "0") and pruned == "0"),
         ]
         ok = True
         for text, passed in results:
