@@ -43,21 +43,14 @@ KEPT_FIELDS = {"title": "Title", "body": "Text", "tags": "Tags", "side_effects":
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint and the template helpers."""
-    from forum.views import (
-        api,
-        auth,
-        health,
-        insights,
-        main,
-        members,
-        moderation,
-        posts,
-        search,
-    )
+    from forum.views import api, auth, insights, main, members, moderation, posts, search
 
-    for module in (main, auth, posts, members, api, insights, search, moderation, health):
+    for module in (main, auth, posts, members, api, insights, search, moderation):
         app.register_blueprint(module.bp)
     app.register_blueprint(moderation.admin_bp)
+    from forum.views import health
+
+    app.register_blueprint(health.bp)  # /healthz, for the reverse proxy
 
     @app.context_processor
     def template_helpers() -> dict:
