@@ -53,6 +53,7 @@ REBUILD_AFTER_IMPORT = 5000  # beyond this many new posts, one bulk rebuild beat
 CHANNEL = "thaw_search_log"  # PostgreSQL NOTIFY channel: new index jobs were committed
 LOG_LOCK = 1_700_017  # advisory lock key: jobs get their ids in commit order
 HEARTBEAT_SECONDS = 5.0
+BOOKKEEPING_SECONDS = 2.0  # a write registers its node's progress and prunes at most this often
 FOLLOWER_LOCK = "follower.lock"
 
 
@@ -209,7 +210,8 @@ def process_jobs(limit: int = JOB_BATCH) -> int:
     queue(again)  # changed while we wrote: a new job, for every node
     db.session.commit()
     try:
-        note_progress(applied)
+        if time.monotonic() - _bookkept[0] >= BOOKKEEPING_SECONDS:
+            note_progress(applied)
     except SQLAlchemyError as error:  # bookkeeping only: the next write or heartbeat redoes it
         db.session.rollback()
         log.warning("search node not registered or log not pruned: %s", type(error).__name__)
@@ -217,6 +219,7 @@ def process_jobs(limit: int = JOB_BATCH) -> int:
 
 
 _retry_pending = threading.Lock()
+_bookkept = [0.0]  # when this process last registered its node's progress
 
 
 def _retry_soon(app: Flask, delay: float = 0.5) -> None:
@@ -418,9 +421,13 @@ def retention() -> timedelta:
 
 
 def note_progress(applied: int, *, force: bool = False) -> int:
-    """Register this node at applied (and as seen now), then prune; return the jobs pruned."""
+    """Register this node at applied (and as seen now), then prune; return the jobs pruned.
+
+    One transaction: on SQLite every write transaction waits its turn, so members' writes
+    apply their jobs at once but do this at most every BOOKKEEPING_SECONDS per process.
+    """
+    _bookkept[0] = time.monotonic()
     _upsert_node(applied, force=force)
-    db.session.commit()
     return prune()
 
 
@@ -438,7 +445,7 @@ def prune(now: datetime | None = None) -> int:
     through = db.session.scalar(select(func.max(IndexJob.id))
                                 .where(IndexJob.id <= max(slowest, expired)))
     if through is None:
-        db.session.rollback()
+        db.session.commit()  # what the caller registered
         return 0
     db.session.execute(_insert(SearchLogState).values(id=1, pruned_through=0)
                        .on_conflict_do_nothing(index_elements=["id"]))
