@@ -185,6 +185,8 @@ def process_jobs(limit: int = JOB_BATCH) -> int:
     jobs are applied by the next write, the follower or `flask search catch-up`.
     """
     position = current_position()
+    if position is None and _index_missing():
+        return 0  # nothing to write into yet: the rebuild (follower, search page) comes first
     if (position or 0) < pruned_through():
         log.warning("search index behind the pruned log (at %s); rebuilding", position)
         _start_rebuild_here()
