@@ -23,9 +23,9 @@ from functools import cache
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, event, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from forum.database import chunks
 from forum.extensions import db
@@ -55,6 +55,7 @@ LOG_LOCK = 1_700_017  # advisory lock key: jobs get their ids in commit order
 HEARTBEAT_SECONDS = 5.0
 BOOKKEEPING_SECONDS = 2.0  # a write registers its node's progress and prunes at most this often
 FOLLOWER_LOCK = "follower.lock"
+PENDING_JOBS = "thaw.index_jobs"  # session.info key: post ids queued in this transaction
 
 
 @cache
@@ -127,20 +128,37 @@ def document_for(post: Post, root: Post | None) -> SearchDocument:
 
 
 def queue(post_ids: Iterable[int]) -> None:
-    """Record in the current transaction that these posts' search entries must be refreshed."""
-    ids = list(dict.fromkeys(post_ids))
-    if not ids:
+    """Record in the current transaction that these posts' search entries must be refreshed.
+
+    The jobs are written when the transaction commits (see _write_jobs).
+    """
+    pending = db.session.info.setdefault(PENDING_JOBS, {})
+    pending.update(dict.fromkeys(post_ids))
+
+
+@event.listens_for(Session, "before_commit")
+def _write_jobs(session: Session) -> None:
+    """Append the transaction's index jobs to the log, last thing before it commits.
+
+    Nodes remember the last job id they applied, so a job must never become visible after
+    one with a higher id. On PostgreSQL, writers therefore take their job ids under a lock
+    held until they commit (the change itself is flushed first, so nothing but the jobs and
+    the commit happens under it), and NOTIFY the followers. SQLite has one writer at a time.
+    """
+    post_ids = session.info.pop(PENDING_JOBS, None)
+    if not post_ids:
         return
-    if db.engine.dialect.name == "postgresql":
-        # Nodes remember the last job id they applied, so a job must never become visible
-        # after one with a higher id. Writers take ids under a lock held until they commit;
-        # the change itself is flushed first, so the lock is held only for the jobs and the
-        # commit. (SQLite has one writer at a time anyway.)
-        db.session.flush()
-        db.session.execute(select(func.pg_advisory_xact_lock(LOG_LOCK)))
-        db.session.execute(select(func.pg_notify(CHANNEL, "")))
-    for post_id in ids:
-        db.session.add(IndexJob(post_id=post_id))
+    session.flush()
+    if session.connection().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(LOG_LOCK)))
+        session.execute(select(func.pg_notify(CHANNEL, "")))
+    session.add_all([IndexJob(post_id=post_id) for post_id in post_ids])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_jobs(session: Session, previous_transaction) -> None:
+    """Drop the jobs of a transaction that did not commit (its changes are gone too)."""
+    session.info.pop(PENDING_JOBS, None)
 
 
 def queue_thread(root: Post) -> None:
