@@ -541,16 +541,21 @@ def rebuild_and_follow(database_url: str, redis: str, port: int, *, posts: int =
             deadline = started + 120
             while not writer.login() and time.monotonic() < deadline:
                 time.sleep(0.5)
-            rebuilt_after = None
+            rebuilt_after = caught_after = lag_at_swap = None
             number = 0
             stop = started + 3600
             while time.monotonic() < stop:
                 health = node.health(counts) or {}
-                rebuilding = (health.get("search") or {}).get("applied_id") is None
+                search = health.get("search") or {}
+                rebuilding = search.get("applied_id") is None
                 if not rebuilding and rebuilt_after is None:
                     rebuilt_after = time.monotonic() - started
                     during = len(written)
+                    lag_at_swap = search.get("lag_rows")
                     tail_until = time.monotonic() + 5  # a few more once it follows
+                if (rebuilt_after is not None and caught_after is None
+                        and search.get("lag_rows") == 0):
+                    caught_after = time.monotonic() - started - rebuilt_after
                 if rebuilt_after is not None and time.monotonic() >= tail_until:
                     break
                 word = marker(number, "rb")
@@ -570,12 +575,14 @@ def rebuild_and_follow(database_url: str, redis: str, port: int, *, posts: int =
             node.stop()
         out(f"node with an empty index on {posts:,} posts: rebuilt and following "
             f"{rebuilt_after:.0f} s after its start; {during} posts written through it during "
-            f"the rebuild and {len(written) - during} after; caught up "
-            f"{(caught if caught is not None else float('nan')):.1f} s later")
+            f"the rebuild and {len(written) - during} after; {lag_at_swap} jobs behind when "
+            f"the rebuilt index was swapped in, none behind "
+            f"{(caught_after if caught_after is not None else float('nan')):.1f} s later")
         five = [status for status in counts.statuses if status is not None and status >= 500]
         results = [
             (f"every post written during and after the rebuild found ({len(missing)} missing "
-             f"of {len(written)})", not missing and during > 0),
+             f"of {len(written)}), the node following with no lag",
+             not missing and during > 0 and caught is not None),
             ("flask search check clean: " + (check.stdout.strip().splitlines() or [""])[-1],
              check.returncode == 0),
             (f"zero 5xx answers ({sum(counts.statuses.values())} requests)", not five),
