@@ -402,9 +402,8 @@ def log_mark() -> int:
     The node is registered before the mark is read, so no other node prunes the jobs this
     node still needs while it rebuilds.
     """
-    if db.session.get(SearchNode, node_name()) is None:
-        _upsert_node(pruned_through(), force=False)
-        db.session.commit()
+    _upsert_node(pruned_through(), force=False)  # and seen now: live, so it holds the log
+    db.session.commit()
     last = db.session.scalar(select(func.max(IndexJob.id))) or 0
     return max(last, pruned_through())  # an emptied log: the pruned jobs are covered too
 
