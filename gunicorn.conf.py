@@ -28,7 +28,11 @@ def post_worker_init(worker):
     """
     import gc
 
-    from forum.services.indexing import warm_in_background
+    from forum.services.indexing import follow_in_background, warm_in_background
 
     warm_in_background(worker.wsgi)  # the index's caches, read before the first search
+    # This node's search follower: every worker starts one, one at a time follows (a lock in
+    # the index directory), so it lives and dies with the node's workers.
+    if os.environ.get("SEARCH_FOLLOW", "1") != "0":  # 0: only the workers' own writes apply
+        follow_in_background(worker.wsgi, parent=worker.ppid)
     gc.freeze()

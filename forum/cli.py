@@ -134,11 +134,12 @@ def _rebuild_with_bar(label: str, *, settle: bool = False) -> int:
     """
     from forum.services import indexing
 
+    mark = indexing.log_mark()  # before the posts: later jobs are applied after the rebuild
     post_ids = list(indexing.expected_versions())
     with click.progressbar(length=len(post_ids), label=label, file=sys.stderr) as bar:
         if settle:
             return indexing.rebuild_and_settle(progress=_moved_to(bar))
-        return indexing.rebuild(progress=_moved_to(bar), post_ids=post_ids)
+        return indexing.rebuild(progress=_moved_to(bar), post_ids=post_ids, mark=mark)
 
 
 def _index_imported(added: int) -> None:
@@ -253,13 +254,11 @@ def check_index(fix: bool) -> None:
 
 @search_cli.command("catch-up")
 def catch_up() -> None:
-    """Replay pending index jobs (left by a worker that died or an index that was busy)."""
+    """Apply the index jobs this node has not applied (rebuilding first if it fell behind
+    the pruned log or has no index)."""
     from forum.services import indexing
 
-    _require_index()
-    done = 0
-    while count := indexing.process_jobs():
-        done += count
+    done = indexing.catch_up()
     click.echo(f"Replayed {done} index jobs.")
 
 
@@ -315,6 +314,46 @@ def evaluate(queries: Path, as_json: bool) -> None:
     if reference is not None:
         click.echo(f"Absent topics pass with no results or a top score below "
                    f"{ev.LOW_SCORE_RATIO:g} x {reference:.3f} (the median top score).")
+
+
+# Several nodes, each with its own index, following the job log (issue 17)
+
+
+@search_cli.command("follow")
+@click.option("--interval", type=float, default=None,
+              help="Seconds between polls when no NOTIFY arrives (default 1).")
+def follow_log(interval: float | None) -> None:
+    """Keep this node's index following the log until stopped (beside a server without
+    the gunicorn hooks); rebuilds first if the index is missing or too far behind."""
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from forum.services import indexing
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo(f"Following the search log as node {indexing.node_name()}.")
+    try:
+        indexing.follow(current_app._get_current_object(), stop, interval)
+    except KeyboardInterrupt:
+        pass
+
+
+@search_cli.command("nodes")
+def list_nodes() -> None:
+    """List every node with its place in the log and its lag in jobs."""
+    from forum.services import indexing
+
+    found = indexing.nodes()
+    if not found:
+        click.echo("No node has registered yet.")
+    for node in found:
+        state = "live" if node.live else "gone (past the retention period)"
+        click.echo(f"{node.name}: applied job {node.applied_id}, {node.lag_rows} behind, "
+                   f"last seen {node.seen_at:%Y-%m-%d %H:%M:%S} UTC, {state}")
+    click.echo(f"Log pruned through job {indexing.pruned_through()}.")
 
 
 backup_cli = AppGroup("backup", help="Back up and restore the database (safe while serving).")

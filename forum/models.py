@@ -331,6 +331,26 @@ class IndexJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class SearchNode(db.Model):
+    """A web node with its own search index: how far it has applied the index job log."""
+
+    __tablename__ = "search_node"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    applied_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SearchLogState(db.Model):
+    """The one row saying up to which job id the log was pruned (nodes behind it rebuild)."""
+
+    __tablename__ = "search_log_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pruned_through: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class Flag(db.Model):
     """One finding of the automatic screening, kept with the evidence and its source."""
 

@@ -1,21 +1,36 @@
-"""Keeping the search index in step with the database, through a durable queue of jobs."""
+"""Keeping each node's search index in step with the database, through a log of index jobs.
+
+Every change that affects search appends index jobs (post ids) in the transaction that makes
+it. The jobs form a log: each web node keeps its own index and records in its index directory
+the last job it applied, so nodes need no shared disk. A node applies new jobs after its own
+commits and in a follower thread (woken by PostgreSQL NOTIFY, or polling); each node
+registers its place, and the log is pruned past the slowest live node, or past the retention
+period. A node further behind than what was pruned rebuilds from the database.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import case, delete, event, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, aliased
 
 from forum.database import chunks
 from forum.extensions import db
 from forum.markup import html_text
-from forum.models import IndexJob, Post
+from forum.models import IndexJob, Post, SearchLogState, SearchNode, utcnow
 from forum.taxonomy import load_taxonomy
 from search import (
     CheckReport,
@@ -27,6 +42,7 @@ from search import (
     Vocabulary,
     WhooshIndex,
 )
+from search.position import read_position, record_position
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +50,12 @@ INDEXED_STATUSES = ("published", "held")  # held posts: for moderators only
 VISIBILITY = {"published": "public", "held": "held", "removed": "removed", "deleted": "deleted"}
 JOB_BATCH = 500
 REBUILD_AFTER_IMPORT = 5000  # beyond this many new posts, one bulk rebuild beats replaying jobs
+CHANNEL = "thaw_search_log"  # PostgreSQL NOTIFY channel: new index jobs were committed
+LOG_LOCK = 1_700_017  # advisory lock key: jobs get their ids in commit order
+HEARTBEAT_SECONDS = 5.0
+BOOKKEEPING_SECONDS = 2.0  # a write registers its node's progress and prunes at most this often
+FOLLOWER_LOCK = "follower.lock"
+PENDING_JOBS = "thaw.index_jobs"  # session.info key: post ids queued in this transaction
 
 
 @cache
@@ -108,9 +130,37 @@ def document_for(post: Post, root: Post | None) -> SearchDocument:
 
 
 def queue(post_ids: Iterable[int]) -> None:
-    """Record in the current transaction that these posts' search entries must be refreshed."""
-    for post_id in dict.fromkeys(post_ids):
-        db.session.add(IndexJob(post_id=post_id))
+    """Record in the current transaction that these posts' search entries must be refreshed.
+
+    The jobs are written when the transaction commits (see _write_jobs).
+    """
+    pending = db.session.info.setdefault(PENDING_JOBS, {})
+    pending.update(dict.fromkeys(post_ids))
+
+
+@event.listens_for(Session, "before_commit")
+def _write_jobs(session: Session) -> None:
+    """Append the transaction's index jobs to the log, last thing before it commits.
+
+    Nodes remember the last job id they applied, so a job must never become visible after
+    one with a higher id. On PostgreSQL, writers therefore take their job ids under a lock
+    held until they commit (the change itself is flushed first, so nothing but the jobs and
+    the commit happens under it), and NOTIFY the followers. SQLite has one writer at a time.
+    """
+    post_ids = session.info.pop(PENDING_JOBS, None)
+    if not post_ids:
+        return
+    session.flush()
+    if session.connection().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(LOG_LOCK)))
+        session.execute(select(func.pg_notify(CHANNEL, "")))
+    session.add_all([IndexJob(post_id=post_id) for post_id in post_ids])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_jobs(session: Session, previous_transaction) -> None:
+    """Drop the jobs of a transaction that did not commit (its changes are gone too)."""
+    session.info.pop(PENDING_JOBS, None)
 
 
 def queue_thread(root: Post) -> None:
@@ -149,12 +199,20 @@ def apply(post_ids: list[int]) -> list[int]:
 
 
 def process_jobs(limit: int = JOB_BATCH) -> int:
-    """Replay pending index jobs, oldest first; return how many were done.
+    """Apply the next index jobs this node has not applied, oldest first; return how many.
 
-    Never raises for an index that is busy or unavailable: the jobs stay and are replayed by
-    the next write or by `flask search check --fix`.
+    Never raises for an index that is busy or unavailable: the node's position stays and the
+    jobs are applied by the next write, the follower or `flask search catch-up`.
     """
+    position = current_position()
+    if position is None and _index_missing():
+        return 0  # nothing to write into yet: the rebuild (follower, search page) comes first
+    if (position or 0) < pruned_through():
+        log.warning("search index behind the pruned log (at %s); rebuilding", position)
+        _start_rebuild_here()
+        return 0
     jobs = list(db.session.execute(select(IndexJob.id, IndexJob.post_id)
+                                   .where(IndexJob.id > (position or 0))
                                    .order_by(IndexJob.id).limit(limit)))
     if not jobs:
         return 0
@@ -170,13 +228,20 @@ def process_jobs(limit: int = JOB_BATCH) -> int:
         db.session.rollback()
         log.warning("search index not updated, %d jobs kept for later: %s", len(jobs), error)
         return 0
-    db.session.execute(delete(IndexJob).where(IndexJob.id.in_([job_id for job_id, _ in jobs])))
-    queue(again)
+    applied = _record_position(jobs[-1][0])
+    queue(again)  # changed while we wrote: a new job, for every node
     db.session.commit()
+    try:
+        if time.monotonic() - _bookkept[0] >= BOOKKEEPING_SECONDS:
+            note_progress(applied)
+    except SQLAlchemyError as error:  # bookkeeping only: the next write or heartbeat redoes it
+        db.session.rollback()
+        log.warning("search node not registered or log not pruned: %s", type(error).__name__)
     return len(jobs)
 
 
 _retry_pending = threading.Lock()
+_bookkept = [0.0]  # when this process last registered its node's progress
 
 
 def _retry_soon(app: Flask, delay: float = 0.5) -> None:
@@ -227,25 +292,25 @@ def all_documents(post_ids: list[int], batch: int = 1000) -> Iterator[SearchDocu
 
 
 def rebuild(progress: Callable[[int], None] | None = None,
-            post_ids: list[int] | None = None) -> int:
+            post_ids: list[int] | None = None, mark: int | None = None) -> int:
     """Rebuild the index from the database into a fresh directory and swap it in.
 
-    post_ids are the posts to index, when the caller has just read expected_versions().
+    The node's place in the log becomes the last job id read before the posts (mark), so the
+    jobs written during the rebuild are applied after it. Callers that read post_ids
+    themselves pass the mark they read from log_mark() before them.
     """
+    if mark is None:
+        mark = log_mark()
     if post_ids is None:
         post_ids = list(expected_versions())
     get_index().rebuild(all_documents(post_ids), total=len(post_ids), progress=progress)
+    note_progress(_record_position(mark, force=True), force=True)
     return len(post_ids)
 
 
 def rebuild_and_settle(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild, then drop the jobs the rebuild already covered (those queued before it read)."""
-    last_job = db.session.scalar(select(func.max(IndexJob.id)))
-    total = rebuild(progress=progress)
-    if last_job is not None:
-        db.session.execute(delete(IndexJob).where(IndexJob.id <= last_job))
-        db.session.commit()
-    return total
+    """Rebuild; the jobs the rebuild covered are pruned once every node passed them."""
+    return rebuild(progress=progress)
 
 
 def check(*, fix: bool = False) -> CheckReport:
@@ -288,3 +353,283 @@ def rebuild_in_background(app: Flask) -> bool:
 
     threading.Thread(target=work, name="thaw-search-rebuild", daemon=True).start()
     return True
+
+
+def _start_rebuild_here() -> None:
+    if current_app.config.get("SEARCH_AUTO_REBUILD", True):
+        rebuild_in_background(current_app._get_current_object())
+
+
+# The node: its name, its place in the log, and the log's pruning
+
+
+def node_name() -> str:
+    """Return this node's name: SEARCH_NODE_NAME, or the host and the index directory."""
+    name = current_app.config.get("SEARCH_NODE_NAME")
+    if not name:
+        index = get_index()
+        where = str(index.directory.resolve()) if isinstance(index, WhooshIndex) else "memory"
+        name = f"{socket.gethostname()}:{where}"
+    return str(name)[:200]
+
+
+def current_position() -> int | None:
+    """Return the last job id this node's index applied, or None if it never recorded one."""
+    index = get_index()
+    if isinstance(index, WhooshIndex):
+        return read_position(index.directory)
+    return current_app.extensions.get("thaw.search.position")
+
+
+def _record_position(log_id: int, *, force: bool = False) -> int:
+    index = get_index()
+    if isinstance(index, WhooshIndex):
+        return record_position(index.directory, log_id, force=force)
+    known = current_app.extensions.get("thaw.search.position")
+    if force or known is None or log_id > known:
+        current_app.extensions["thaw.search.position"] = known = log_id
+    return known
+
+
+def _index_missing() -> bool:
+    """Tell whether this node has no index at all yet (an empty SEARCH_INDEX_DIR)."""
+    index = get_index()
+    # "CURRENT" names the generation searches use (see search.whoosh.index).
+    return isinstance(index, WhooshIndex) and not (index.directory / "CURRENT").exists()
+
+
+def log_mark() -> int:
+    """Return the last job id in the log (0 if empty), holding the log for this node first.
+
+    The node is registered before the mark is read, so no other node prunes the jobs this
+    node still needs while it rebuilds.
+    """
+    _upsert_node(pruned_through(), force=False)  # and seen now: live, so it holds the log
+    db.session.commit()
+    last = db.session.scalar(select(func.max(IndexJob.id))) or 0
+    return max(last, pruned_through())  # an emptied log: the pruned jobs are covered too
+
+
+def pruned_through() -> int:
+    """Return the highest job id pruned from the log: a node behind it has lost jobs."""
+    return db.session.scalar(select(SearchLogState.pruned_through)
+                             .where(SearchLogState.id == 1)) or 0
+
+
+def _insert(model):
+    """Return an INSERT for model that takes ON CONFLICT clauses (PostgreSQL and SQLite)."""
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
+def _upsert_node(applied: int, *, force: bool) -> None:
+    name, now = node_name(), utcnow()
+    statement = _insert(SearchNode).values(name=name, applied_id=applied, seen_at=now,
+                                          started_at=now)
+    column = SearchNode.__table__.c.applied_id
+    moved = statement.excluded.applied_id if force else case(
+        (column < statement.excluded.applied_id, statement.excluded.applied_id), else_=column)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["name"], set_={"applied_id": moved, "seen_at": now}))
+
+
+def retention() -> timedelta:
+    """Return how long a job is kept for a node that has not applied it (default 7 days)."""
+    return timedelta(days=float(current_app.config.get("SEARCH_LOG_RETENTION_DAYS", 7)))
+
+
+def note_progress(applied: int, *, force: bool = False) -> int:
+    """Register this node at applied (and as seen now), then prune; return the jobs pruned.
+
+    One transaction: on SQLite every write transaction waits its turn, so members' writes
+    apply their jobs at once but do this at most every BOOKKEEPING_SECONDS per process.
+    """
+    _bookkept[0] = time.monotonic()
+    _upsert_node(applied, force=force)
+    return prune()
+
+
+def prune(now: datetime | None = None) -> int:
+    """Delete the jobs every live node has applied, and those older than the retention period.
+
+    A node is live if it was seen within the retention period. The highest id deleted is kept,
+    so a node that comes back behind it knows it must rebuild.
+    """
+    cutoff = (now or utcnow()) - retention()
+    slowest = db.session.scalar(select(func.min(SearchNode.applied_id))
+                                .where(SearchNode.seen_at >= cutoff)) or 0
+    expired = db.session.scalar(select(func.max(IndexJob.id))
+                                .where(IndexJob.created_at < cutoff)) or 0
+    through = db.session.scalar(select(func.max(IndexJob.id))
+                                .where(IndexJob.id <= max(slowest, expired)))
+    if through is None:
+        db.session.commit()  # what the caller registered
+        return 0
+    db.session.execute(_insert(SearchLogState).values(id=1, pruned_through=0)
+                       .on_conflict_do_nothing(index_elements=["id"]))
+    column = SearchLogState.__table__.c.pruned_through
+    db.session.execute(update(SearchLogState).where(SearchLogState.id == 1).values(
+        pruned_through=case((column < through, through), else_=column)))
+    deleted = db.session.execute(delete(IndexJob).where(IndexJob.id <= through)).rowcount
+    db.session.commit()
+    return deleted
+
+
+@dataclass(frozen=True)
+class Lag:
+    """How far this node's index is behind the log."""
+
+    rows: int
+    seconds: float
+    position: int | None
+
+
+def lag(position: int | None = None) -> Lag:
+    """Return this node's lag: jobs not yet applied, and the age of the oldest of them."""
+    if position is None:
+        position = current_position()
+    rows, oldest = db.session.execute(
+        select(func.count(IndexJob.id), func.min(IndexJob.created_at))
+        .where(IndexJob.id > (position or 0))).one()
+    seconds = max((utcnow() - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
+    return Lag(rows=rows, seconds=round(seconds, 3), position=position)
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """One registered node, as `flask search nodes` lists it."""
+
+    name: str
+    applied_id: int
+    lag_rows: int
+    seen_at: datetime
+    live: bool
+
+
+def nodes() -> list[NodeState]:
+    """Return every registered node with its lag in jobs, slowest first."""
+    cutoff = utcnow() - retention()
+    found = []
+    for node in db.session.scalars(select(SearchNode).order_by(SearchNode.applied_id)):
+        behind = db.session.scalar(select(func.count(IndexJob.id))
+                                   .where(IndexJob.id > node.applied_id))
+        found.append(NodeState(node.name, node.applied_id, behind or 0, node.seen_at,
+                               node.seen_at >= cutoff))
+    return found
+
+
+# The follower: one per node, in whichever worker holds the node's follower lock
+
+
+def catch_up() -> int:
+    """Bring this node's index up to the end of the log, rebuilding first if it must."""
+    position = current_position()
+    if (position is None and _index_missing()) or (position or 0) < pruned_through():
+        log.info("search index missing or behind the pruned log; rebuilding from the database")
+        rebuild()
+    done = 0
+    while count := process_jobs():
+        done += count
+    return done
+
+
+def follow(app: Flask, stop: threading.Event, interval: float | None = None) -> None:
+    """Apply the log as it grows until stop is set: woken by NOTIFY, else every interval."""
+    interval = interval or float(app.config.get("SEARCH_FOLLOW_INTERVAL", 1.0))
+    listener = None
+    beat = 0.0
+    while not stop.is_set():
+        with app.app_context():
+            try:
+                if listener is None:
+                    listener = _listen()
+                catch_up()
+                if time.monotonic() - beat >= HEARTBEAT_SECONDS:
+                    note_progress(current_position() or 0)
+                    beat = time.monotonic()
+            except Exception as error:  # the database went away: keep trying
+                log.warning("search follower: %r", error)
+                listener = _close(listener)
+            finally:
+                db.session.remove()
+        listener = _wait(listener, interval, stop)
+    _close(listener)
+
+
+def _listen():
+    """Return a psycopg connection listening on CHANNEL, or None (SQLite: poll)."""
+    url = db.engine.url
+    if url.get_backend_name() != "postgresql" or url.get_driver_name() != "psycopg":
+        return None
+    import psycopg
+
+    connection = psycopg.connect(url.set(drivername="postgresql").render_as_string(
+        hide_password=False), autocommit=True, connect_timeout=5)
+    connection.execute(f"LISTEN {CHANNEL}")
+    return connection
+
+
+def _wait(listener, interval: float, stop: threading.Event):
+    if listener is None:
+        stop.wait(interval)
+        return None
+    try:
+        for _ in listener.notifies(timeout=interval, stop_after=1):
+            pass
+        return listener
+    except Exception as error:
+        log.warning("search follower lost its NOTIFY connection: %r", error)
+        stop.wait(interval)
+        return _close(listener)
+
+
+def _close(listener) -> None:
+    if listener is not None:
+        try:
+            listener.close()
+        except Exception:
+            pass
+    return None
+
+
+def follow_in_background(app: Flask, stop: threading.Event | None = None,
+                         parent: int | None = None) -> threading.Thread:
+    """Run this node's follower in a thread of whichever process holds its follower lock.
+
+    Every gunicorn worker starts one; the lock lets one follow while the others wait to take
+    over (a worker recycled or killed releases it). With parent (the master's pid), the
+    follower stops as soon as the master is gone, not when the orphaned worker notices.
+    The memory backend has no follower.
+    """
+    stop = stop or threading.Event()
+    if parent is not None:
+
+        def orphaned() -> None:
+            while not stop.wait(0.5):
+                if os.getppid() != parent:
+                    log.info("search follower stops: the gunicorn master is gone")
+                    stop.set()
+
+        threading.Thread(target=orphaned, name="thaw-search-parent", daemon=True).start()
+
+    def work() -> None:
+        with app.app_context():
+            index = get_index()
+        if not isinstance(index, WhooshIndex):
+            return
+        index.directory.mkdir(parents=True, exist_ok=True)
+        with open(index.directory / FOLLOWER_LOCK, "a+") as lock:
+            while not stop.is_set():
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    stop.wait(2.0)
+                    continue
+                follow(app, stop)
+
+    thread = threading.Thread(target=work, name="thaw-search-follow", daemon=True)
+    thread.start()
+    return thread

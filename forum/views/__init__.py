@@ -50,6 +50,9 @@ def register_blueprints(app: Flask) -> None:
     for module in (main, auth, posts, members, api, insights, search, moderation):
         app.register_blueprint(module.bp)
     app.register_blueprint(moderation.admin_bp)
+    from forum.views import health
+
+    app.register_blueprint(health.bp)  # /healthz, for the reverse proxy
 
     @app.context_processor
     def template_helpers() -> dict:

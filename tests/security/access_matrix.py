@@ -52,6 +52,8 @@ api.tags                     GET    -       200  200    200   200   200   200
 api.suggest                  GET    -       200  200    200   200   200   200
 search.page                  GET    -       200  200    200   200   200   200
 search.api                   GET    -       200  200    200   200   200   200
+# The reverse proxy's health check: no login, no secrets.
+health.healthz               GET    -       200  200    200   200   200   200
 insights.treatments          GET    -       200  200    200   200   200   200
 insights.treatment           GET    -       200  200    200   200   200   200
 insights.symptom             GET    -       200  200    200   200   200   200
