@@ -74,6 +74,17 @@ with app.app_context():
 """
 
 
+def node_environment(database_url: str, redis: str) -> dict[str, str]:
+    """The environment every node of a run shares: one database, one Redis, mail links."""
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("SEARCH_INDEX_DIR", "INSTANCE_PATH", "SEARCH_NODE_NAME")}
+    base.update({"DATABASE_URL": database_url, "SECRET_KEY": "replica-bench-secret",
+                 "PUBLIC_URL": "http://127.0.0.1", "RATELIMIT_STORAGE_URI": redis,
+                 **{name: "100000 per hour" for name in (
+                     "POST_LIMIT", "NEW_MEMBER_POST_LIMIT", "VOTE_LIMIT")}})
+    return base
+
+
 def marker(number: int, run: str) -> str:
     """Return a made-up word found in exactly one post of this run."""
     word = ""
@@ -344,12 +355,7 @@ def run(database_url: str, redis: str, ports: tuple[int, int], *, posts: int = 3
     run_id = marker(int(time.time()) % 10_000, "")[-4:]
     with tempfile.TemporaryDirectory(prefix="thaw-replicas-") as tmp:
         workdir = Path(tmp)
-        base = {k: v for k, v in os.environ.items()
-                if k not in ("SEARCH_INDEX_DIR", "INSTANCE_PATH", "SEARCH_NODE_NAME")}
-        base.update({"DATABASE_URL": database_url, "SECRET_KEY": "replica-bench-secret",
-                     "RATELIMIT_STORAGE_URI": redis,
-                     **{name: "100000 per hour" for name in (
-                         "POST_LIMIT", "NEW_MEMBER_POST_LIMIT", "VOTE_LIMIT")}})
+        base = node_environment(database_url, redis)
         a, b = (Node(name, port, base, workdir, workers)
                 for name, port in zip(("node-a", "node-b"), ports, strict=True))
         for command in (("db", "upgrade"),):
@@ -516,12 +522,7 @@ def rebuild_and_follow(database_url: str, redis: str, port: int, *, posts: int =
     through it while it rebuilds; check that it then follows and lost none of them."""
     with tempfile.TemporaryDirectory(prefix="thaw-rebuild-") as tmp:
         workdir = Path(tmp)
-        base = {k: v for k, v in os.environ.items()
-                if k not in ("SEARCH_INDEX_DIR", "INSTANCE_PATH", "SEARCH_NODE_NAME")}
-        base.update({"DATABASE_URL": database_url, "SECRET_KEY": "replica-bench-secret",
-                     "RATELIMIT_STORAGE_URI": redis,
-                     **{name: "100000 per hour" for name in (
-                         "POST_LIMIT", "NEW_MEMBER_POST_LIMIT", "VOTE_LIMIT")}})
+        base = node_environment(database_url, redis)
         node = Node("node-new", port, base, workdir, workers)
         steps = [flask(node.env, "db", "upgrade"),
                  subprocess.run([PYTHON, "-c", FILL, str(posts)], cwd=ROOT, env=node.env,
