@@ -53,8 +53,11 @@ class MemoryIndex:
 
     def apply(self, docs: Iterable[SearchDocument], ids: Iterable[int], *,
               position: int | None = None) -> None:
-        """Add docs and remove ids, moving the recorded position forward to position."""
+        """Add docs and remove ids and record position, unless it was already recorded."""
         with self._lock:
+            if position is not None and self._position is not None \
+                    and self._position >= position:
+                return
             self.add(docs)
             self.delete(ids)
             if position is not None and (self._position is None or position > self._position):

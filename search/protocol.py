@@ -21,7 +21,9 @@ class Index(Protocol):
     def apply(self, docs: Iterable[SearchDocument], ids: Iterable[int], *,
               position: int | None = None) -> None:
         """Add docs and remove ids in one commit, recording position (a change log id)
-        as applied in that same commit; without position the recorded one stays."""
+        as applied in that same commit; without position the recorded one stays. A write
+        whose position is already recorded is skipped: another process applied those
+        changes from rows read no earlier."""
 
     def position(self) -> int | None:
         """Return the last change log id recorded by a commit, or None if none was."""

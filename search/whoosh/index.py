@@ -296,6 +296,9 @@ class WhooshIndex:
         docs = list({doc.id: doc for doc in docs}.values())  # the last version of a post wins
         fields = [document_fields(doc) for doc in docs]
         name, writer = self._acquire_writer(time.monotonic() + self.lock_timeout)
+        if position is not None and self._applied(name, writer, position):
+            writer.cancel()
+            return
         try:
             live = self._live_docnums(writer)
             for doc, values in zip(docs, fields, strict=True):
@@ -324,6 +327,16 @@ class WhooshIndex:
             raise
         applied.forget_old(self.directory / name, toc)
         self._schedule_merge(name)
+
+    def _applied(self, name: str, writer: Any, position: int) -> bool:
+        """Tell whether the latest commit already recorded position (or further).
+
+        Then another process (a worker's write, the follower) applied the same jobs while we
+        loaded them, from rows read no earlier than ours: writing them again would only make
+        every worker wait its turn on the lock for nothing.
+        """
+        current = applied.read(self.directory / name, writer.generation - 1)
+        return current is not None and current >= position
 
     def _record(self, name: str, writer: Any, position: int | None) -> int:
         """Write the position of the writer's coming commit; return that commit's number.

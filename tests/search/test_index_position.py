@@ -34,10 +34,20 @@ def test_an_index_records_the_position_of_its_last_commit(index):
 
 def test_the_position_only_moves_forward(index):
     index.apply([make_doc(1)], [], position=7)
-    index.apply([make_doc(2)], [], position=4)  # a slower process applied older jobs
     index.add([make_doc(3)])  # a write with no position keeps the recorded one
     assert index.position() == 7
-    assert sorted(index.versions()) == [1, 2, 3]
+    assert sorted(index.versions()) == [1, 3]
+
+
+def test_jobs_another_process_already_applied_are_not_written_again(index):
+    index.apply([make_doc(1, "Baclofen pump refills")], [], position=7)
+    # A slower process read jobs up to 5 before: it would only rewrite what is there.
+    index.apply([make_doc(2)], [1], position=5)
+    assert index.position() == 7
+    assert sorted(index.versions()) == [1]
+    index.apply([make_doc(2)], [1], position=8)
+    assert index.position() == 8
+    assert sorted(index.versions()) == [2]
 
 
 def test_a_rebuild_swaps_in_its_own_position(index):
