@@ -347,6 +347,7 @@ def run(database_url: str, redis: str, ports: tuple[int, int], *, posts: int = 3
         base = {k: v for k, v in os.environ.items()
                 if k not in ("SEARCH_INDEX_DIR", "INSTANCE_PATH", "SEARCH_NODE_NAME")}
         base.update({"DATABASE_URL": database_url, "SECRET_KEY": "replica-bench-secret",
+                     "PUBLIC_URL": "http://127.0.0.1",
                      "RATELIMIT_STORAGE_URI": redis,
                      **{name: "100000 per hour" for name in (
                          "POST_LIMIT", "NEW_MEMBER_POST_LIMIT", "VOTE_LIMIT")}})
@@ -519,6 +520,7 @@ def rebuild_and_follow(database_url: str, redis: str, port: int, *, posts: int =
         base = {k: v for k, v in os.environ.items()
                 if k not in ("SEARCH_INDEX_DIR", "INSTANCE_PATH", "SEARCH_NODE_NAME")}
         base.update({"DATABASE_URL": database_url, "SECRET_KEY": "replica-bench-secret",
+                     "PUBLIC_URL": "http://127.0.0.1",
                      "RATELIMIT_STORAGE_URI": redis,
                      **{name: "100000 per hour" for name in (
                          "POST_LIMIT", "NEW_MEMBER_POST_LIMIT", "VOTE_LIMIT")}})
