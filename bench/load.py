@@ -46,6 +46,8 @@ SEARCHES = ["Lioresal drowsy", "tizanadine", "legs jump at night", "stretching",
 
 
 def free_port() -> int:
+    if os.environ.get("LOAD_PORT"):  # a fixed port, for machines that share a port range
+        return int(os.environ["LOAD_PORT"])
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]

@@ -34,6 +34,7 @@ class MemoryIndex:
         self._entries: dict[int, _Entry] = {}
         self._postings: defaultdict[tuple[str, str], dict[int, int]] = defaultdict(dict)
         self._lock = threading.RLock()
+        self._position: int | None = None
 
     # Writing
 
@@ -50,14 +51,31 @@ class MemoryIndex:
             for doc_id in ids:
                 self._remove(doc_id)
 
+    def apply(self, docs: Iterable[SearchDocument], ids: Iterable[int], *,
+              position: int | None = None) -> None:
+        """Add docs and remove ids and record position, unless it was already recorded."""
+        with self._lock:
+            if position is not None and self._position is not None \
+                    and self._position >= position:
+                return
+            self.add(docs)
+            self.delete(ids)
+            if position is not None and (self._position is None or position > self._position):
+                self._position = position
+
+    def position(self) -> int | None:
+        """Return the last change log id recorded, or None."""
+        return self._position
+
     def rebuild(
         self,
         docs: Iterable[SearchDocument],
         *,
         total: int | None = None,
         progress: Callable[[int], None] | None = None,
+        position: int | None = None,
     ) -> None:
-        """Replace every document with docs."""
+        """Replace every document with docs, and the recorded position with position."""
         fresh = MemoryIndex(self.vocabulary)
         for count, doc in enumerate(docs, 1):
             fresh._remove(doc.id)
@@ -66,6 +84,7 @@ class MemoryIndex:
                 progress(count)
         with self._lock:
             self._entries, self._postings = fresh._entries, fresh._postings
+            self._position = position
 
     def _insert(self, doc: SearchDocument) -> None:
         text = f"{doc.title}\n{doc.body}"

@@ -18,6 +18,16 @@ class Index(Protocol):
     def delete(self, ids: Iterable[int]) -> None:
         """Remove documents by id; unknown ids are ignored."""
 
+    def apply(self, docs: Iterable[SearchDocument], ids: Iterable[int], *,
+              position: int | None = None) -> None:
+        """Add docs and remove ids in one commit, recording position (a change log id)
+        as applied in that same commit; without position the recorded one stays. A write
+        whose position is already recorded is skipped: another process applied those
+        changes from rows read no earlier."""
+
+    def position(self) -> int | None:
+        """Return the last change log id recorded by a commit, or None if none was."""
+
     def search(self, query: SearchQuery) -> SearchResults:
         """Run a member's query; raise only QueryError or IndexUnavailable."""
 
@@ -36,8 +46,10 @@ class Index(Protocol):
         *,
         total: int | None = None,
         progress: Callable[[int], None] | None = None,
+        position: int | None = None,
     ) -> None:
-        """Replace the whole index with docs, swapping it in atomically when complete."""
+        """Replace the whole index with docs, swapping it in atomically when complete,
+        with position (the change log id the docs were read after) as its recorded one."""
 
     def check(self, expected: Mapping[int, str]) -> CheckReport:
         """Compare the index with the database's id -> version map."""

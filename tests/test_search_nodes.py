@@ -12,7 +12,8 @@ from app import create_app
 from forum.extensions import db
 from forum.models import IndexJob, SearchNode
 from forum.services import indexing
-from search.position import read_position
+from search.whoosh import position as position_module
+from search.whoosh.index import read_position
 from tests.conftest import GENEROUS_LIMITS, IsolatedClient
 from tests.factories import count, make_member, make_question
 
@@ -180,3 +181,30 @@ def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path, schema_c
     assert response.status_code == 503
     if not schema_check:
         assert response.get_json() == {"status": "unavailable", "database": "unreachable"}
+
+
+def test_a_node_that_dies_while_applying_a_job_applies_it_when_it_comes_back(
+        node_a, monkeypatch):
+    class Crash(BaseException):
+        """The worker dying between writing its position and publishing the commit."""
+
+    make_question(make_member("rowan"), title="Baclofen pump refills", tags="baclofen")
+    with node_a.app_context():
+        before = indexing.current_position()
+    write = position_module.write
+
+    def write_then_die(*args, **kwargs):
+        write(*args, **kwargs)
+        raise Crash
+
+    monkeypatch.setattr(position_module, "write", write_then_die)
+    with pytest.raises(Crash):
+        make_question(make_member("sasha"), title="Dantrolene at night", tags="dantrolene")
+    monkeypatch.undo()
+    with node_a.app_context():
+        assert indexing.current_position() == before  # not ahead of the index
+    assert found(node_a, "dantrolene") == []
+    assert catch_up(node_a) == 1  # the job was not skipped
+    assert found(node_a, "dantrolene") == ["Dantrolene at night"]
+    with node_a.app_context():
+        assert indexing.current_position() == before + 1

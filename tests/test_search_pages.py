@@ -200,13 +200,13 @@ def test_a_post_queued_while_another_worker_replays_the_queue_is_not_lost(
     monkeypatch.setattr(indexing, "after_commit", lambda: None)
     make_question(make_member("rowan"), title="Diazepam for night spasms", tags="diazepam")
 
-    def apply_while_others_work(post_ids):
+    def apply_while_others_work(post_ids, position=None):
         monkeypatch.setattr(indexing, "apply", real_apply)
         with whoosh_app.app_context():  # worker B, with its own database session
             indexing.process_jobs()
             make_question(make_member("sasha"), title="Tizanidine at bedtime",
                           tags="tizanidine")  # its worker stops before replaying the queue
-        return real_apply(post_ids)
+        return real_apply(post_ids, position)
 
     monkeypatch.setattr(indexing, "apply", apply_while_others_work)
     indexing.process_jobs()  # worker A

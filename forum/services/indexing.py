@@ -42,7 +42,6 @@ from search import (
     Vocabulary,
     WhooshIndex,
 )
-from search.position import read_position, record_position
 
 log = logging.getLogger(__name__)
 
@@ -179,18 +178,17 @@ def load_with_threads(post_ids: list[int]) -> dict[int, tuple[Post, Post | None]
     return {pid: (posts[pid], posts.get(posts[pid].parent_id)) for pid in post_ids if pid in posts}
 
 
-def apply(post_ids: list[int]) -> list[int]:
-    """Write these posts' current state to the index; return ids that changed meanwhile."""
+def apply(post_ids: list[int], position: int | None = None) -> list[int]:
+    """Write these posts' current state to the index; return ids that changed meanwhile.
+
+    position is the last log job these posts came from: the same index commit records it.
+    """
     loaded = load_with_threads(post_ids)
     docs = [document_for(post, root) for post, root in loaded.values()
             if _indexable(post.status, root and root.status)]
     indexed = {doc.id: doc.version for doc in docs}
     gone = [pid for pid in post_ids if pid not in indexed]
-    index = get_index()
-    if docs:
-        index.add(docs)
-    if gone:
-        index.delete(gone)
+    get_index().apply(docs, gone, position=position)
     # Another worker may have committed a change after we read: check and queue it again,
     # in a new transaction so that the read sees that commit (nothing is pending here).
     db.session.commit()
@@ -218,7 +216,7 @@ def process_jobs(limit: int = JOB_BATCH) -> int:
         return 0
     post_ids = list(dict.fromkeys(post_id for _, post_id in jobs))
     try:
-        again = apply(post_ids)
+        again = apply(post_ids, position=jobs[-1][0])
     except IndexBusy as error:
         db.session.rollback()
         log.info("search index busy, %d jobs kept and retried shortly: %s", len(jobs), error)
@@ -228,7 +226,7 @@ def process_jobs(limit: int = JOB_BATCH) -> int:
         db.session.rollback()
         log.warning("search index not updated, %d jobs kept for later: %s", len(jobs), error)
         return 0
-    applied = _record_position(jobs[-1][0])
+    applied = jobs[-1][0]
     queue(again)  # changed while we wrote: a new job, for every node
     db.session.commit()
     try:
@@ -303,8 +301,9 @@ def rebuild(progress: Callable[[int], None] | None = None,
         mark = log_mark()
     if post_ids is None:
         post_ids = list(expected_versions())
-    get_index().rebuild(all_documents(post_ids), total=len(post_ids), progress=progress)
-    note_progress(_record_position(mark, force=True), force=True)
+    get_index().rebuild(all_documents(post_ids), total=len(post_ids), progress=progress,
+                        position=mark)
+    note_progress(mark, force=True)
     return len(post_ids)
 
 
@@ -375,20 +374,7 @@ def node_name() -> str:
 
 def current_position() -> int | None:
     """Return the last job id this node's index applied, or None if it never recorded one."""
-    index = get_index()
-    if isinstance(index, WhooshIndex):
-        return read_position(index.directory)
-    return current_app.extensions.get("thaw.search.position")
-
-
-def _record_position(log_id: int, *, force: bool = False) -> int:
-    index = get_index()
-    if isinstance(index, WhooshIndex):
-        return record_position(index.directory, log_id, force=force)
-    known = current_app.extensions.get("thaw.search.position")
-    if force or known is None or log_id > known:
-        current_app.extensions["thaw.search.position"] = known = log_id
-    return known
+    return get_index().position()
 
 
 def _index_missing() -> bool:

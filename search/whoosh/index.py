@@ -7,6 +7,7 @@ On disk the index directory holds generations, each a complete Whoosh index::
     <directory>/REBUILDING              name of the generation a rebuild is filling
     <directory>/gen-<ns>-<pid>.journal  writes made during that rebuild, replayed before the swap
     <directory>/rebuild.lock            held by the one rebuild allowed at a time
+    <directory>/gen-<ns>-<pid>/APPLIED-<n>  change log id applied by commit n (see position.py)
 
 A rebuild fills a fresh generation while searches and writes carry on in the current one,
 then repoints CURRENT (an atomic rename) and removes the old generation.
@@ -38,6 +39,7 @@ from search.errors import IndexBusy, IndexUnavailable, QueryError
 from search.execution import run
 from search.vocabulary import Vocabulary
 from search.whoosh import building, internals
+from search.whoosh import position as applied
 from search.whoosh.backend import WhooshBackend
 from search.whoosh.merging import merge_tiers, tiers_to_merge
 from search.whoosh.schema import doc_from_json, doc_to_json, document_fields
@@ -64,6 +66,23 @@ def _write_atomically(path: Path, text: str) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def read_position(directory: Path | str) -> int | None:
+    """Return the change log id recorded by the current generation's latest commit, or None."""
+    directory = Path(directory)
+    for _attempt in range(OPEN_ATTEMPTS):
+        try:
+            name = (directory / CURRENT).read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        if not name or "/" in name or name.startswith("."):
+            return None
+        try:
+            return applied.read(directory / name)
+        except FileNotFoundError:
+            continue  # a rebuild swapped generations and removed this one: read the new one
+    return None
 
 
 def _forget(exc: BaseException) -> None:
@@ -230,6 +249,18 @@ class WhooshIndex:
         if batch:
             self._write(batch, [])
 
+    def apply(self, docs: Iterable[SearchDocument], ids: Iterable[int], *,
+              position: int | None = None) -> None:
+        """Add docs and remove ids in one commit, which also records position (moving only
+        forward: another process may have applied further meanwhile)."""
+        batch, gone = list(docs), [int(i) for i in ids]
+        if batch or gone or position is not None:
+            self._write(batch, gone, position)
+
+    def position(self) -> int | None:
+        """Return the change log id recorded by the latest commit, or None."""
+        return read_position(self.directory)
+
     def delete(self, ids: Iterable[int]) -> None:
         """Remove documents by id; unknown ids are ignored."""
         batch = [int(i) for i in ids]
@@ -260,10 +291,14 @@ class WhooshIndex:
                 return name, writer
             writer.cancel()  # a rebuild swapped generations while we waited
 
-    def _write(self, docs: list[SearchDocument], ids: list[int]) -> None:
+    def _write(self, docs: list[SearchDocument], ids: list[int],
+               position: int | None = None) -> None:
         docs = list({doc.id: doc for doc in docs}.values())  # the last version of a post wins
         fields = [document_fields(doc) for doc in docs]
         name, writer = self._acquire_writer(time.monotonic() + self.lock_timeout)
+        if position is not None and self._applied(name, writer, position):
+            writer.cancel()
+            return
         try:
             live = self._live_docnums(writer)
             for doc, values in zip(docs, fields, strict=True):
@@ -280,7 +315,9 @@ class WhooshIndex:
                 for docnum in live(doc_id):
                     writer.delete_document(docnum)
             self._journal(name, docs, ids)
+            toc = self._record(name, writer, position)
             # No merging here: the member is waiting. Small segments are merged afterwards.
+            # The commit's rename of its table of contents publishes the position too.
             writer.commit(merge=False)
         except BaseException as exc:
             with contextlib.suppress(Exception):
@@ -288,7 +325,32 @@ class WhooshIndex:
             if isinstance(exc, Exception):
                 raise IndexUnavailable(UNAVAILABLE) from exc
             raise
+        applied.forget_old(self.directory / name, toc)
         self._schedule_merge(name)
+
+    def _applied(self, name: str, writer: Any, position: int) -> bool:
+        """Tell whether the latest commit already recorded position (or further).
+
+        Then another process (a worker's write, the follower) applied the same jobs while we
+        loaded them, from rows read no earlier than ours: writing them again would only make
+        every worker wait its turn on the lock for nothing.
+        """
+        current = applied.read(self.directory / name, writer.generation - 1)
+        return current is not None and current >= position
+
+    def _record(self, name: str, writer: Any, position: int | None) -> int:
+        """Write the position of the writer's coming commit; return that commit's number.
+
+        Without a new position (a merge, a fix) the previous commit's carries forward, so a
+        place left by a crashed commit of the same number is never read as this one's.
+        """
+        generation, toc = self.directory / name, writer.generation
+        current = applied.read(generation, toc - 1)
+        if position is None or (current is not None and current > position):
+            position = current
+        if position is not None:
+            applied.write(generation, toc, position)
+        return toc
 
     def _schedule_merge(self, name: str) -> None:
         """Merge small segments in a background thread once a size tier fills up."""
@@ -315,6 +377,7 @@ class WhooshIndex:
         except Exception:
             return False  # busy or unavailable: the next write tries again
         try:
+            self._record(name, writer, None)
             writer.commit(mergetype=merge_tiers)
         except Exception:
             log.exception("Merging search index segments failed")
@@ -369,8 +432,12 @@ class WhooshIndex:
         *,
         total: int | None = None,
         progress: Callable[[int], None] | None = None,
+        position: int | None = None,
     ) -> None:
         """Build a fresh generation from docs and swap it in atomically.
+
+        position (the change log id docs were read after) becomes the new generation's,
+        written before the swap publishes it.
 
         Searches keep using the old generation until the swap; writes made meanwhile are
         journaled and replayed into the new one. Raise IndexBusy if a rebuild is running.
@@ -384,7 +451,7 @@ class WhooshIndex:
                 path.mkdir()
                 _write_atomically(self.directory / REBUILDING, name)
                 count = building.fill(path, self.vocabulary, docs, total, progress)
-                self._swap(name, journal)
+                self._swap(name, journal, position)
             except BaseException:
                 (self.directory / REBUILDING).unlink(missing_ok=True)
                 shutil.rmtree(path, ignore_errors=True)
@@ -405,7 +472,7 @@ class WhooshIndex:
         finally:
             handle.close()
 
-    def _swap(self, name: str, journal: Path) -> None:
+    def _swap(self, name: str, journal: Path, position: int | None = None) -> None:
         """Replay journaled writes and repoint CURRENT while writers of the old one wait."""
         try:
             old = self._current_name()
@@ -419,6 +486,9 @@ class WhooshIndex:
                 old_writer = None  # the old generation is broken; nothing to wait for
         try:
             self._replay(name, journal)
+            if position is not None:
+                generation = self.directory / name
+                applied.write(generation, applied.newest_toc(generation), position)
             _write_atomically(self.directory / CURRENT, name)
             (self.directory / REBUILDING).unlink(missing_ok=True)
         finally:
