@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from search import MemoryIndex, SearchDocument, Vocabulary, WhooshIndex
+from search import MemoryIndex, SearchDocument, SearchQuery, Vocabulary, WhooshIndex
 
 TAXONOMY = Path(__file__).resolve().parents[2] / "forum" / "data" / "taxonomy.json"
 START = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
@@ -39,6 +39,16 @@ def make_doc(
     }
     values.update(overrides)
     return SearchDocument(**values)
+
+
+def ids(results) -> list[int]:
+    """The ids of a page of results, best first."""
+    return [hit.id for hit in results.hits]
+
+
+def search(index, text: str, **options) -> list[int]:
+    """Search index for text as a member would and return the ids found, best first."""
+    return ids(index.search(SearchQuery(text, **options)))
 
 
 @pytest.fixture(scope="session")

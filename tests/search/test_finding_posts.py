@@ -5,15 +5,7 @@ from __future__ import annotations
 import pytest
 
 from search import QueryError, SearchQuery
-from tests.search.conftest import make_doc
-
-
-def ids(results) -> list[int]:
-    return [hit.id for hit in results.hits]
-
-
-def search(index, text: str, **options) -> list[int]:
-    return ids(index.search(SearchQuery(text, **options)))
+from tests.search.conftest import ids, make_doc, search
 
 
 @pytest.fixture
