@@ -207,7 +207,10 @@ def held_reasons(posts: Iterable[Post]) -> dict[int, list[str]]:
 
 def ensure_can_report(*, reporter: Member, post: Post) -> None:
     """Raise NotFound or PermissionDenied when this member may not report this post."""
-    if post.status != "published":
+    from forum.services import posts as post_service
+
+    # An answer follows its thread: one in a held or removed thread cannot be reported either.
+    if post.status != "published" or not post_service.can_see(None, post):
         raise NotFound(post.id)
     if post.author_id == reporter.id:
         raise PermissionDenied("You cannot report your own post. You can edit or delete it.")
