@@ -381,8 +381,12 @@ def get_item(item_id: int) -> ReviewItem:
 
 
 def _ensure_moderator(actor: Member) -> None:
+    """Let an active moderator act; a suspended one may read the queue but not change it."""
+    from forum.services import posts as post_service
+
     if not actor.is_moderator:
         raise PermissionDenied("Only moderators can review posts.")
+    post_service.ensure_can_post(actor)
 
 
 def _claim(*, actor: Member, item_id: int, outcome: str, reason: str) -> tuple[ReviewItem, Post]:

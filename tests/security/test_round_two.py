@@ -15,9 +15,10 @@ from sqlalchemy import select, text
 from app import create_app
 from forum.config import SetupError
 from forum.database import write_transaction
+from forum.errors import Suspended
 from forum.extensions import db
 from forum.models import AccountToken, Member, Post, ReviewItem, utcnow
-from forum.services import indexing, members, posts
+from forum.services import indexing, members, posts, review
 from tests.factories import (
     PASSWORD,
     count,
@@ -531,4 +532,17 @@ def test_a_suspended_moderator_can_read_the_queue_but_not_act_on_it(app, client)
                          token_from="/moderation")
     assert response.status_code == 403
     db.session.expire_all()
+    assert db.session.get(Post, post.id).status == "held"
+
+
+def test_the_review_services_refuse_a_suspended_moderator_whoever_calls_them(app):
+    post = held_question(make_member("rowan"))
+    sam = make_member("sam", role="moderator")
+    members.suspend(actor=None, member=sam, until=utcnow() + timedelta(days=3),
+                    reason="Cooling off")
+    item = db.session.scalar(select(ReviewItem).where(ReviewItem.post_id == post.id))
+    with pytest.raises(Suspended):
+        review.dismiss(actor=sam, item_id=item.id)
+    db.session.expire_all()
+    assert db.session.get(ReviewItem, item.id).handled_by_id is None
     assert db.session.get(Post, post.id).status == "held"
