@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 
 from forum.config import database_url as driver_url
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "replicas.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "replicas.py"
 PORTS = (5172, 5173)
 
 

@@ -15,7 +15,7 @@ from tests.factories import make_experience, make_member, make_question
 
 DISCLAIMER = "These are members’ own experiences, not medical advice."
 
-ARTICLES_FILE = Path(__file__).resolve().parents[1] / "forum" / "data" / "articles.json"
+ARTICLES_FILE = Path(__file__).resolve().parents[2] / "forum" / "data" / "articles.json"
 
 
 def report(author, treatment: str = "baclofen", rating: int = 4, *, months: int | None = 6,

@@ -16,8 +16,8 @@ from forum.services import posts, review
 from forum.services.transfer import import_rows, read_rows
 from tests.factories import login, make_member, make_question, post_form
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-ARTICLES = Path(__file__).resolve().parents[1] / "forum" / "data" / "articles.json"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+ARTICLES = Path(__file__).resolve().parents[2] / "forum" / "data" / "articles.json"
 DEV_SET = SHARED / "moderation" / "dev-set.jsonl"
 UNSAFE_BODY = "You should just take 150 mg of baclofen a day, the label is overcautious."
 

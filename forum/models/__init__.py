@@ -1,0 +1,31 @@
+"""Typed SQLAlchemy models, one module per concept; import them from here."""
+
+from forum.models.articles import Article
+from forum.models.base import KINDS, ROLES, STATUSES, THREAD_KINDS, utcnow
+from forum.models.indexing import IndexJob, SearchLogState, SearchNode
+from forum.models.members import AccountToken, Member, MemberTreatment
+from forum.models.posts import (
+    ContentVersion,
+    Experience,
+    Post,
+    PostRevision,
+    PostTag,
+    SideEffect,
+    Vote,
+)
+from forum.models.review import (
+    REPORT_REASONS,
+    AuditEntry,
+    Flag,
+    ModerationLabel,
+    Report,
+    ReviewItem,
+)
+
+__all__ = [
+    "KINDS", "REPORT_REASONS", "ROLES", "STATUSES", "THREAD_KINDS",
+    "AccountToken", "Article", "AuditEntry", "ContentVersion", "Experience", "Flag",
+    "IndexJob", "Member", "MemberTreatment", "ModerationLabel", "Post", "PostRevision",
+    "PostTag", "Report", "ReviewItem", "SearchLogState", "SearchNode", "SideEffect", "Vote",
+    "utcnow",
+]
