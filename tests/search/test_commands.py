@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.test_transfer import LINES, write
+from tests.forum.test_transfer import LINES, write
 
 
 @pytest.fixture
