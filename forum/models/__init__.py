@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per concept; import them from here."""
 
 from forum.models.articles import Article
-from forum.models.base import KINDS, ROLES, STATUSES, THREAD_KINDS, utcnow
+from forum.models.base import KINDS, ROLES, STATUSES, THREAD_KINDS, Kind, Role, Status, utcnow
 from forum.models.indexing import IndexJob, SearchLogState, SearchNode
 from forum.models.members import AccountToken, Member, MemberTreatment
 from forum.models.posts import (
@@ -24,6 +24,7 @@ from forum.models.review import (
 
 __all__ = [
     "KINDS", "REPORT_REASONS", "ROLES", "STATUSES", "THREAD_KINDS",
+    "Kind", "Role", "Status",
     "AccountToken", "Article", "AuditEntry", "ContentVersion", "Experience", "Flag",
     "IndexJob", "Member", "MemberTreatment", "ModerationLabel", "Post", "PostRevision",
     "PostTag", "Report", "ReviewItem", "SearchLogState", "SearchNode", "SideEffect", "Vote",
