@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from forum.cli import register_commands
+from forum.commands import register_commands
 from forum.config import configure
 from forum.database import prepare_database
 from forum.extensions import csrf, db, limiter, login_manager, migrate
