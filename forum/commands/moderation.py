@@ -65,7 +65,7 @@ def evaluate(files: tuple[Path, ...], as_json: bool, model_file: Path | None) ->
     """
     from flask import current_app
 
-    from forum.services.review import screening_thresholds
+    from forum.services.screening import screening_thresholds
     from moderation.evaluation import evaluate as run
     from moderation.screening import screen
 
@@ -150,11 +150,11 @@ def rescreen_posts() -> None:
 
     from forum.extensions import db
     from forum.models import Post, Status
-    from forum.services import review
+    from forum.services import screening
 
     total = db.session.scalar(select(func.count()).select_from(Post).where(
         Post.status.in_((Status.PUBLISHED, Status.HELD)))) or 0
     with click.progressbar(length=total, label="Screening", file=sys.stderr) as bar:
-        result = review.rescreen(progress=bar.update)
+        result = screening.rescreen(progress=bar.update)
     click.echo(f"Screened {result.checked} posts: {result.held} newly held for review, "
                f"{result.released} released.")

@@ -6,7 +6,6 @@ import math
 import time
 
 from flask import Flask, Response, jsonify, render_template, request
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -154,8 +153,3 @@ def register_error_handlers(app: Flask) -> None:
         except Exception:  # noqa: BLE001 - the last resort must not raise
             title, message = ERROR_TEXT[500]
             return Response(f"{title}. {message}", status=500, mimetype="text/plain")
-
-
-def current_member():
-    """Return the logged-in member, or None for visitors."""
-    return current_user if current_user.is_authenticated else None

@@ -8,7 +8,7 @@ from forum.models import Post, Status
 from forum.security import no_store
 from forum.services import posts
 from forum.taxonomy import load_taxonomy
-from forum.views import current_member
+from forum.views.viewer import current_member
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -17,7 +17,7 @@ from forum.forms import (
     ResetPasswordForm,
     show_errors,
 )
-from forum.services import accounts, members, posts
+from forum.services import accounts, members
 
 bp = Blueprint("auth", __name__)
 
@@ -143,7 +143,7 @@ def login():
         login_user(member, remember=bool(form.remember.data))
         flash(f"You are logged in as {member.username}.", "success")
         if member.is_suspended():
-            flash(posts.suspension_notice(member), "error")
+            flash(members.suspension_notice(member), "error")
         return redirect(safe_next(form.next.data) or url_for("main.home"), 303)
     return render_template("auth/login.html", form=form)
 

@@ -21,7 +21,8 @@ from forum.errors import Invalid, NotFound
 from forum.extensions import db, limiter
 from forum.forms import ModerationEditForm, ReportForm, SuspendForm, show_errors
 from forum.models import Member, Post
-from forum.services import posts, review
+from forum.services import audit as audit_log
+from forum.services import members, posts, review
 from forum.validation import query_text
 from forum.views.main import page_number
 
@@ -41,7 +42,7 @@ def _requires(role: str):
             if not getattr(current_user, role):
                 abort(403)
             if request.method == "POST":
-                posts.ensure_can_post(current_user)  # a suspended moderator only reads
+                members.ensure_can_post(current_user)  # a suspended moderator only reads
             return view(*args, **kwargs)
         return wrapped
     return decorate
@@ -199,14 +200,14 @@ def edit(item_id: int):
 @moderator_required
 def audit():
     action = request.args.get("action") or None
-    if action not in review.AUDIT_ACTIONS:
+    if action not in audit_log.AUDIT_ACTIONS:
         action = None
     moderator = query_text(request.args.get("moderator"), max_length=30) or None
     member = query_text(request.args.get("member"), max_length=30) or None
-    pagination = db.paginate(review.audit_query(action=action, moderator=moderator,
+    pagination = db.paginate(audit_log.audit_query(action=action, moderator=moderator,
                                                 member=member),
                              page=page_number(), per_page=AUDIT_PAGE, error_out=False)
     return render_template("moderation/audit.html", pagination=pagination,
-                           names=review.names_for(pagination.items), action=action,
+                           names=audit_log.names_for(pagination.items), action=action,
                            moderator=moderator or "", member=member or "",
-                           actions=review.AUDIT_ACTIONS)
+                           actions=audit_log.AUDIT_ACTIONS)

@@ -10,7 +10,7 @@ from forum.services import indexing
 from forum.services.finding import find
 from forum.taxonomy import load_taxonomy
 from forum.validation import whole_number
-from forum.views import current_member
+from forum.views.viewer import current_member
 from search import IndexUnavailable, QueryError, SearchQuery
 from search.documents import SORTS
 
