@@ -27,7 +27,7 @@ from forum.models import (
     ReviewItem,
     utcnow,
 )
-from forum.services import indexing, members
+from forum.services import members
 from forum.validation import clean_text
 
 if TYPE_CHECKING:
@@ -261,7 +261,6 @@ def report_post(*, reporter: Member, post: Post, reason: str, note: object = "")
                        reason=f"{reporters} members reported it")
                 post_service.refresh_parent(post)
                 post_service.queue_post_for_index(post)
-    indexing.after_commit()
     return report
 
 
@@ -448,7 +447,6 @@ def _decide(*, actor: Member, item_id: int, outcome: str, action: str, reason: s
         _close_the_rest(post, actor, outcome, reason)
         _audit(actor=actor, action=action, post=post, reason=reason)
         post_service.queue_post_for_index(post)
-    indexing.after_commit()
     return item
 
 
@@ -729,7 +727,6 @@ def rescreen(*, progress: Callable[[int], None] | None = None) -> RescreenResult
                     released += outcome == "released"
             for post in changed:
                 post_service.queue_post_for_index(post)
-        indexing.after_commit()
         db.session.expunge_all()
         checked += len(chunk)
         if progress is not None:

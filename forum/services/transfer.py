@@ -193,7 +193,8 @@ def _store(pending: list[tuple[Post, Row]]) -> None:
     db.session.flush()
     for post, row in pending:
         review.apply_screening(post, row.screening, review.screening_text(row.draft), new=True)
-    indexing.queue([post.id for post, _ in pending])
+    # The import command replays the jobs or, for many posts, rebuilds the index instead.
+    indexing.queue([post.id for post, _ in pending], replay=False)
     pending.clear()
 
 
