@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     configure(app, config)
     trust_proxies(app)
     register_extensions(app)
+    register_session_hooks(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_security(app)
@@ -50,6 +51,17 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_session_member)
     init_mail(app)
+
+
+def register_session_hooks(app: Flask) -> None:
+    """Listen on this app's engines and on the forum's own session class, never on
+    SQLAlchemy's shared classes; a second app adds nothing the first one added."""
+    from forum import content_cache, database
+    from forum.services import indexing
+
+    database.init_app(app)
+    content_cache.init_app(app)  # first: the version is written before the index jobs
+    indexing.init_app(app)
 
 
 def trust_proxies(app: Flask) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -11,13 +11,13 @@ from typing import TypeVar
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
+from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from forum.errors import NotFound
-from forum.extensions import db
+from forum.extensions import ThawSession, db
 
 T = TypeVar("T")
 
@@ -26,7 +26,24 @@ UPGRADE_COMMAND = "flask --app app db upgrade"
 WRITING = "thaw.writing"  # in Session.info while a write_transaction block runs
 
 
-@event.listens_for(Engine, "connect")
+def init_app(app: Flask) -> None:
+    """Give this app's SQLite connections their settings, and write blocks BEGIN IMMEDIATE."""
+    with app.app_context():
+        for engine in db.engines.values():
+            listen_once(engine, "connect", _sqlite_settings)
+    listen_once(ThawSession, "after_begin", _sqlite_write_lock)
+
+
+def listen_once(target: object, name: str, fn: Callable[..., object]) -> None:
+    """Add a listener unless it is there already (every app a process creates calls init_app).
+
+    Targets are the app's own engines and the forum's session class, never SQLAlchemy's
+    shared classes: importing the forum changes nothing.
+    """
+    if not event.contains(target, name, fn):
+        event.listen(target, name, fn)
+
+
 def _sqlite_settings(dbapi_connection, _record) -> None:
     """Give SQLite connections foreign keys, WAL and a busy timeout instead of "locked"."""
     if isinstance(dbapi_connection, sqlite3.Connection):
@@ -61,13 +78,17 @@ def write_transaction() -> Iterator[None]:
     session.commit()  # ends the reads before it; loaded rows are read again in the block
     session.info[WRITING] = True
     try:
-        yield
+        try:
+            yield
+            session.flush()  # the block's writes, in the transaction it opened
+        finally:
+            # Ends with the block: what runs after the COMMIT (index jobs are applied from a
+            # session hook) opens transactions of its own, which must not BEGIN IMMEDIATE.
+            session.info.pop(WRITING, None)
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    finally:
-        session.info.pop(WRITING, None)
 
 
 def get_or_not_found(model: type[T], row_id: int) -> T:
@@ -88,7 +109,6 @@ def lock(row: object) -> None:
     db.session.refresh(row, with_for_update={"of": type(row), "key_share": True})
 
 
-@event.listens_for(Session, "after_begin")
 def _sqlite_write_lock(session: Session, _transaction, connection) -> None:
     """Open a write_transaction's SQLite transaction with BEGIN IMMEDIATE.
 

@@ -50,7 +50,6 @@ def create_thread(*, author: Member, kind: str, title: object, body: object,
         db.session.flush()
         apply_screening(post, screening, screening_text(draft), new=True)
         indexing.queue([post.id])
-    indexing.after_commit()
     return post
 
 
@@ -73,7 +72,6 @@ def create_answer(*, author: Member, parent: Post, body: object, is_demo: bool =
         apply_screening(post, screening, screening_text(draft), new=True)
         refresh_thread(parent)
         indexing.queue([post.id])
-    indexing.after_commit()
     return post
 
 
@@ -104,7 +102,6 @@ def edit_post(*, actor: Member, post: Post, body: object, title: object = None,
         apply_edit(post, draft, editor=actor)
         apply_screening(post, screening, screening_text(draft))
         queue_post_for_index(post)
-    indexing.after_commit()
     return post
 
 
@@ -120,7 +117,6 @@ def delete_post(*, actor: Member, post: Post) -> Post:
                 parent.accepted_answer_id = None
         refresh_parent(post)
         queue_post_for_index(post)
-    indexing.after_commit()
     return post
 
 
@@ -165,7 +161,6 @@ def toggle_helpful(*, actor: Member, post: Post) -> bool:
         db.session.execute(update(Post).where(Post.id == post.id)
                            .values(helpful_count=count.scalar_subquery()))
         indexing.queue([post.id])
-    indexing.after_commit()
     db.session.refresh(post)
     return vote is None
 

@@ -27,7 +27,7 @@ from forum.models import (
     Status,
     utcnow,
 )
-from forum.services import audit, indexing, members
+from forum.services import audit, members
 from forum.services.drafts import ExperienceInput, apply_edit, validate_edit
 from forum.services.screening import (
     highlight,
@@ -127,7 +127,6 @@ def report_post(*, reporter: Member, post: Post, reason: str, note: object = "")
                        reason=f"{reporters} members reported it")
                 refresh_parent(post)
                 queue_post_for_index(post)
-    indexing.after_commit()
     return report
 
 
@@ -285,7 +284,6 @@ def _decide(*, actor: Member, item_id: int, outcome: str, action: str, reason: s
         _close_the_rest(post, actor, outcome, reason)
         audit.record(actor=actor, action=action, post=post, reason=reason)
         queue_post_for_index(post)
-    indexing.after_commit()
     return item
 
 

@@ -18,7 +18,7 @@ import moderation
 from forum.database import write_transaction
 from forum.extensions import db
 from forum.models import Flag, Post, ReviewItem, Status, utcnow
-from forum.services import audit, indexing
+from forum.services import audit
 from forum.services.drafts import Draft
 from forum.services.threads import queue_post_for_index, refresh_parent
 
@@ -259,7 +259,6 @@ def rescreen(*, progress: Callable[[int], None] | None = None) -> RescreenResult
                     released += outcome == "released"
             for post in changed:
                 queue_post_for_index(post)
-        indexing.after_commit()
         db.session.expunge_all()
         checked += len(chunk)
         if progress is not None:

@@ -194,7 +194,8 @@ def _store(pending: list[tuple[Post, Row]]) -> None:
     for post, row in pending:
         screening.apply_screening(post, row.screening, screening.screening_text(row.draft),
                                   new=True)
-    indexing.queue([post.id for post, _ in pending])
+    # The import command replays the jobs or, for many posts, rebuilds the index instead.
+    indexing.queue([post.id for post, _ in pending], replay=False)
     pending.clear()
 
 

@@ -23,7 +23,7 @@ from werkzeug.datastructures import MultiDict
 from forum import passwords
 from forum.database import write_transaction
 from forum.extensions import db
-from forum.services import indexing, threads
+from forum.services import threads
 from tests.factories import csrf_token, login, make_answer, make_member, make_question
 
 SEED = 16
@@ -99,7 +99,6 @@ def build_world() -> World:
             post.status = status
             threads.refresh_parent(post)
             threads.queue_post_for_index(post)
-    indexing.after_commit()
     world = World()
     world.thread_ids = [public.id, held_thread.id, deleted.id, removed_thread.id]
     world.post_ids = [answer.id, held_answer.id, answer_in_held.id, removed.id,

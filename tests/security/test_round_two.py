@@ -18,7 +18,7 @@ from forum.database import write_transaction
 from forum.errors import Suspended
 from forum.extensions import db
 from forum.models import AccountToken, Member, Post, ReviewItem, utcnow
-from forum.services import indexing, members, posts, review, threads
+from forum.services import members, posts, review, threads
 from tests.factories import (
     PASSWORD,
     count,
@@ -184,7 +184,6 @@ def _answer_in_hidden_thread(status: str):
     with write_transaction():
         thread.status = status
         threads.queue_post_for_index(thread)
-    indexing.after_commit()
     return thread, answer
 
 
