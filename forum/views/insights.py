@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
@@ -15,7 +16,7 @@ bp = Blueprint("insights", __name__)
 DEFAULT_SORT = ("members", "desc")
 
 
-def search_link(**params: object) -> str:
+def search_link(**params: Any) -> str:
     """Return the search results URL for these parameters, even before search is installed."""
     params = {key: value for key, value in params.items() if value is not None}
     try:
@@ -94,15 +95,15 @@ def treatment_summary_json(slug: str):
         "members": summary.members,
         "enough_data": enough,
         "effectiveness": ({str(rating): count for rating, count in summary.effectiveness.items()}
-                          if enough else None),
-        "average": round(summary.average, 2) if enough else None,
+                          if summary.effectiveness is not None else None),
+        "average": round(summary.average, 2) if summary.average is not None else None,
         "still_using_share": (round(summary.still_using_share, 3)
                               if summary.still_using_share is not None else None),
         "median_duration_months": summary.median_duration_months,
         "side_effects": ([{"name": name, "count": count} for name, count in summary.side_effects]
-                         if enough else None),
+                         if summary.side_effects is not None else None),
         "symptoms": ([{"slug": slug, "count": count} for slug, count in summary.symptoms]
-                     if enough else None),
+                     if summary.symptoms is not None else None),
     })
 
 
