@@ -21,8 +21,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Build the forum: defaults, environment, the given mapping, then everything else."""
     # Tests and tools may move the instance folder (mapping first, then the environment).
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH")
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
-                static_folder="forum/static")
+    app = Flask(__name__, instance_path=str(instance_path) if instance_path is not None else None,
+                instance_relative_config=True, static_folder="forum/static")
     configure(app, config)
     trust_proxies(app)
     register_extensions(app)
@@ -70,4 +70,5 @@ def trust_proxies(app: Flask) -> None:
     if count:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,7 +54,7 @@ def _sqlite_settings(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-        if hasattr(sqlite3, "LEGACY_TRANSACTION_CONTROL"):  # Python 3.12+; a later default
+        if sys.version_info >= (3, 12):  # sqlite3's autocommit attribute; a later default
             # would BEGIN on every read: see _sqlite_write_lock for why we do not want that.
             dbapi_connection.autocommit = sqlite3.LEGACY_TRANSACTION_CONTROL
 

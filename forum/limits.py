@@ -65,7 +65,7 @@ def is_new_member(member) -> bool:
         return True
     published = db.session.scalar(
         select(func.count(Post.id)).where(Post.author_id == member.id,
-                                          Post.status == Status.PUBLISHED))
+                                          Post.status == Status.PUBLISHED)) or 0
     return published < int(config["NEW_MEMBER_POSTS"])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from functools import partial
 from html.parser import HTMLParser
 
@@ -24,7 +25,8 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typograp
 _markdown.disable(["image"])
 
 
-def _set_rel(attrs: dict, new: bool = False) -> dict:
+def _set_rel(attrs: MutableMapping[tuple[str | None, str], str],
+             new: bool = False) -> MutableMapping[tuple[str | None, str], str]:
     attrs[(None, "rel")] = LINK_REL
     return attrs
 

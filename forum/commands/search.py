@@ -159,7 +159,7 @@ def follow_log(interval: float | None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo(f"Following the search log as node {indexing.node_name()}.")
     try:
-        indexing.follow(current_app._get_current_object(), stop, interval)
+        indexing.follow(current_app._get_current_object(), stop, interval)  # type: ignore[attr-defined]  # current_app is a LocalProxy typed as Flask
     except KeyboardInterrupt:
         pass
 

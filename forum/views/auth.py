@@ -51,8 +51,8 @@ def register():
     form = RegisterForm()
     if form.is_submitted():
         try:
-            accounts.sign_up(username=form.username.data, email=form.email.data,
-                             password=form.password.data)
+            accounts.sign_up(username=form.username.data or "", email=form.email.data or "",
+                             password=form.password.data or "")
         except Invalid as error:
             show_errors(form, error)
             return render_template("auth/register.html", form=form), 422
@@ -106,7 +106,7 @@ def reset_password():
     token = form.token.data if form.is_submitted() else request.args.get("token")
     try:
         if form.is_submitted():
-            accounts.reset_password(token=token, password=form.password.data)
+            accounts.reset_password(token=token, password=form.password.data or "")
             flash("Your password is changed, and every device that was logged in is logged "
                   "out. Log in with your new password.", "success")
             return redirect(url_for("auth.login"), 303)

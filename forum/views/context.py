@@ -6,6 +6,7 @@ without being given it is defined in this module, and so is every query it runs.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, g, url_for
@@ -85,7 +86,7 @@ def notice_article(drug: str | None, tags: list[str]):
     return chosen[key]
 
 
-def search_link(**params: object) -> str:
+def search_link(**params: Any) -> str:
     """Return the search results URL for these parameters, even before search is installed."""
     params = {key: value for key, value in params.items() if value is not None}
     try:

@@ -71,15 +71,15 @@ def treatment_summary_json(slug: str):
         "members": summary.members,
         "enough_data": enough,
         "effectiveness": ({str(rating): count for rating, count in summary.effectiveness.items()}
-                          if enough else None),
-        "average": round(summary.average, 2) if enough else None,
+                          if summary.effectiveness is not None else None),
+        "average": round(summary.average, 2) if summary.average is not None else None,
         "still_using_share": (round(summary.still_using_share, 3)
                               if summary.still_using_share is not None else None),
         "median_duration_months": summary.median_duration_months,
         "side_effects": ([{"name": name, "count": count} for name, count in summary.side_effects]
-                         if enough else None),
+                         if summary.side_effects is not None else None),
         "symptoms": ([{"slug": slug, "count": count} for slug, count in summary.symptoms]
-                     if enough else None),
+                     if summary.symptoms is not None else None),
     })
 
 

@@ -38,7 +38,7 @@ def edit_profile():
         return render_template("members/edit_profile.html", form=form)
     try:
         me = current_user._get_current_object()  # the row itself: the service locks it
-        members.update_profile(actor=me, member=me, bio=form.bio.data,
+        members.update_profile(actor=me, member=me, bio=form.bio.data or "",
                                treatments=form.treatments.data or [])
     except Invalid as error:
         show_errors(form, error)

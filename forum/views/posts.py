@@ -9,7 +9,7 @@ from forum import limits, permissions
 from forum.errors import Invalid
 from forum.forms import AnswerForm, ExperienceForm, QuestionForm, show_errors
 from forum.security import no_store
-from forum.services import drafts, members, posts
+from forum.services import drafts, members, posts, threads
 from forum.taxonomy import load_taxonomy
 from forum.views.viewer import current_member
 
@@ -120,7 +120,7 @@ def answer(thread_id: int):
 @bp.get("/posts/<int:post_id>")
 def show(post_id: int):
     post = posts.get_post(post_id)
-    if post.status != "deleted" and not posts.can_see(current_member(), post):
+    if post.status != "deleted" and not threads.can_see(current_member(), post):
         abort(404)
     return redirect(url_for("posts.thread", thread_id=post.thread_id, _anchor=f"post-{post.id}"))
 
@@ -131,7 +131,7 @@ def show(post_id: int):
 def edit(post_id: int):
     no_store()  # the form holds the post's text, held or not
     post = posts.get_post(post_id)
-    if not posts.can_see(current_member(), post):
+    if not threads.can_see(current_member(), post):
         abort(404)
     if not permissions.can_edit(current_user, post):
         abort(403)
@@ -181,7 +181,7 @@ def _fill(form, post) -> None:
 def delete(post_id: int):
     no_store()
     post = posts.get_post(post_id)
-    if post.status == "deleted" or not posts.can_see(current_member(), post):
+    if post.status == "deleted" or not threads.can_see(current_member(), post):
         abort(404)
     if not permissions.can_delete(current_user, post):
         abort(403)
@@ -226,7 +226,7 @@ def accept(post_id: int):
 @bp.get("/posts/<int:post_id>/history")
 def history(post_id: int):
     post = posts.get_post(post_id)
-    if post.status == "deleted" or not posts.can_see(current_member(), post):
+    if post.status == "deleted" or not threads.can_see(current_member(), post):
         abort(404)
     revisions = posts.revisions(post, current_member())
     if post.status != "published" or not all(r.published for r in revisions):

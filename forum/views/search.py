@@ -104,4 +104,4 @@ def api():
 
 def _start_rebuild() -> None:
     if current_app.config.get("SEARCH_AUTO_REBUILD", True):
-        indexing.rebuild_in_background(current_app._get_current_object())
+        indexing.rebuild_in_background(current_app._get_current_object())  # type: ignore[attr-defined]  # current_app is a LocalProxy typed as Flask
