@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
-from forum.models.base import utcnow
+from forum.models.base import Role, utcnow
 
 
 class Member(UserMixin, db.Model):
@@ -60,11 +60,11 @@ class Member(UserMixin, db.Model):
 
     @property
     def is_moderator(self) -> bool:
-        return self.role in ("moderator", "admin")
+        return self.role in (Role.MODERATOR, Role.ADMIN)
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     def is_suspended(self, now: datetime | None = None) -> bool:
         """Tell whether the member is suspended at `now`."""
