@@ -78,11 +78,12 @@ def post_form(client: FlaskClient, path: str, data: dict, *, token_from: str | N
 
 
 def register(client: FlaskClient, username: str = "rowan", email: str = "rowan@example.org",
-             password: str = PASSWORD):
-    """Join through the real registration form; return the response."""
-    return post_form(client, "/register",
-                     {"username": username, "email": email, "password": password},
-                     token_from="/register")
+             password: str = PASSWORD, consent: bool = True):
+    """Join through the real registration form, ticking the consent box; return the response."""
+    data = {"username": username, "email": email, "password": password}
+    if consent:
+        data["consent"] = "y"
+    return post_form(client, "/register", data, token_from="/register")
 
 
 def outbox(app: Flask) -> list[EmailMessage]:

@@ -44,10 +44,22 @@ KEPT_FIELDS = {"title": "Title", "body": "Text", "tags": "Tags", "side_effects":
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint and the template helpers."""
-    from forum.views import api, auth, insights, main, members, moderation, posts, search
+    from forum.views import (
+        account,
+        api,
+        auth,
+        insights,
+        main,
+        members,
+        moderation,
+        pages,
+        posts,
+        search,
+    )
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
-    for module in (main, auth, posts, members, api, insights, search, moderation):
+    for module in (main, auth, posts, members, account, pages, api, insights, search,
+                   moderation):
         app.register_blueprint(module.bp)
     app.register_blueprint(moderation.admin_bp)
     from forum.views import health

@@ -53,7 +53,7 @@ def register():
     if form.is_submitted():
         try:
             accounts.sign_up(username=form.username.data, email=form.email.data,
-                             password=form.password.data)
+                             password=form.password.data, consent=form.consent.data is True)
         except Invalid as error:
             show_errors(form, error)
             return render_template("auth/register.html", form=form), 422
