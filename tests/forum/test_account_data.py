@@ -213,6 +213,8 @@ def test_a_deleted_member_is_gone_and_the_threads_still_read(app, client, leavin
         assert count(PostRevision) == 1
         assert db.session.get(Experience, leaving["experience"]).dose
     assert client.get("/members/former%20member").status_code == 404
+    found = client.get("/api/v1/search?q=cold+showers").get_json()["results"]
+    assert (leaving["question"] in [hit["id"] for hit in found]) is (choice == "keep")
 
 
 def test_the_email_joins_again_at_once_and_the_username_waits(app, client, leaving):
