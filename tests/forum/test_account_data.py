@@ -19,6 +19,7 @@ from forum.models import (
     Post,
     PostRevision,
     Report,
+    ReviewItem,
     Vote,
     utcnow,
 )
@@ -253,3 +254,18 @@ def test_the_delete_page_explains_both_choices(app, client, leaving):
     assert "Remove my posts" in page and "former member" in page
     assert 'type="radio"' in page and 'type="password"' in page
     assert "/account/data" in page  # a last chance to download first
+
+
+def test_a_kept_post_waiting_for_review_stays_in_the_queue_as_by_former_member(app, client,
+                                                                                leaving):
+    held = make_question(leaving["rowan"], title="Waiting for a moderator", tags="baclofen")
+    db.session.add(ReviewItem(post_id=held.id, source="reports", severity=2))
+    held.status = "held"
+    db.session.commit()
+    login(client, "rowan")
+    assert delete_account(client, "keep").status_code == 303
+    moderator = app.test_client()
+    login(moderator, "sam_keeper")
+    queue = moderator.get("/moderation").get_data(as_text=True)
+    assert "Waiting for a moderator" in queue and "former member" in queue
+    assert "/members/former" not in queue and "rowan" not in queue.lower()
