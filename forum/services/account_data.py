@@ -56,6 +56,9 @@ WRONG_PASSWORD = "That is not your current password."
 
 # What the forum keeps about a member ----------------------------------------------------
 
+Collect = Callable[[Member], list[dict]]
+
+
 @dataclass(frozen=True)
 class Section:
     """One part of the export: a name for the JSON, a heading and a line for the page."""
@@ -63,15 +66,15 @@ class Section:
     name: str
     title: str
     about: str
-    collect: Callable[[Member], list[dict]]
+    collect: Collect
 
 
 SECTIONS: list[Section] = []
 
 
-def add_section(name: str, title: str, about: str):
+def add_section(name: str, title: str, about: str) -> Callable[[Collect], Collect]:
     """Register a function that returns a member's rows of one kind as the export's section."""
-    def register(collect: Callable[[Member], list[dict]]):
+    def register(collect: Collect) -> Collect:
         SECTIONS.append(Section(name=name, title=title, about=about, collect=collect))
         return collect
     return register
