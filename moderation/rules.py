@@ -307,6 +307,7 @@ def sharing_or_sourcing(ctx: Context) -> Iterator[Finding]:
         soliciting = ctx.stance.is_question(sentence) and re.match(
             r"(?:anyone|can|spare|who|where|will)", match.group())
         asked = _ASKED_FOR.match(ctx.doc.masked, match.end())
+        assert asked is not None  # the pattern's {0,4} also matches the empty string
         if soliciting and not _names_medicine(ctx, Span(match.end(), asked.end())):
             continue  # "has anyone got tips?": asking for medicine names it as what is asked
         if ctx.stance.is_negated(match.start()):

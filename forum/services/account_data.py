@@ -46,7 +46,7 @@ from forum.models import (
     utcnow,
 )
 from forum.passwords import verify_password
-from forum.services import indexing, posts
+from forum.services import indexing, threads
 from forum.services.members import username_hash
 from forum.taxonomy import load_taxonomy
 
@@ -108,7 +108,7 @@ def _thread_title(post: Post, member: Member, roots: dict[int, Post]) -> str | N
     root = post if post.parent_id is None else roots.get(post.parent_id)
     if root is None:
         return None
-    if root.author_id == member.id or posts.can_see(member, root):
+    if root.author_id == member.id or threads.can_see(member, root):
         return root.title or None
     return None
 
@@ -318,7 +318,6 @@ def delete_account(*, member: Member, password: object, posts_choice: object) ->
                            .execution_options(synchronize_session=False))
         db.session.expunge(member)
         indexing.queue([*own_ids, *voted_ids])  # new author, stubs and helpful counts
-    indexing.after_commit()
 
 
 def _erase_posts(member: Member) -> None:
@@ -352,7 +351,7 @@ def _erase_posts(member: Member) -> None:
     for parent_id in answers_in:  # their answers no longer count in these threads
         root = db.session.get(Post, parent_id)
         if root is not None:
-            posts.refresh_thread(root)
+            threads.refresh_thread(root)
 
 
 def _move_to_former(member: Member, former: Member) -> None:

@@ -147,7 +147,6 @@ def load_demo() -> int:
             post.created_at = post.updated_at = post.last_activity_at = start + timedelta(
                 hours=9 * offset)
         indexing.queue(post.id for post in [*threads, *answers])
-    indexing.after_commit()
     path = _write_accounts(passwords)
     print(f"Demo accounts (passwords also in {path}, readable only by you):", flush=True)
     for username, password in passwords.items():
@@ -208,6 +207,5 @@ def remove_demo() -> int:
             if root is not None:
                 posts.refresh_thread(root)
         indexing.queue([*ids, *voted, *threads])
-    indexing.after_commit()
     accounts_file().unlink(missing_ok=True)
     return len(ids)

@@ -344,7 +344,8 @@ class WhooshIndex:
         Without a new position (a merge, a fix) the previous commit's carries forward, so a
         place left by a crashed commit of the same number is never read as this one's.
         """
-        generation, toc = self.directory / name, writer.generation
+        generation = self.directory / name
+        toc: int = writer.generation
         current = applied.read(generation, toc - 1)
         if position is None or (current is not None and current > position):
             position = current
