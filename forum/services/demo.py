@@ -169,8 +169,9 @@ class _Writer:
                 effect = rng.choices(names, weights=weights)[0]
                 if effect not in effects:
                     effects.append(effect)
-        still = (rng.random() < (0.85 if rating >= 3 else 0.2)) if rng.random() > 0.1 else None
-        words = {"name": _short_name(slug), "months": _months_words(months),
+        keeps_on = {1: 0.1, 2: 0.2, 3: 0.75, 4: 0.9, 5: 0.95}[rating]
+        still = (rng.random() < keeps_on) if rng.random() > 0.1 else None
+        words = {"name": spec.get("phrase") or _short_name(slug), "months": _months_words(months),
                  "symptom": _symptom_words(symptoms[0])}
         title = _capitalised(rng.choice(self.reports["titles"][bucket]).format(**words))
         if note:
