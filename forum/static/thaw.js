@@ -121,6 +121,10 @@
   // rendered after "Check for similar questions" (without JavaScript) and is replaced as the
   // member types; nothing they typed is touched.
   function renderSimilar(box, threads) {
+    // The box is a live region: say nothing new when the same threads come back.
+    var shown = threads.map(function (t) { return t.id; }).join(",");
+    if (box.getAttribute("data-shown") === shown) return;
+    box.setAttribute("data-shown", shown);
     box.textContent = "";
     if (!threads.length) return;
     var heading = document.createElement("p");
