@@ -8,6 +8,7 @@ nothing serious, and on a phone the header's links fold behind a Menu button.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from pathlib import Path
 
@@ -82,15 +83,17 @@ def demo_server(tmp_path_factory):
         thread = db.session.scalar(select(Post.id).where(
             Post.is_demo.is_(True), Post.kind == "question",
             Post.accepted_answer_id.is_not(None)).order_by(Post.answer_count.desc()))
-        password = dict(line.split(" ", 1) for line in (
+        passwords = dict(line.split(" ", 1) for line in (
             Path(app.instance_path) / demo.ACCOUNTS_FILE).read_text().splitlines()
-            if not line.startswith("#"))[demo.MODERATOR]
+            if not line.startswith("#"))
+        password = passwords[demo.MODERATOR]
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     runner = threading.Thread(target=server.serve_forever, daemon=True)
     runner.start()
     yield {"url": f"http://127.0.0.1:{server.server_port}", "thread": thread,
-           "moderator": (demo.MODERATOR, password)}
+           "moderator": (demo.MODERATOR, password),
+           "member": ("demo_rowan", passwords["demo_rowan"])}
     server.shutdown()
     runner.join(timeout=10)
     with app.app_context():
@@ -102,7 +105,7 @@ def demo_server(tmp_path_factory):
 def open_page(browser, demo_server, request):
     contexts = []
 
-    def new(width: int, *, moderator: bool = False):
+    def new(width: int, *, moderator: bool = False, member: bool = False):
         context = browser.new_context(base_url=demo_server["url"],
                                       viewport={"width": width, "height": 800})
         context.add_init_script(CSP_LISTENER)
@@ -111,8 +114,8 @@ def open_page(browser, demo_server, request):
         page = context.new_page()
         page.console_errors = []
         page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-        if moderator:
-            log_in(page, *demo_server["moderator"])
+        if moderator or member:
+            log_in(page, *demo_server["moderator" if moderator else "member"])
         return page
 
     yield new
@@ -220,3 +223,39 @@ def test_axe_finds_nothing_serious_on_the_demo_pages(open_page, demo_server, dev
                 problems.append(f"{name}: {violation['id']} {violation['help']} at {targets}")
         problems += [f"{name}: CSP violation {v}" for v in csp_violations(page)]
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("device", WIDTHS)
+def test_similar_questions_appear_as_the_title_is_typed_and_the_member_can_still_post(
+        open_page, device):
+    page = open_page(WIDTHS[device], member=True)
+    page.goto("/ask")
+    assert not page.get_by_role("button", name="Check for similar questions").is_visible()
+    page.get_by_label("Your question").press_sequentially("Tizanidine makes me groggy")
+    similar = page.locator(".similar-list li")
+    similar.first.wait_for()
+    assert 1 <= similar.count() <= 5
+    assert "tizanidine" in page.locator(".similar").inner_text().lower()
+    assert "answer" in similar.first.inner_text()
+    assert page.evaluate(SIDEWAYS) <= 0 and page.evaluate(CLIPPED) == []
+    page.get_by_label("Details").fill("Mornings are a write-off since I started it.")
+    page.get_by_label("Tags", exact=False).first.fill("tizanidine, drowsiness")
+    page.get_by_role("button", name="Post my question").click()
+    page.wait_for_url(re.compile(r"/threads/\d+$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Tizanidine makes me groggy"
+
+
+def test_without_javascript_the_check_button_shows_similar_questions(browser, demo_server):
+    context = browser.new_context(base_url=demo_server["url"], java_script_enabled=False,
+                                  viewport={"width": WIDTHS["phone"], "height": 800})
+    try:
+        page = context.new_page()
+        log_in(page, *demo_server["member"])
+        page.goto("/ask")
+        page.get_by_label("Your question").fill("Botox for my calf: what to ask?")
+        page.get_by_role("button", name="Check for similar questions").click()
+        assert 1 <= page.locator(".similar-list li").count() <= 5
+        assert page.get_by_label("Your question").input_value() == (
+            "Botox for my calf: what to ask?")
+    finally:
+        context.close()

@@ -6,7 +6,7 @@ from forum.database import write_transaction
 from forum.extensions import db
 from forum.models import Post
 from forum.services import posts
-from tests.factories import make_answer, make_member, make_question
+from tests.factories import count, login, make_answer, make_member, make_question, post_form
 
 
 def _similar(client, title: str) -> list[dict]:
@@ -72,3 +72,39 @@ def test_at_most_five_threads_and_nothing_for_a_short_title(app, client):
 def test_a_query_the_search_cannot_run_gives_no_threads_not_an_error(app, client):
     assert _similar(client, '"""((( AND OR NOT') == []
     assert _similar(client, "x" * 5000) == []
+
+
+def test_without_javascript_the_check_button_lists_similar_threads_and_keeps_the_text(
+        app, client):
+    with app.app_context():
+        asker = make_member()
+        make_member("asker")
+        thread = make_question(asker, title="Baclofen for spasms at night?",
+                               body="Does it help?", tags="baclofen")
+        thread_id = thread.id
+        before = count(Post)
+    login(client, "asker")
+    response = post_form(client, "/ask", {
+        "action": "similar", "title": "Baclofen and night spasms, anyone?",
+        "body": "My own words, not lost.", "tags": "baclofen, night-spasms"},
+        token_from="/ask")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'href="/threads/{thread_id}"' in html and "0 answers" in html
+    assert 'value="Baclofen and night spasms, anyone?"' in html
+    assert "My own words, not lost." in html and "baclofen, night-spasms" in html
+    with app.app_context():
+        assert count(Post) == before  # nothing was posted
+
+
+def test_the_check_button_says_so_when_nothing_is_similar_and_posting_still_works(app, client):
+    make_member("asker")
+    login(client, "asker")
+    html = post_form(client, "/ask", {"action": "similar", "title": "Orthotics in the rain",
+                                      "body": "", "tags": ""},
+                     token_from="/ask").get_data(as_text=True)
+    assert "No similar threads found" in html
+    response = post_form(client, "/ask", {"action": "post", "title": "Orthotics in the rain",
+                                          "body": "Do they get slippery?", "tags": "orthotics"},
+                         token_from="/ask")
+    assert response.status_code in (302, 303)
