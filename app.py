@@ -7,12 +7,13 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from forum.cli import register_commands
+from forum.commands import register_commands
 from forum.config import configure
-from forum.database import prepare_database
 from forum.extensions import csrf, db, limiter, login_manager, migrate
 from forum.mail import init_mail
+from forum.permissions import init_app as init_permissions
 from forum.security import register_security
+from forum.setup import prepare_database
 from forum.views import register_blueprints, register_error_handlers
 
 
@@ -20,15 +21,17 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Build the forum: defaults, environment, the given mapping, then everything else."""
     # Tests and tools may move the instance folder (mapping first, then the environment).
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH")
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
-                static_folder="forum/static")
+    app = Flask(__name__, instance_path=str(instance_path) if instance_path is not None else None,
+                instance_relative_config=True, static_folder="forum/static")
     configure(app, config)
     trust_proxies(app)
     register_extensions(app)
+    register_session_hooks(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_security(app)
     register_commands(app)
+    init_permissions(app)
     prepare_database(app)
     return app
 
@@ -50,10 +53,22 @@ def register_extensions(app: Flask) -> None:
     init_mail(app)
 
 
+def register_session_hooks(app: Flask) -> None:
+    """Listen on this app's engines and on the forum's own session class, never on
+    SQLAlchemy's shared classes; a second app adds nothing the first one added."""
+    from forum import content_cache, database
+    from forum.services import indexing
+
+    database.init_app(app)
+    content_cache.init_app(app)  # first: the version is written before the index jobs
+    indexing.init_app(app)
+
+
 def trust_proxies(app: Flask) -> None:
     """Behind N reverse proxies, take the client's address and scheme from their headers."""
     count = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
     if count:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count)

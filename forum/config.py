@@ -66,7 +66,7 @@ ENVIRONMENT = {
     "SECRET_KEY": "SECRET_KEY",
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "SEARCH_INDEX_DIR": "SEARCH_INDEX_DIR",
-    # Several nodes, each with its own index (see forum/services/indexing.py).
+    # Several nodes, each with its own index (see forum/services/indexing/).
     **{name: name for name in ("SEARCH_NODE_NAME", "SEARCH_LOG_RETENTION_DAYS",
                                "SEARCH_FOLLOW_INTERVAL")},
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",

@@ -6,10 +6,11 @@ effects gives the content_version row a new random number when it commits; a pag
 number (one primary-key lookup) and reuses what was computed for it. So a figure is never
 stale: the first page after a change computes it again.
 
-The number changes from session hooks, so no service can forget it: they see rows changed
-through the ORM, and insert(), update() and delete() statements on those tables run through the
-session. Writes that go around the session (a raw connection, text() SQL, another program) are
-not seen: posts are written through the session.
+The number changes from hooks on the forum's session class (added by init_app, which the app
+factory calls), so no service can forget it: they see rows changed through the ORM, and
+insert(), update() and delete() statements on those tables run through the session. Writes
+that go around the session (a raw connection, text() SQL, another program) are not seen: posts
+are written through the session.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from collections.abc import Callable, Hashable
 from itertools import chain
 from typing import TypeVar
 
-from flask import current_app
-from sqlalchemy import event, select, update
+from flask import Flask, current_app
+from sqlalchemy import select, update
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from forum.extensions import db
+from forum.database import listen_once
+from forum.extensions import ThawSession, db
 from forum.models import ContentVersion
 
 # The tables the cached figures are computed from.
@@ -68,12 +70,19 @@ def cached(key: Hashable, compute: Callable[[], T]) -> T:
     return value
 
 
+def init_app(app: Flask) -> None:
+    """Note writes to the watched tables and bump the version when they commit."""
+    listen_once(ThawSession, "after_flush", _note_flushed_changes)
+    listen_once(ThawSession, "do_orm_execute", _note_statements)
+    listen_once(ThawSession, "before_commit", _bump_when_changed)
+    listen_once(ThawSession, "after_transaction_end", _forget_when_done)
+
+
 def current_version() -> int | None:
     """Return the content version, or None where the database has no row for it."""
     return db.session.scalar(select(ContentVersion.version).where(ContentVersion.id == 1))
 
 
-@event.listens_for(Session, "after_flush")
 def _note_flushed_changes(session: Session, _flush: UOWTransaction) -> None:
     if session.info.get(CHANGED):
         return
@@ -84,7 +93,6 @@ def _note_flushed_changes(session: Session, _flush: UOWTransaction) -> None:
             return
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _note_statements(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
@@ -92,7 +100,6 @@ def _note_statements(state: ORMExecuteState) -> None:
             state.session.info[CHANGED] = True
 
 
-@event.listens_for(Session, "before_commit")
 def _bump_when_changed(session: Session) -> None:
     """Write the new version last, just before COMMIT: the row lock is held for a moment, and
     is always the last lock a transaction takes, so writers never deadlock on it."""
@@ -102,7 +109,6 @@ def _bump_when_changed(session: Session) -> None:
                         .values(version=secrets.randbits(62)))
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _forget_when_done(session: Session, transaction) -> None:
     if transaction.parent is None:  # the whole transaction, committed or rolled back
         session.info.pop(CHANGED, None)

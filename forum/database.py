@@ -1,31 +1,50 @@
-"""The database's state: SQLite settings, write transactions, first set-up, migration check."""
+"""The database's state: SQLite settings, write transactions, row lookup, migration check."""
 
 from __future__ import annotations
 
-import fcntl
 import sqlite3
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from flask import Flask, current_app, render_template
-from flask_migrate import upgrade
-from sqlalchemy import event, inspect
-from sqlalchemy.engine import Engine
+from flask import Flask
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from forum.extensions import db
+from forum.errors import NotFound
+from forum.extensions import ThawSession, db
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 UPGRADE_COMMAND = "flask --app app db upgrade"
 WRITING = "thaw.writing"  # in Session.info while a write_transaction block runs
 
 
-@event.listens_for(Engine, "connect")
+def init_app(app: Flask) -> None:
+    """Give this app's SQLite connections their settings, and write blocks BEGIN IMMEDIATE."""
+    with app.app_context():
+        for engine in db.engines.values():
+            listen_once(engine, "connect", _sqlite_settings)
+    listen_once(ThawSession, "after_begin", _sqlite_write_lock)
+
+
+def listen_once(target: object, name: str, fn: Callable[..., object]) -> None:
+    """Add a listener unless it is there already (every app a process creates calls init_app).
+
+    Targets are the app's own engines and the forum's session class, never SQLAlchemy's
+    shared classes: importing the forum changes nothing.
+    """
+    if not event.contains(target, name, fn):
+        event.listen(target, name, fn)
+
+
 def _sqlite_settings(dbapi_connection, _record) -> None:
     """Give SQLite connections foreign keys, WAL and a busy timeout instead of "locked"."""
     if isinstance(dbapi_connection, sqlite3.Connection):
@@ -35,7 +54,7 @@ def _sqlite_settings(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-        if hasattr(sqlite3, "LEGACY_TRANSACTION_CONTROL"):  # Python 3.12+; a later default
+        if sys.version_info >= (3, 12):  # sqlite3's autocommit attribute; a later default
             # would BEGIN on every read: see _sqlite_write_lock for why we do not want that.
             dbapi_connection.autocommit = sqlite3.LEGACY_TRANSACTION_CONTROL
 
@@ -60,13 +79,25 @@ def write_transaction() -> Iterator[None]:
     session.commit()  # ends the reads before it; loaded rows are read again in the block
     session.info[WRITING] = True
     try:
-        yield
+        try:
+            yield
+            session.flush()  # the block's writes, in the transaction it opened
+        finally:
+            # Ends with the block: what runs after the COMMIT (index jobs are applied from a
+            # session hook) opens transactions of its own, which must not BEGIN IMMEDIATE.
+            session.info.pop(WRITING, None)
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    finally:
-        session.info.pop(WRITING, None)
+
+
+def get_or_not_found(model: type[T], row_id: int) -> T:
+    """Return the model's row with this id, or raise NotFound(row_id)."""
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise NotFound(row_id)
+    return row
 
 
 def lock(row: object) -> None:
@@ -79,7 +110,6 @@ def lock(row: object) -> None:
     db.session.refresh(row, with_for_update={"of": type(row), "key_share": True})
 
 
-@event.listens_for(Session, "after_begin")
 def _sqlite_write_lock(session: Session, _transaction, connection) -> None:
     """Open a write_transaction's SQLite transaction with BEGIN IMMEDIATE.
 
@@ -134,42 +164,3 @@ def _known(revisions: set[str]) -> bool:
         return all(script.get_revision(rev) is not None for rev in revisions)
     except CommandError:
         return False
-
-
-def prepare_database(app: Flask) -> None:
-    """On the embedded default, create the database on first start; then check it per request."""
-    if app.config["AUTO_SETUP"]:
-        with app.app_context():
-            _first_start(app)
-    if app.config.get("SCHEMA_CHECK", True):
-        app.before_request(_require_current_schema)
-
-
-def _first_start(app: Flask) -> None:
-    lock_path = Path(app.instance_path) / "setup.lock"
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # several workers may start at once
-        if current_revisions() or inspect(db.engine).get_table_names():
-            return
-        upgrade(directory=str(MIGRATIONS_DIR))
-        from forum.services.articles import load_default_articles
-
-        load_default_articles()  # the medically reviewed reading list threads point to
-        from forum.services import indexing
-
-        indexing.rebuild()  # an empty index to write into
-        if app.config.get("LOAD_DEMO_CONTENT"):
-            from forum.services.demo import load_demo
-
-            load_demo()
-
-
-def _require_current_schema():
-    if current_app.extensions.get("thaw_schema_ok"):
-        return None
-    problem = schema_problem()
-    if problem is None:
-        current_app.extensions["thaw_schema_ok"] = True
-        return None
-    current_app.logger.error(problem)
-    return render_template("errors/setup.html", problem=problem), 503

@@ -89,6 +89,7 @@ class SmtpMailer:
         """Send one message now; tell whether the server took it (failures are logged)."""
         context = ssl.create_default_context()
         try:
+            smtp: smtplib.SMTP
             if self.use_ssl:
                 smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
                                         context=context)

@@ -356,7 +356,7 @@ class Document:
         marks = [m.start for m in self.mentions]
         if medicine_words:
             marks.extend(m.start() for m in _MEDICINE_WORDS.finditer(self.low))
-        wanted = set()
+        wanted: set[int] = set()
         for pos in marks:
             index = bisect_right(self._sentence_starts, pos) - 1
             if index >= 0 and pos < sentences[index].end:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from moderation.screening import HOLD, Screening, screen
 
@@ -13,13 +14,13 @@ LABELS = ("unsafe", "safe")
 _FIELDS = ("id", "text", "label", "category")
 
 
-def read_labelled(path: str | Path) -> list[dict]:
+def read_labelled(path: str | Path) -> list[dict[str, Any]]:
     """Read labelled posts from a JSON-lines file.
 
     :raise ValueError: a line is not a JSON object with string id, text, label and category,
         or its label is neither "unsafe" nor "safe"; the message names the line number.
     """
-    records = []
+    records: list[dict[str, Any]] = []
     with Path(path).open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -75,7 +76,7 @@ class Evaluation:
     held_or_queued: dict[str, float] = field(default_factory=dict)
     missed: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """Return the figures as plain JSON-ready data."""
         return {
             "precision": self.precision,
@@ -113,7 +114,7 @@ class Evaluation:
         return "\n".join(lines)
 
 
-def evaluate(records: Iterable[dict],
+def evaluate(records: Iterable[Mapping[str, str]],
              screener: Callable[[str], Screening] = screen) -> Evaluation:
     """Screen every record and compare the outcome with the "unsafe" label."""
     held = [0, 0, 0]

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "drugs.json"
 MAX_NAME_WORDS = 3
@@ -75,13 +76,13 @@ class Knowledge:
         return None
 
 
-def _limit(raw: dict | None) -> Limit | None:
+def _limit(raw: dict[str, Any] | None) -> Limit | None:
     if not raw:
         return None
     return Limit(float(raw["amount"]), raw["unit"], raw["text"], raw["source"])
 
 
-def _drug(raw: dict) -> Drug:
+def _drug(raw: dict[str, Any]) -> Drug:
     strengths = raw.get("strengths") or {}
     return Drug(
         id=raw["id"],
@@ -119,7 +120,7 @@ def _number_forms(word: str) -> tuple[str, ...]:
     return (word + "s",)
 
 
-def build(raw: dict) -> Knowledge:
+def build(raw: dict[str, Any]) -> Knowledge:
     """Build the indexes from the parsed knowledge file."""
     drugs = tuple(_drug(entry) for entry in raw["drugs"])
     names: dict[tuple[str, ...], Drug] = {}

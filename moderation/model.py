@@ -24,8 +24,10 @@ from functools import cache, cached_property, lru_cache
 from itertools import chain, repeat
 from operator import mul
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from moderation.document import Document
 
@@ -168,11 +170,12 @@ def _tfidf(counts: Counter[int], idf: dict[int, float]) -> dict[int, float]:
 
 
 @lru_cache(maxsize=1 << 16)
-def _letter_array(word: str) -> np.ndarray:
+def _letter_array(word: str) -> npt.NDArray[np.int64]:
     return np.array(_letter_runs(word), dtype=np.int64)
 
 
-def _block_score(buckets: np.ndarray, idf: np.ndarray, weights: np.ndarray) -> float:
+def _block_score(buckets: npt.NDArray[np.int64], idf: npt.NDArray[np.float64],
+                 weights: npt.NDArray[np.float64]) -> float:
     """Return the weighted sum of one block's unit-length TF-IDF."""
     if not buckets.size:
         return 0.0
@@ -182,7 +185,7 @@ def _block_score(buckets: np.ndarray, idf: np.ndarray, weights: np.ndarray) -> f
     return float(values @ weights[found]) / math.sqrt(squares) if squares else 0.0
 
 
-def _dense(values: dict[int, float]) -> np.ndarray:
+def _dense(values: dict[int, float]) -> npt.NDArray[np.float64]:
     array = np.zeros(BUCKETS)
     if values:
         array[np.fromiter(values, dtype=np.int64)] = np.fromiter(values.values(), dtype=float)
@@ -199,7 +202,8 @@ class TextReader:
     bias: float
 
     @cached_property
-    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _arrays(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64],
+                               npt.NDArray[np.float64]]:
         """Return the tables as dense arrays by bucket, for scoring a post in a few steps."""
         return _dense(self.letter_idf), _dense(self.word_idf), _dense(self.weights)
 
@@ -225,7 +229,7 @@ class TextReader:
                  + _block_score(named, word_idf, weights))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """Return the reader as JSON-ready data, rounded so a file is stable."""
         def table(values: dict[int, float]) -> dict[str, float]:
             return {str(b): round(v, 5) for b, v in sorted(values.items())}
@@ -233,7 +237,7 @@ class TextReader:
                 "weights": table(self.weights), "bias": round(self.bias, 5)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> TextReader:
+    def from_dict(cls, data: dict[str, Any]) -> TextReader:
         """Read a reader written by `as_dict`."""
         def table(values: dict[str, float]) -> dict[int, float]:
             return {int(b): float(v) for b, v in values.items()}

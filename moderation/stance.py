@@ -215,7 +215,7 @@ class Stance:
                      r" (?:take|stop|add|double|go|up)\b", text):
             return True
         for clause in doc.clauses(sentence):
-            words = []
+            words: list[str] = []
             for match in _WORD.finditer(doc.masked, clause.start, clause.end):
                 if words or match.group() not in _FILLER:
                     words.append(match.group())

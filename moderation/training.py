@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from moderation.findings import Context
 from moderation.model import FEATURES, MODEL_PATH, RiskModel, features_of, fit_text, train
-from moderation.rules import RULES, Context
+from moderation.rules import RULES
 from moderation.screening import cues
 
 MODEL_VERSION_PREFIX = "risk-lr"
 DATA = MODEL_PATH.parent
 
 
-def vectorise(records: Sequence[dict]) -> tuple[list[dict[int, float]], list[int]]:
+def vectorise(records: Sequence[Mapping[str, str]]) -> tuple[list[dict[int, float]], list[int]]:
     """Return the model's features and the 0/1 labels of labelled posts."""
     vectors, labels = [], []
     for record in records:
@@ -29,7 +30,7 @@ def vectorise(records: Sequence[dict]) -> tuple[list[dict[int, float]], list[int
 EXTRA_SAFE_WEIGHTS = (0.01, 0.1)
 
 
-def fit(records: Sequence[dict], *, version: str, seed: int = 11,
+def fit(records: Sequence[Mapping[str, str]], *, version: str, seed: int = 11,
         extra_safe: Sequence[str] = ()) -> RiskModel:
     """Train the risk model on labelled posts; the same posts and seed give the same weights.
 
@@ -50,7 +51,8 @@ def fit(records: Sequence[dict], *, version: str, seed: int = 11,
     return RiskModel(model.version, model.weights, text)
 
 
-def model_version(records: Sequence[dict], seed: int, extra_safe: Sequence[str] = ()) -> str:
+def model_version(records: Sequence[Mapping[str, str]], seed: int,
+                  extra_safe: Sequence[str] = ()) -> str:
     """Name a model by what it learned from: a digest of the posts, the seed and the knowledge.
 
     The same files, seed and knowledge always give the same name; a change to any, a new one.

@@ -261,6 +261,11 @@ def _read_words(
     return should, optional, corrections
 
 
+def _literally(text: str) -> Callable[[re.Match[str]], str]:
+    """Return a re.sub replacement that inserts text as it is (backslashes stay backslashes)."""
+    return lambda _match: text
+
+
 def suggestion(plan: Plan, correct: Callable[[Clause], str | None]) -> str | None:
     """Return the query with misspelled words replaced, or None when nothing was corrected.
 
@@ -277,5 +282,5 @@ def suggestion(plan: Plan, correct: Callable[[Clause], str | None]) -> str | Non
     text = plan.text
     for typed, better in fixes.items():
         pattern = rf"(?<!\w){re.escape(typed)}(?!\w)"
-        text = re.sub(pattern, lambda _m, better=better: better, text, count=1)
+        text = re.sub(pattern, _literally(better), text, count=1)
     return text if text != plan.text else None

@@ -106,7 +106,8 @@ class _Scored:
         """Return the keys of posts with every word of the clause, or any concept or alternate."""
         found: set[int] = set()
         if self.words and len(self.words) == self.word_count:
-            found = set(min((p.docs for p in self.words), key=len))
+            rarest = min((p.docs for p in self.words), key=len)
+            found = set(rarest)
             for part in self.words:
                 found.intersection_update(part.docs)
         for part in self.others:
@@ -224,10 +225,11 @@ class Ranking:
         named = [found for found, clause in zip(clause_sets, self._plan.should, strict=True)
                  if clause.concepts and not clause.broad]
         if named and len(named) < n:
-            hits |= set(min(named, key=len)).intersection(*named)
+            rarest = min(named, key=len)
+            hits |= set(rarest).intersection(*named)
         return hits if docs is None else hits & docs
 
-    def _by_weight(self, clause_sets: list[set[int]]) -> set[int]:
+    def _by_weight(self, clause_sets: Sequence[Set[int]]) -> set[int]:
         """Return posts matching clauses that carry at least MASS_SHARE of the query's weight.
 
         A rare word (a drug's name) weighs more than two common ones ("side effects"), so a

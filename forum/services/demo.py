@@ -38,8 +38,10 @@ from forum.models import (
     utcnow,
 )
 from forum.passwords import hash_password
-from forum.services import indexing, posts, review
+from forum.services import drafts, indexing, review
+from forum.services import screening as screening_service
 from forum.services.members import new_member
+from forum.services.threads import refresh_thread
 from forum.taxonomy import load_taxonomy
 
 ACCOUNTS_FILE = "demo-accounts.txt"
@@ -363,20 +365,20 @@ def _write_accounts(passwords: dict[str, str]) -> Path:
 @dataclass
 class _Checked:
     planned: PlannedPost
-    draft: posts.Draft
+    draft: drafts.Draft
     screening: moderation.Screening
 
 
 def _check(planned: PlannedPost) -> _Checked:
     """Validate and screen a planned post; a post written to be held must be held."""
     if planned.kind == "answer":
-        draft = posts.validate_answer(body=planned.body)
+        draft = drafts.validate_answer(body=planned.body)
     else:
-        draft = posts.validate_thread(
+        draft = drafts.validate_thread(
             kind=planned.kind, title=planned.title, body=planned.body, tags=planned.tags,
-            experience=posts.ExperienceInput(**planned.experience) if planned.experience
+            experience=drafts.ExperienceInput(**planned.experience) if planned.experience
             else None)
-    screening = review.screen_draft(draft)
+    screening = screening_service.screen_draft(draft)
     held = screening.verdict == moderation.HOLD
     if held != (planned.expect == "held"):
         raise RuntimeError(f"The demo post by {planned.author} starting "
@@ -433,7 +435,6 @@ def load_demo(now: datetime | None = None, *, quiet: bool = False) -> int:
                 if post.edit:
                     _edit(post, rows[id(post)], people[post.author], now)
         indexing.queue(post.id for post in rows.values())
-    indexing.after_commit()
     _moderate(plan, rows, people, now)
     path = _write_accounts(passwords)
     if not quiet:
@@ -445,7 +446,7 @@ def load_demo(now: datetime | None = None, *, quiet: bool = False) -> int:
 
 def _add(checked: _Checked, people: dict[str, Member], when: datetime,
          parent: Post | None = None) -> Post:
-    post = posts.build_post(checked.draft, author=people[checked.planned.author], parent=parent,
+    post = drafts.build_post(checked.draft, author=people[checked.planned.author], parent=parent,
                             created_at=when, is_demo=True)
     db.session.add(post)
     return post
@@ -453,8 +454,8 @@ def _add(checked: _Checked, people: dict[str, Member], when: datetime,
 
 def _screen(post: Post, checked: _Checked, when: datetime) -> None:
     """Record the screening as posting does, with the queue's items dated with the post."""
-    review.apply_screening(post, checked.screening,
-                           review.screening_text(checked.draft), new=True)
+    screening_service.apply_screening(post, checked.screening,
+                                      screening_service.screening_text(checked.draft), new=True)
     for item in db.session.new:
         if isinstance(item, ReviewItem) and item.post_id == post.id:
             item.created_at = when
@@ -478,10 +479,10 @@ def _votes(planned: PlannedPost, post: Post, people: dict[str, Member], now: dat
 
 
 def _edit(planned: PlannedPost, post: Post, author: Member, now: datetime) -> None:
-    draft = posts.validate_edit(
+    draft = drafts.validate_edit(
         post, title=post.title, body=f"{post.body}\n\n{planned.edit}",
-        experience=posts.ExperienceInput.from_row(post.experience) if post.experience else None)
-    posts.apply_edit(post, draft, editor=author)
+        experience=drafts.ExperienceInput.from_row(post.experience) if post.experience else None)
+    drafts.apply_edit(post, draft, editor=author)
     post.edited_at = post.created_at + (now - post.created_at) / 3
     for item in db.session.new:
         if isinstance(item, PostRevision) and item.post_id == post.id:
@@ -638,9 +639,8 @@ def remove_demo() -> Removal:
         for thread_id in threads:
             root = db.session.get(Post, thread_id)
             if root is not None:
-                posts.refresh_thread(root)
+                refresh_thread(root)
         indexing.queue([*ids, *voted, *threads, *reported])
-    indexing.after_commit()
     accounts_file().unlink(missing_ok=True)
     path = _write_private(removed_answers_file(), saved) if saved else None
     return Removal(posts=len(ids), members=len(member_ids), kept_answers=len(saved),

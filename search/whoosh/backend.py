@@ -97,7 +97,7 @@ class WhooshBackend:
         return [(d, 0.0) for d in top]
 
     def stored(self, key: int) -> tuple[int, int, str, str, str]:
-        fields = self._searcher.stored_fields(key)
+        fields = self._reader.stored_fields(key)
         return (
             int(fields["id"]),
             int(fields["thread"]),

@@ -44,17 +44,18 @@ def read_postings(reader: Any, offset: int, field: str, term: str) -> dict[int, 
             found[offset + matcher.id()] = matcher.weight()
             matcher.next()
         return found
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        if matcher._weights is None:
-            matcher._read_weights()
-        ids = matcher._ids[matcher._i :]
-        weights = matcher._weights[matcher._i :]
+    leaf: Any = matcher  # its block attributes are private and untyped; check() guards them
+    while leaf.is_active():
+        if leaf._ids is None:
+            leaf._read_ids()
+        if leaf._weights is None:
+            leaf._read_weights()
+        ids = leaf._ids[leaf._i :]
+        weights = leaf._weights[leaf._i :]
         if offset:
             ids = [offset + docnum for docnum in ids]
         found.update(zip(ids, weights, strict=True))
-        matcher._next_block()
+        leaf._next_block()
     return found
 
 
@@ -77,7 +78,8 @@ def table_of_contents(ix: Any) -> Any:
 
 def segments(ix: Any) -> list[Any]:
     """Return the segments of the index's latest commit, without opening a reader on each."""
-    return ix._segments()
+    found: list[Any] = ix._segments()
+    return found
 
 
 def deleted_docnums(reader: Any) -> frozenset[int]:

@@ -8,8 +8,8 @@ from typing import Any
 
 from whoosh import columns as whoosh_columns
 from whoosh import fields as whoosh_fields
+from whoosh.analysis import Analyzer, Tokenizer
 from whoosh.analysis import Token as WhooshToken
-from whoosh.analysis import Tokenizer
 
 from search.analysis import stems, tokens
 from search.documents import SearchDocument
@@ -18,10 +18,20 @@ from search.vocabulary import Vocabulary
 TAGS_MARK = "\x1f"  # separates a post's text from its tags in the concepts field's value
 
 
-class ThawTokenizer(Tokenizer):
-    """Feed Whoosh the stems search.analysis produces, so every index agrees on words."""
+class _Token(WhooshToken):
+    """A Whoosh token that declares `original`, which Whoosh sets only when asked to keep it."""
 
-    def __call__(  # type: ignore[override]
+    original: str
+
+
+class ThawTokenizer(Tokenizer, Analyzer):
+    """Feed Whoosh the stems search.analysis produces, so every index agrees on words.
+
+    A tokenizer alone is a whole analyzer in Whoosh; the second base says so to the type
+    checker, as whoosh3 types a field's analyzer as `Analyzer`.
+    """
+
+    def __call__(
         self,
         value: str,
         positions: bool = False,
@@ -35,7 +45,7 @@ class ThawTokenizer(Tokenizer):
         **kwargs: Any,
     ) -> Iterator[WhooshToken]:
         """Yield one Whoosh token per analysed word of value."""
-        t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        t = _Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
             t.original = t.text = value
             t.boost = 1.0
@@ -62,7 +72,7 @@ class ThawTokenizer(Tokenizer):
             yield t
 
 
-class ConceptTokenizer(Tokenizer):
+class ConceptTokenizer(Tokenizer, Analyzer):
     """Turn a post's text into one token per concept it names ("Lioresal" -> baclofen).
 
     The vocabulary is pickled into the index's schema with this tokenizer, so each
@@ -78,7 +88,7 @@ class ConceptTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return id(self.vocabulary)
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,
@@ -96,7 +106,7 @@ class ConceptTokenizer(Tokenizer):
         value is the post's text, then TAGS_MARK and its tag slugs: a post is about its tags
         too, whether or not its words name them.
         """
-        t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        t = _Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if tokenize:
             text, _, tags = value.rpartition(TAGS_MARK) if TAGS_MARK in value else (value, "", "")
             slugs = [*self.vocabulary.concepts_in(text), *tags.split()]

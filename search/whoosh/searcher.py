@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+from whoosh.reading import EmptyReader, IndexReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
 from search.whoosh import internals
@@ -39,11 +39,18 @@ class SegmentData:
         return self._body_terms
 
 
+class CommitSearcher(Searcher):
+    """A Whoosh searcher that knows the commit and the segments it was opened on."""
+
+    generation: int
+    segment_ids: list[str]
+
+
 class SearcherState:
     """A Whoosh searcher with the caches that are valid for exactly that searcher."""
 
-    def __init__(self, searcher: Any, segments: dict[str, SegmentData]) -> None:
-        self.searcher = searcher
+    def __init__(self, searcher: CommitSearcher, segments: dict[str, SegmentData]) -> None:
+        self.searcher: Searcher = searcher
         self.generation = searcher.generation
         self.segment_ids = searcher.segment_ids
         self.reader = searcher.reader()
@@ -108,7 +115,7 @@ class SearcherState:
 
 def open_searcher(
     ix: Any, cached: dict[tuple[str, int], Any]
-) -> tuple[Searcher, dict[tuple[str, int], Any]]:
+) -> tuple[CommitSearcher, dict[tuple[str, int], Any]]:
     """Open a searcher on the latest commit, reusing readers of unchanged segments.
 
     Whoosh's own Searcher.refresh() is not used: in whoosh3 3.54 it keeps readers of
@@ -119,18 +126,20 @@ def open_searcher(
     readers: dict[tuple[str, int], Any] = {}
     for segment in toc.segments:
         key = (segment.segment_id(), segment.deleted_count())
-        reader = cached.get(key)
-        if reader is None:
-            reader = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
-        readers[key] = reader
+        segment_reader = cached.get(key)
+        if segment_reader is None:
+            segment_reader = SegmentReader(ix.storage, toc.schema, segment,
+                                           generation=toc.generation)
+        readers[key] = segment_reader
     ordered = list(readers.values())
+    reader: IndexReader
     if not ordered:
-        reader: Any = EmptyReader(toc.schema)
+        reader = EmptyReader(toc.schema)
     elif len(ordered) == 1:
         reader = ordered[0]
     else:
         reader = MultiReader(ordered, generation=toc.generation)
-    searcher = Searcher(reader, fromindex=ix, closereader=False)
+    searcher = CommitSearcher(reader, fromindex=ix, closereader=False)
     searcher.generation = toc.generation
     searcher.segment_ids = [segment.segment_id() for segment in toc.segments]
     return searcher, readers

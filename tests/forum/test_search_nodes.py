@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app import create_app
 from forum.extensions import db
-from forum.models import IndexJob, SearchNode
+from forum.models import IndexJob, SearchNode, utcnow
 from forum.services import indexing
+from forum.services.indexing import rebuilding
 from search.whoosh import position as position_module
-from search.whoosh.index import read_position
+from search.whoosh.generations import read_position
 from tests.conftest import GENEROUS_LIMITS, IsolatedClient
 from tests.factories import count, make_member, make_question
 
@@ -96,7 +98,7 @@ def test_a_node_gone_longer_than_the_retention_rebuilds_and_keeps_every_post(
     catch_up(node_b)
     make_question(make_member("rowan"), title="Dantrolene and the liver", tags="dantrolene")
     # Node B is away for eight days: its jobs pass the retention period and are pruned.
-    later = indexing.utcnow() + indexing.timedelta(days=8)
+    later = utcnow() + timedelta(days=8)
     with node_a.app_context():
         assert indexing.prune(now=later) == 1
     assert count(IndexJob) == 0
@@ -109,7 +111,7 @@ def test_a_node_gone_longer_than_the_retention_rebuilds_and_keeps_every_post(
 def test_a_new_node_rebuilds_then_applies_the_posts_written_during_its_rebuild(
         node_a, node_b, monkeypatch):
     make_question(make_member("rowan"), title="Gabapentin for nerve pain", tags="gabapentin")
-    real_expected = indexing.expected_versions
+    real_expected = rebuilding.expected_versions
 
     def write_meanwhile(post_ids=None):
         versions = real_expected(post_ids)
@@ -119,9 +121,9 @@ def test_a_new_node_rebuilds_then_applies_the_posts_written_during_its_rebuild(
                               tags="gabapentin")
         return versions
 
-    monkeypatch.setattr(indexing, "expected_versions", write_meanwhile)
+    monkeypatch.setattr(rebuilding, "expected_versions", write_meanwhile)
     catch_up(node_b)
-    monkeypatch.setattr(indexing, "expected_versions", real_expected)
+    monkeypatch.setattr(rebuilding, "expected_versions", real_expected)
     assert sorted(found(node_b, "gabapentin")) == ["Gabapentin and dizziness",
                                                    "Gabapentin for nerve pain"]
     result = node_b.test_cli_runner().invoke(args=["search", "check"])

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import IndexJob, Post, utcnow
 from forum.services import indexing
+from forum.services.indexing import jobs
 from tests.factories import (
     login,
     make_answer,
@@ -45,8 +46,6 @@ def set_status(post: Post, status: str, *, queue: bool = True) -> None:
     if queue:
         indexing.queue([post.id])
     db.session.commit()
-    if queue:
-        indexing.after_commit()
 
 
 def test_brand_name_finds_posts_that_use_the_generic_name(whoosh_app, client):
@@ -180,7 +179,7 @@ def test_results_are_paginated(whoosh_app, client):
 
 
 def test_a_write_whose_index_update_was_lost_is_replayed(whoosh_app, client, monkeypatch):
-    monkeypatch.setattr(indexing, "after_commit", lambda *args, **kwargs: None)
+    monkeypatch.setattr(jobs, "process_jobs", lambda *args, **kwargs: 0)  # not after commit
     make_question(make_member("rowan"), title="Diazepam for night spasms", tags="diazepam")
     assert titles(client.get("/search?q=diazepam")) == []  # the worker "died" after commit
     assert db.session.scalar(select(func.count()).select_from(IndexJob)) == 1
@@ -196,21 +195,22 @@ def test_a_post_queued_while_another_worker_replays_the_queue_is_not_lost(
     A then deletes the jobs it did: that must not take the new post's job with it (SQLite
     used to give the new job the id of the one just done).
     """
-    real_after_commit, real_apply = indexing.after_commit, indexing.apply
-    monkeypatch.setattr(indexing, "after_commit", lambda: None)
+    real_process_jobs, real_apply = jobs.process_jobs, jobs.apply
+    # Writes replay no jobs after their commits (their workers stop before that).
+    monkeypatch.setattr(jobs, "process_jobs", lambda *args, **kwargs: 0)
     make_question(make_member("rowan"), title="Diazepam for night spasms", tags="diazepam")
 
     def apply_while_others_work(post_ids, position=None):
-        monkeypatch.setattr(indexing, "apply", real_apply)
+        monkeypatch.setattr(jobs, "apply", real_apply)
         with whoosh_app.app_context():  # worker B, with its own database session
-            indexing.process_jobs()
+            real_process_jobs()
             make_question(make_member("sasha"), title="Tizanidine at bedtime",
-                          tags="tizanidine")  # its worker stops before replaying the queue
+                          tags="tizanidine")
         return real_apply(post_ids, position)
 
-    monkeypatch.setattr(indexing, "apply", apply_while_others_work)
-    indexing.process_jobs()  # worker A
-    monkeypatch.setattr(indexing, "after_commit", real_after_commit)
+    monkeypatch.setattr(jobs, "apply", apply_while_others_work)
+    real_process_jobs()  # worker A
+    monkeypatch.setattr(jobs, "process_jobs", real_process_jobs)
     whoosh_app.test_cli_runner().invoke(args=["search", "catch-up"])
     assert titles(client.get("/search?q=tizanidine")) == ["Tizanidine at bedtime"]
     assert titles(client.get("/search?q=diazepam")) == ["Diazepam for night spasms"]
