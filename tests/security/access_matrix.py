@@ -68,6 +68,7 @@ posts.share                  GET    -       L    200    200   403   200   200
 posts.share                  POST   -       L    303    303   403   303   303
 api.tags                     GET    -       200  200    200   200   200   200
 api.suggest                  GET    -       200  200    200   200   200   200
+api.similar_threads          GET    -       200  200    200   200   200   200
 search.page                  GET    -       200  200    200   200   200   200
 search.api                   GET    -       200  200    200   200   200   200
 # The reverse proxy's health check: no login, no secrets.
@@ -169,7 +170,8 @@ URL_VALUES = {
     "insights.symptom_summary_json": {"slug": "spasms"},
 }
 QUERY = {"api.suggest": "?text=baclofen+at+night", "search.page": "?q=baclofen",
-         "search.api": "?q=baclofen", "insights.compare": "?t=baclofen&t=tizanidine"}
+         "search.api": "?q=baclofen", "insights.compare": "?t=baclofen&t=tizanidine",
+         "api.similar_threads": "?title=baclofen+at+night"}
 
 # Form data that makes an allowed request succeed; {n} is a number unique to the case.
 FORMS = {
