@@ -22,7 +22,10 @@ demo_cli = AppGroup("demo", help="Load or remove the demo content.")
 
 def register_commands(app: Flask) -> None:
     """Attach the command groups to `flask`."""
+    from forum import notifications_cli
     from forum.moderation_cli import articles_cli, moderation_cli
+
+    notifications_cli.register(app)
 
     for group in (users_cli, posts_cli, demo_cli, search_cli, backup_cli, moderation_cli,
                   articles_cli):

@@ -53,6 +53,9 @@ def register_blueprints(app: Flask) -> None:
     from forum.views import health
 
     app.register_blueprint(health.bp)  # /healthz, for the reverse proxy
+    from forum.views import notifications
+
+    notifications.init_app(app)  # the bell, /notifications, following, appeals
 
     @app.context_processor
     def template_helpers() -> dict:

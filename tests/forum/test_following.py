@@ -1,0 +1,37 @@
+"""Following threads and tags from their pages, and unfollowing."""
+
+from __future__ import annotations
+
+from forum.services import following
+from tests.factories import login, make_member, make_question, post_form
+
+
+def test_a_member_follows_and_unfollows_a_thread_from_its_page(app, client):
+    author, reader = make_member("author"), make_member("reader")
+    thread = make_question(author)
+    login(client, "reader")
+    path = f"/threads/{thread.id}/follow"
+    assert post_form(client, path, {"follow": "1"}).status_code == 303
+    assert following.thread_followers(thread.id) == [reader.id]
+    assert post_form(client, path, {"follow": "0"}).status_code == 303
+    assert following.thread_followers(thread.id) == []
+
+
+def test_a_member_follows_a_tag_and_an_unknown_tag_is_not_found(app, client):
+    reader = make_member("reader")
+    login(client, "reader")
+    assert post_form(client, "/tags/baclofen/follow", {"follow": "1"}).status_code == 303
+    assert following.tag_followers(["baclofen", "tizanidine"]) == [reader.id]
+    assert post_form(client, "/tags/no-such-tag/follow", {"follow": "1"}).status_code == 404
+
+
+def test_a_held_thread_cannot_be_followed_by_others(app, client):
+    author = make_member("author")
+    make_member("reader")
+    thread = make_question(author)
+    thread.status = "held"
+    from forum.extensions import db
+
+    db.session.commit()
+    login(client, "reader")
+    assert post_form(client, f"/threads/{thread.id}/follow", {}).status_code == 404
