@@ -378,3 +378,77 @@ def _digest_message(member: Member, period: str, shown: list[tuple[Notification,
     what = "today" if period == DAILY else "this week"
     return Message(to=member.email, subject=f"Thaw: what happened {what}", body=body,
                    headers=_unsubscribe_headers(token))
+
+
+# Events, called by the services that cause them (inside their transactions) -----------------
+
+def _who(member_id: int) -> str:
+    member = db.session.get(Member, member_id)
+    return member.username if member is not None else "Someone"
+
+
+def on_answer(*, answer: Post, thread: Post) -> None:
+    """Tell the asker, and the thread's followers, about a published answer."""
+    from forum.services import following
+
+    if answer.status != "published":
+        return
+    name = _who(answer.author_id)
+    told = {answer.author_id}
+    if thread.author_id not in told:
+        notify(member_id=thread.author_id, kind="answer", post=answer,
+               text=f"{name} answered your {_thread_word(thread)}{_in_thread(thread)}.")
+        told.add(thread.author_id)
+    for member_id in following.thread_followers(thread.id):
+        if member_id not in told:
+            notify(member_id=member_id, kind="reply", post=answer,
+                   text=f"{name} replied{_in_thread(thread)}, a thread you follow.")
+            told.add(member_id)
+
+
+def on_thread(*, thread: Post) -> None:
+    """Tell the followers of a new published thread's tags about it."""
+    from forum.services import following
+
+    if thread.status != "published":
+        return
+    name = _who(thread.author_id)
+    for member_id in following.tag_followers(thread.tag_slugs):
+        if member_id != thread.author_id:
+            notify(member_id=member_id, kind="tag_post", post=thread,
+                   text=f"{name} posted{_in_thread(thread)} under a tag you follow.")
+
+
+def on_accept(*, question: Post, answer: Post) -> None:
+    """Tell an answer's author that the asker accepted it."""
+    if question.accepted_answer_id != answer.id:
+        return  # taken back: nothing to tell
+    notify(member_id=answer.author_id, kind="accepted", post=answer, actor_id=question.author_id,
+           text=f"{_who(question.author_id)} accepted your answer{_in_thread(question)}.")
+
+
+DECISION_WORDS = {
+    "approved": "A moderator approved your post: it is published.",
+    "edited": "A moderator edited your post and published it.",
+    "removed": "A moderator removed your post.",
+}
+
+
+def on_decision(*, post: Post, outcome: str, reason: str, was_hidden: bool) -> None:
+    """Tell an author what a moderator decided about their post, with the reason given.
+
+    Approving a post that was never hidden (a published post checked) tells nobody.
+    """
+    if outcome not in DECISION_WORDS or (outcome != "removed" and not was_hidden
+                                         and outcome != "edited"):
+        return
+    words = DECISION_WORDS[outcome]
+    if reason:
+        words += f" The moderator's reason: {reason}"
+    if outcome == "removed":
+        words += " You can appeal this decision once, from the post."
+    notify(member_id=post.author_id, kind="moderation", post=post, text=words)
+
+
+def _thread_word(thread: Post) -> str:
+    return "question" if thread.kind == "question" else "experience report"

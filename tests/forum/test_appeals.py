@@ -1,0 +1,51 @@
+"""Appeals: once, by the author of a held or removed post, into the queue with its own label."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from forum.errors import Invalid
+from forum.extensions import db
+from forum.models import Appeal, AuditEntry, ReviewItem
+from forum.services import appeals, review
+from tests.factories import login, make_member, make_question, post_form
+
+
+def _removed_post(moderator_name="mod"):
+    author = make_member("author")
+    moderator = make_member(moderator_name, role="moderator")
+    make_member("other")
+    post = make_question(author, title="Which stretches help at night?")
+    db.session.add(ReviewItem(post_id=post.id, source="reports", severity=1))
+    db.session.commit()
+    item = db.session.scalar(select(ReviewItem))
+    review.remove(actor=moderator, item_id=item.id, reason="Off topic for this forum")
+    return author, moderator, db.session.get(type(post), post.id)
+
+
+def test_the_author_appeals_a_removed_post_once_from_the_post(app, client):
+    author, moderator, post = _removed_post()
+    login(client, "author")
+    assert client.get(f"/posts/{post.id}/appeal").status_code == 200
+    response = post_form(client, f"/posts/{post.id}/appeal",
+                         {"text": "It was a question about my own stretches."},
+                         token_from=f"/posts/{post.id}/appeal")
+    assert response.status_code == 303
+    appeal = db.session.scalar(select(Appeal))
+    assert appeal.original_outcome == "removed"
+    assert appeal.original_by_id == moderator.id
+    assert appeal.original_reason == "Off topic for this forum"
+    item = db.session.get(ReviewItem, appeal.review_item_id)
+    assert (item.source, item.state) == ("appeal", "open")
+    assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.action == "appeal"))
+    # Once: the page is gone now.
+    assert client.get(f"/posts/{post.id}/appeal").status_code == 404
+
+
+def test_an_appeal_needs_a_text_and_only_the_author_may_appeal(app, client):
+    author, _moderator, post = _removed_post()
+    with pytest.raises(Invalid):
+        appeals.file_appeal(author=author, post=post, text="  ")
+    login(client, "other")
+    assert client.get(f"/posts/{post.id}/appeal").status_code == 404
