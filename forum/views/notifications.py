@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
@@ -61,7 +62,35 @@ def init_app(app: Flask) -> None:
             if not current_user.is_authenticated:
                 return 0
             return notifications.unread_count(current_user)
-        return {"unread_notifications": unread}
+        return {"unread_notifications": unread, "can_appeal": _can_appeal,
+                "appeal_status": _appeal_status, "follows_thread": _follows_thread,
+                "follows_tag": _follows_tag}
+
+
+def _can_appeal(post) -> bool:
+    return appeals.can_appeal(current_user, post)
+
+
+def _appeal_status(post) -> Markup:
+    """Say where the author's appeal stands, if they made one."""
+    appeal = appeals.appeal_for(post)
+    if appeal is None:
+        return Markup("")
+    if appeal.outcome is None:
+        words = "You appealed this decision; a moderator will look at it."
+    elif appeal.outcome == "reversed":
+        words = "Your appeal was successful."
+    else:
+        words = "Your appeal was considered and the decision stands."
+    return Markup('<p class="appeal-status" role="status">') + words + Markup("</p>")
+
+
+def _follows_thread(thread) -> bool:
+    return following.follows_thread(current_user, thread)
+
+
+def _follows_tag(slug: str) -> bool:
+    return following.follows_tag(current_user, slug)
 
 
 # The list --------------------------------------------------------------------------------

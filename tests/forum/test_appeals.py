@@ -49,3 +49,15 @@ def test_an_appeal_needs_a_text_and_only_the_author_may_appeal(app, client):
         appeals.file_appeal(author=author, post=post, text="  ")
     login(client, "other")
     assert client.get(f"/posts/{post.id}/appeal").status_code == 404
+
+
+def test_the_removed_post_shows_its_author_an_appeal_button_and_then_the_status(app, client):
+    _author, _moderator, post = _removed_post()
+    login(client, "author")
+    page = client.get(f"/threads/{post.id}").get_data(as_text=True)
+    assert "Appeal this decision" in page
+    post_form(client, f"/posts/{post.id}/appeal", {"text": "Please look again."},
+              token_from=f"/posts/{post.id}/appeal")
+    page = client.get(f"/threads/{post.id}").get_data(as_text=True)
+    assert "Appeal this decision" not in page
+    assert "You appealed this decision" in page

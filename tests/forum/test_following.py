@@ -35,3 +35,15 @@ def test_a_held_thread_cannot_be_followed_by_others(app, client):
     db.session.commit()
     login(client, "reader")
     assert post_form(client, f"/threads/{thread.id}/follow", {}).status_code == 404
+
+
+def test_thread_and_tag_pages_show_the_follow_button_and_its_state(app, client):
+    author = make_member("author")
+    make_member("reader")
+    thread = make_question(author)
+    login(client, "reader")
+    assert "Follow this thread" in client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    post_form(client, f"/threads/{thread.id}/follow", {"follow": "1"})
+    page = client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert "Following this thread (unfollow)" in page
+    assert "Follow this tag" in client.get("/tags/baclofen").get_data(as_text=True)
