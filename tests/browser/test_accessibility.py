@@ -57,6 +57,9 @@ PAGE_TYPES = [
     PageType("review queue", "/moderation", only=("moderator",)),
     PageType("audit log", "/moderation/audit", only=("moderator",)),
     PageType("reading list (admin)", "/admin/articles", only=("admin",)),
+    PageType("notifications", "/notifications", needs_login=True),
+    PageType("email preferences", "/account/notifications", needs_login=True),
+    PageType("unsubscribe", "/unsubscribe/not-a-signed-link"),
 ]
 # Who looks: a visitor, the author of the content (sees edit and delete), a moderator, and an
 # admin (only on the pages no one else reaches).
