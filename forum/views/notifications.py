@@ -22,8 +22,9 @@ from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from forum.errors import Invalid, NotFound
-from forum.extensions import csrf
+from forum.extensions import csrf, db
 from forum.forms import TextForm, show_errors
+from forum.models import Member
 from forum.security import no_store
 from forum.services import appeals, following, notifications, posts
 
@@ -64,7 +65,22 @@ def init_app(app: Flask) -> None:
             return notifications.unread_count(current_user)
         return {"unread_notifications": unread, "can_appeal": _can_appeal,
                 "appeal_status": _appeal_status, "follows_thread": _follows_thread,
-                "follows_tag": _follows_tag}
+                "follows_tag": _follows_tag, "appeal_details": _appeal_details}
+
+
+def _appeal_details(item) -> dict | None:
+    """Describe the appeal behind a queue item: its text, the decision and who made it."""
+    if item.source != appeals.APPEAL_SOURCE:
+        return None
+    appeal = appeals.appeals_for_items([item]).get(item.id)
+    if appeal is None:
+        return None
+    by = db.session.get(Member, appeal.original_by_id) if appeal.original_by_id else None
+    return {"text": appeal.text, "outcome": appeal.original_outcome,
+            "by": by.username if by else "the automatic screening",
+            "by_id": appeal.original_by_id, "reason": appeal.original_reason,
+            "same_moderator": by is not None and current_user.is_authenticated
+            and by.id == current_user.id}
 
 
 def _can_appeal(post) -> bool:

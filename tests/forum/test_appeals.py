@@ -61,3 +61,18 @@ def test_the_removed_post_shows_its_author_an_appeal_button_and_then_the_status(
     page = client.get(f"/threads/{post.id}").get_data(as_text=True)
     assert "Appeal this decision" not in page
     assert "You appealed this decision" in page
+
+
+def test_the_queue_shows_the_appeal_with_the_original_decision_and_who_made_it(app, client):
+    author, moderator, post = _removed_post()
+    appeals.file_appeal(author=author, post=post, text="It answers the question.")
+    make_member("second", role="moderator")
+    login(client, "second")
+    page = client.get("/moderation").get_data(as_text=True)
+    assert "<strong>Appeal</strong> from author" in page
+    assert "Originally removed by mod" in page
+    assert "Another moderator than mod should take it." in page
+    client.post("/logout", data={})
+    login(client, "mod")
+    page = client.get("/moderation").get_data(as_text=True)
+    assert "You made the original decision" in page
