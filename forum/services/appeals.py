@@ -25,6 +25,12 @@ def appeal_for(post: Post) -> Appeal | None:
     return db.session.scalar(select(Appeal).where(Appeal.post_id == post.id))
 
 
+def appeals_by(member: Member) -> dict[int, Appeal]:
+    """Return a member's appeals by post id."""
+    return {appeal.post_id: appeal for appeal in db.session.scalars(
+        select(Appeal).where(Appeal.author_id == member.id))}
+
+
 def can_appeal(member: Member | None, post: Post) -> bool:
     """Tell whether this member may appeal this post now (for showing the button)."""
     return (member is not None and member.is_authenticated and post.author_id == member.id

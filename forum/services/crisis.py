@@ -34,3 +34,9 @@ def record(post: Post, result: CrisisScreen) -> bool:
         db.session.add(ReviewItem(post_id=post.id, source=CRISIS_SOURCE,
                                   severity=CRISIS_SEVERITY))
     return True
+
+
+def flagged(post: Post) -> bool:
+    """Tell whether the crisis screen queued this post (its author is shown help)."""
+    return db.session.scalar(select(ReviewItem.id).where(
+        ReviewItem.post_id == post.id, ReviewItem.source == CRISIS_SOURCE).limit(1)) is not None

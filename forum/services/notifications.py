@@ -92,8 +92,13 @@ def init_app(app: Flask) -> None:
 
 
 def _link(endpoint: str, **values: object) -> str:
-    """Return an absolute link for mail from PUBLIC_URL, never the request's Host."""
-    return str(current_app.config["PUBLIC_URL"]).rstrip("/") + url_for(endpoint, **values)
+    """Return an absolute link for mail from PUBLIC_URL, never the request's Host.
+
+    Works outside a request too (the digest command, background work): the path is built
+    from the URL map alone.
+    """
+    path = current_app.url_map.bind("").build(endpoint, values)
+    return str(current_app.config["PUBLIC_URL"]).rstrip("/") + path
 
 
 # Preferences ---------------------------------------------------------------------------------
@@ -188,7 +193,9 @@ def notify(*, member_id: int, kind: str, text: str, post: Post | None = None,
                        post_id=post.id if post is not None else None)
     db.session.add(row)
     member = db.session.get(Member, member_id)
-    if member is not None and member.email and preferences(member)[kind] == IMMEDIATE:
+    # Demo content is made by the forum itself: its members are told in the app only.
+    demo = post is not None and post.is_demo
+    if member is not None and member.email and not demo and preferences(member)[kind] == IMMEDIATE:
         row.mailed_at = utcnow()
         _queue_mail(_event_message(member, kind, text, post))
     return row

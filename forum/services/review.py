@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from forum.services.posts import Draft, ExperienceInput
 
 SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
-SEVERITY_NAMES = {3: "high", 2: "medium", 1: "low"}
+SEVERITY_NAMES = {4: "crisis", 3: "high", 2: "medium", 1: "low"}
 # How urgent a member's report is, by its reason: someone at risk or medicine changing hands
 # first, spam last.
 REPORT_SEVERITY = {"at_risk": 3, "unsafe_advice": 3, "selling_or_sharing": 3, "abuse": 2,
@@ -437,16 +437,23 @@ def _decide(*, actor: Member, item_id: int, outcome: str, action: str, reason: s
     :param change: acts on the claimed post inside the transaction and returns whether the
         post's status changed (its thread's counters are then counted again).
     """
+    from forum.services import appeals, notifications
     from forum.services import posts as post_service
 
     with write_transaction():
         item, post = _claim(actor=actor, item_id=item_id, outcome=outcome, reason=reason)
         judged = post_text(post)
+        was_hidden = post.status != "published"
         if change(post):
             post_service.refresh_parent(post)
         _keep_labels(item, post, judged, outcome, reason)
         _close_the_rest(post, actor, outcome, reason)
         _audit(actor=actor, action=action, post=post, reason=reason)
+        if item.source == appeals.APPEAL_SOURCE:
+            appeals.record_outcome(item=item, post=post, actor=actor, outcome=outcome)
+        else:
+            notifications.on_decision(post=post, outcome=outcome, reason=reason,
+                                      was_hidden=was_hidden)
         post_service.queue_post_for_index(post)
     indexing.after_commit()
     return item
@@ -508,11 +515,21 @@ def _publish(post: Post) -> bool:
     return True
 
 
+def _reinstate(post: Post) -> bool:
+    """Publish a held or removed post again: an appeal that succeeds."""
+    if post.status not in ("held", "removed"):
+        return False
+    post.status = "published"
+    post.removal_reason = None
+    return True
+
+
 def approve(*, actor: Member, item_id: int, reason: object = "") -> ReviewItem:
-    """Publish the item's post (if it was held) and close everything waiting on it."""
+    """Publish the item's post (if it was held, or removed and appealed) and close the rest."""
     reason = _reason(reason, required=False)
+    appealed = get_item(item_id).source == "appeal"
     return _decide(actor=actor, item_id=item_id, outcome="approved", action="approve",
-                   reason=reason, change=_publish)
+                   reason=reason, change=_reinstate if appealed else _publish)
 
 
 def edit_and_approve(*, actor: Member, item_id: int, body: object, title: object = None,
@@ -575,6 +592,10 @@ def dismiss(*, actor: Member, item_id: int, reason: object = "") -> ReviewItem:
             raise Invalid("action", "This post is hidden. Approve it to show it again, or "
                                     "remove it.")
         item, post = _claim(actor=actor, item_id=item_id, outcome="dismissed", reason=reason)
+        if item.source == "appeal":  # leaving the post as it is upholds the decision
+            from forum.services import appeals
+
+            appeals.record_outcome(item=item, post=post, actor=actor, outcome="dismissed")
         _keep_labels(item, post, post_text(post), "dismissed", reason)
         _close_the_rest(post, actor, "dismissed", reason)
         _audit(actor=actor, action="dismiss", post=post, reason=reason)
@@ -608,6 +629,7 @@ def suspend_author(*, actor: Member, item_id: int, days: object, reason: object)
 # The audit log -----------------------------------------------------------------------------
 
 AUDIT_ACTIONS = ("approve", "edit_approve", "remove", "dismiss", "suspend", "hide",
+                 "appeal", "appeal_decided",
                  "rescreen_hold", "rescreen_release", "article_add", "article_edit",
                  "article_retire", "article_restore")
 

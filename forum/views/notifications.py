@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Flask,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -26,7 +27,7 @@ from forum.extensions import csrf, db
 from forum.forms import TextForm, show_errors
 from forum.models import Member
 from forum.security import no_store
-from forum.services import appeals, following, notifications, posts
+from forum.services import appeals, crisis, following, notifications, posts
 
 bp = Blueprint("notifications", __name__)
 api_bp = Blueprint("notifications_api", __name__, url_prefix="/api/v1")
@@ -83,13 +84,21 @@ def _appeal_details(item) -> dict | None:
             and by.id == current_user.id}
 
 
+def _my_appeals() -> dict:
+    """Return the viewer's appeals by post id, read once per request (pages list many posts)."""
+    if "my_appeals" not in g:
+        g.my_appeals = appeals.appeals_by(current_user) if current_user.is_authenticated else {}
+    return g.my_appeals
+
+
 def _can_appeal(post) -> bool:
-    return appeals.can_appeal(current_user, post)
+    return (current_user.is_authenticated and post.author_id == current_user.id
+            and post.status in ("held", "removed") and post.id not in _my_appeals())
 
 
 def _appeal_status(post) -> Markup:
     """Say where the author's appeal stands, if they made one."""
-    appeal = appeals.appeal_for(post)
+    appeal = _my_appeals().get(post.id)
     if appeal is None:
         return Markup("")
     if appeal.outcome is None:
@@ -285,3 +294,18 @@ def resources_for_request() -> list[dict]:
         return everything
     region = best.split("-")[1]
     return [entry for entry in everything if region in entry["locales"]]
+
+
+def crisis_response(post):
+    """Return the thread page with help shown first when the crisis screen fired, else None.
+
+    Shown on the response to the form itself, so nothing comes between the post and the help.
+    """
+    if not crisis.flagged(post):
+        return None
+    from forum.forms import AnswerForm
+
+    no_store()
+    view = posts.get_thread(thread_id=post.thread_id, viewer=current_user)
+    return render_template("posts/thread.html", view=view, form=AnswerForm(),
+                           crisis_resources=resources_for_request())

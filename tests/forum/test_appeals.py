@@ -76,3 +76,28 @@ def test_the_queue_shows_the_appeal_with_the_original_decision_and_who_made_it(a
     login(client, "mod")
     page = client.get("/moderation").get_data(as_text=True)
     assert "You made the original decision" in page
+
+
+def test_an_approved_appeal_publishes_the_post_tells_the_author_and_is_audited(app):
+    from forum.services import notifications
+
+    author, moderator, post = _removed_post()
+    appeal = appeals.file_appeal(author=author, post=post, text="It answers the question.")
+    second = make_member("second", role="moderator")
+    review.approve(actor=second, item_id=appeal.review_item_id)
+    db.session.expire_all()
+    assert db.session.get(type(post), post.id).status == "published"
+    assert db.session.get(Appeal, appeal.id).outcome == "reversed"
+    assert "Your appeal was successful" in notifications.recent(author)[0].text
+    actions = set(db.session.scalars(select(AuditEntry.action)))
+    assert {"appeal", "appeal_decided"} <= actions
+
+
+def test_a_removal_upheld_on_appeal_tells_the_author_the_decision_stands(app):
+    from forum.services import notifications
+
+    author, moderator, post = _removed_post()
+    appeal = appeals.file_appeal(author=author, post=post, text="Please.")
+    review.dismiss(actor=make_member("second", role="moderator"), item_id=appeal.review_item_id)
+    assert db.session.get(Appeal, appeal.id).outcome == "upheld"
+    assert "the decision stands" in notifications.recent(author)[0].text

@@ -184,3 +184,62 @@ def test_the_digest_lists_only_posts_the_member_may_see(app, database_url):
     body = outbox(app)[0].get_content()
     assert "about the kept thread" in body
     assert "about the removed thread" not in body
+
+
+# The events, from the services that cause them -------------------------------------------------
+
+def _texts(member) -> list[str]:
+    return [row.text for row in notifications.recent(member)]
+
+
+def test_an_answer_tells_the_asker_at_once_and_followers_in_the_digest(app):
+    asker, helper, follower = make_member("asker"), make_member("helper"), make_member("fan")
+    thread = make_question(asker, title="How do you get through nights?")
+    from forum.services import following
+
+    following.set_thread_follow(member=follower, thread=thread, follow=True)
+    make_answer(helper, thread)
+    assert _texts(asker) == ["helper answered your question in “How do you get through nights?”."]
+    assert _texts(follower) == [
+        "helper replied in “How do you get through nights?”, a thread you follow."]
+    assert _texts(helper) == []
+    [mail] = outbox(app)
+    assert mail["To"] == "asker@example.org"
+    assert "Stretching" not in mail.get_content()  # who did what, never the text
+
+
+def test_accepting_an_answer_and_marking_it_helpful_tell_its_author(app):
+    from forum.services import posts
+
+    asker, helper = make_member("asker"), make_member("helper")
+    answer = make_answer(helper, make_question(asker))
+    posts.accept_answer(actor=asker, answer=answer)
+    posts.toggle_helpful(actor=asker, post=answer)
+    assert [row.kind for row in notifications.recent(helper)] == ["helpful", "accepted"]
+
+
+def test_a_new_thread_under_a_followed_tag_tells_the_follower(app):
+    from forum.services import following
+
+    author, fan = make_member("author"), make_member("fan")
+    following.set_tag_follow(member=fan, tag="baclofen", follow=True)
+    make_question(author, tags="baclofen")
+    assert [row.kind for row in notifications.recent(fan)] == ["tag_post"]
+
+
+def test_a_removal_tells_the_author_the_reason_and_the_mail_has_no_body(app):
+    from forum.models import ReviewItem
+    from forum.services import review
+
+    author, moderator = make_member("author"), make_member("mod", role="moderator")
+    post = make_question(author, body="A body that must never be mailed.")
+    db.session.add(ReviewItem(post_id=post.id, source="reports", severity=1))
+    db.session.commit()
+    item_id = db.session.scalar(select(ReviewItem.id))
+    review.remove(actor=moderator, item_id=item_id, reason="Selling medicine is not allowed")
+    [text] = _texts(author)
+    assert "A moderator removed your post." in text
+    assert "Selling medicine is not allowed" in text
+    mail = outbox(app)[-1]
+    assert "Selling medicine is not allowed" in mail.get_content()
+    assert "never be mailed" not in mail.get_content()
