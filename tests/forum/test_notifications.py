@@ -243,3 +243,32 @@ def test_a_removal_tells_the_author_the_reason_and_the_mail_has_no_body(app):
     mail = outbox(app)[-1]
     assert "Selling medicine is not allowed" in mail.get_content()
     assert "never be mailed" not in mail.get_content()
+
+
+def test_two_digest_runs_at_once_send_each_member_one_mail(app, database_url):
+    import threading
+
+    people = [make_member(f"reader{n}") for n in range(4)]
+    for member in people:
+        _digest_items(member, [f"news for {member.username}"])
+    now = utcnow()
+    results, errors = [], []
+
+    def run():
+        with app.app_context():
+            try:
+                results.append(notifications.send_digests(period="daily", now=now))
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sum(result.sent for result in results) == 4
+    assert sorted(mail["To"] for mail in outbox(app)) == sorted(
+        f"{member.username}@example.org" for member in people)
