@@ -272,3 +272,14 @@ def test_two_digest_runs_at_once_send_each_member_one_mail(app, database_url):
     assert sum(result.sent for result in results) == 4
     assert sorted(mail["To"] for mail in outbox(app)) == sorted(
         f"{member.username}@example.org" for member in people)
+
+
+def test_the_digest_command_reports_what_it_sent(app):
+    member = make_member("member")
+    _digest_items(member, ["a reply"])
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["notifications", "digest", "--period", "daily"])
+    again = runner.invoke(args=["notifications", "digest", "--period", "daily"])
+    assert first.exit_code == 0 and "1 digest sent" in first.output
+    assert again.exit_code == 0 and "0 digests sent" in again.output
+    assert len(outbox(app)) == 1
