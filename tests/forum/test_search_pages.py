@@ -82,7 +82,7 @@ def test_phrases_and_exclusions_work_on_the_page(whoosh_app, client):
 def test_new_post_is_searchable_as_soon_as_it_is_published(whoosh_app, client):
     make_member("rowan")
     login(client, "rowan")
-    from tests.test_posts import ask
+    from tests.forum.test_posts import ask
 
     ask(client, title="Dantrolene and liver tests, anyone?", body="My GP wants blood tests.",
         tags="dantrolene")
@@ -240,7 +240,7 @@ def test_a_missing_index_keeps_the_site_working_and_is_rebuilt(whoosh_app, clien
     assert "Search is being rebuilt" in broken.get_data(as_text=True)
     assert client.get("/").status_code == 200
     login(client, "rowan")
-    from tests.test_posts import ask
+    from tests.forum.test_posts import ask
 
     posted = ask(client, title="Posted while search was broken", tags="tizanidine")
     assert posted.status_code in (302, 303)
