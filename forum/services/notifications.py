@@ -455,6 +455,18 @@ def on_decision(*, post: Post, outcome: str, reason: str, was_hidden: bool) -> N
     if outcome == "removed":
         words += " You can appeal this decision once, from the post."
     notify(member_id=post.author_id, kind="moderation", post=post, text=words)
+    if was_hidden and post.status == "published":
+        _announce(post)
+
+
+def _announce(post: Post) -> None:
+    """Tell the asker, followers and tag followers about a post published only now."""
+    if post.parent_id is None:
+        on_thread(thread=post)
+        return
+    thread = db.session.get(Post, post.parent_id)
+    if thread is not None:
+        on_answer(answer=post, thread=thread)
 
 
 def _thread_word(thread: Post) -> str:

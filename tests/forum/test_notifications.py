@@ -283,3 +283,22 @@ def test_the_digest_command_reports_what_it_sent(app):
     assert first.exit_code == 0 and "1 digest sent" in first.output
     assert again.exit_code == 0 and "0 digests sent" in again.output
     assert len(outbox(app)) == 1
+
+
+def test_a_held_answer_approved_later_tells_the_asker_then(app):
+    from forum.models import ReviewItem
+    from forum.services import review
+
+    asker, helper = make_member("asker"), make_member("helper")
+    moderator = make_member("mod", role="moderator")
+    thread = make_question(asker)
+    answer = make_answer(helper, thread)
+    with write_transaction():
+        db.session.execute(
+            Notification.__table__.delete())  # as if the answer had been held from the start
+        answer.status = "held"
+        db.session.add(ReviewItem(post_id=answer.id, source="screening", severity=2))
+    item_id = db.session.scalar(select(ReviewItem.id))
+    review.approve(actor=moderator, item_id=item_id)
+    assert [row.kind for row in notifications.recent(asker)] == ["answer"]
+    assert [row.kind for row in notifications.recent(helper)] == ["moderation"]
