@@ -7,12 +7,13 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from forum.cli import register_commands
+from forum.commands import register_commands
 from forum.config import configure
-from forum.database import prepare_database
 from forum.extensions import csrf, db, limiter, login_manager, migrate
 from forum.mail import init_mail
+from forum.permissions import init_app as init_permissions
 from forum.security import register_security
+from forum.setup import prepare_database
 from forum.views import register_blueprints, register_error_handlers
 
 
@@ -29,6 +30,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     register_error_handlers(app)
     register_security(app)
     register_commands(app)
+    init_permissions(app)
     prepare_database(app)
     return app
 

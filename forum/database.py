@@ -1,24 +1,25 @@
-"""The database's state: SQLite settings, write transactions, first set-up, migration check."""
+"""The database's state: SQLite settings, write transactions, row lookup, migration check."""
 
 from __future__ import annotations
 
-import fcntl
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from flask import Flask, current_app, render_template
-from flask_migrate import upgrade
-from sqlalchemy import event, inspect
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from forum.errors import NotFound
 from forum.extensions import db
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 UPGRADE_COMMAND = "flask --app app db upgrade"
@@ -67,6 +68,14 @@ def write_transaction() -> Iterator[None]:
         raise
     finally:
         session.info.pop(WRITING, None)
+
+
+def get_or_not_found(model: type[T], row_id: int) -> T:
+    """Return the model's row with this id, or raise NotFound(row_id)."""
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise NotFound(row_id)
+    return row
 
 
 def lock(row: object) -> None:
@@ -134,42 +143,3 @@ def _known(revisions: set[str]) -> bool:
         return all(script.get_revision(rev) is not None for rev in revisions)
     except CommandError:
         return False
-
-
-def prepare_database(app: Flask) -> None:
-    """On the embedded default, create the database on first start; then check it per request."""
-    if app.config["AUTO_SETUP"]:
-        with app.app_context():
-            _first_start(app)
-    if app.config.get("SCHEMA_CHECK", True):
-        app.before_request(_require_current_schema)
-
-
-def _first_start(app: Flask) -> None:
-    lock_path = Path(app.instance_path) / "setup.lock"
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # several workers may start at once
-        if current_revisions() or inspect(db.engine).get_table_names():
-            return
-        upgrade(directory=str(MIGRATIONS_DIR))
-        from forum.services.articles import load_default_articles
-
-        load_default_articles()  # the medically reviewed reading list threads point to
-        from forum.services import indexing
-
-        indexing.rebuild()  # an empty index to write into
-        if app.config.get("LOAD_DEMO_CONTENT"):
-            from forum.services.demo import load_demo
-
-            load_demo()
-
-
-def _require_current_schema():
-    if current_app.extensions.get("thaw_schema_ok"):
-        return None
-    problem = schema_problem()
-    if problem is None:
-        current_app.extensions["thaw_schema_ok"] = True
-        return None
-    current_app.logger.error(problem)
-    return render_template("errors/setup.html", problem=problem), 503

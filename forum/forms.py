@@ -19,6 +19,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from forum.errors import Invalid
+from forum.models import REPORT_REASONS
+from forum.services.review import REPORT_LABELS, SUSPENSION_DAYS
 from forum.taxonomy import load_taxonomy
 
 EFFECTIVENESS_CHOICES = [
@@ -117,6 +119,33 @@ class ProfileForm(TextForm):
 
 class ActionForm(TextForm):
     """A button that changes something: carries only the CSRF token."""
+
+
+class ReportForm(TextForm):
+    reason = RadioField("Why are you reporting this post?",
+                        choices=[SelectChoice(r, REPORT_LABELS[r]) for r in REPORT_REASONS])
+    note = TextAreaField("Anything the moderators should know (optional)")
+
+
+class ModerationEditForm(TextForm):
+    title = StringField("Title")
+    body = TextAreaField("Text")
+    tags = StringField("Tags, separated by commas")
+    reason = StringField("Why you changed it (shown in the audit log)")
+
+
+class SuspendForm(TextForm):
+    days = SelectField("For", choices=[SelectChoice(str(d), f"{d} day{'s' if d > 1 else ''}")
+                                       for d in SUSPENSION_DAYS])
+
+
+class ArticleForm(TextForm):
+    title = StringField("Title")
+    publisher = StringField("Publisher")
+    url = StringField("Address (https://…)")
+    reviewed_by = StringField("Reviewed by (leave empty if the page does not say)")
+    reviewed_on = StringField("Reviewed on, YYYY-MM-DD (leave empty if unknown)")
+    topics = StringField("Topics: tags separated by spaces or commas")
 
 
 def show_errors(form: FlaskForm, error: Invalid) -> None:

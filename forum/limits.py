@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from forum.extensions import db, limiter
-from forum.models import Post, utcnow
+from forum.models import Post, Status, utcnow
 from forum.validation import identifier_key
 
 
@@ -65,7 +65,7 @@ def is_new_member(member) -> bool:
         return True
     published = db.session.scalar(
         select(func.count(Post.id)).where(Post.author_id == member.id,
-                                          Post.status == "published"))
+                                          Post.status == Status.PUBLISHED))
     return published < int(config["NEW_MEMBER_POSTS"])
 
 

@@ -53,11 +53,6 @@ def render_markdown(text: str) -> str:
     return _cleaner.clean(_demote_headings(_markdown.render(text)))
 
 
-def sanitize_html(fragment: str) -> str:
-    """Clean already-rendered HTML with the same allowlists (idempotent)."""
-    return _cleaner.clean(fragment)
-
-
 class _TextOf(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -83,11 +78,3 @@ def html_text(fragment: str) -> str:
 def plain_text(text: str) -> str:
     """Return a Markdown body as plain text, for search and short previews."""
     return html_text(_markdown.render(text))
-
-
-def excerpt(text: str, length: int = 220) -> str:
-    """Return the first `length` characters of a Markdown body as plain text."""
-    plain = plain_text(text)
-    if len(plain) <= length:
-        return plain
-    return plain[: length].rsplit(" ", 1)[0] + "…"

@@ -16,17 +16,20 @@ from forum.extensions import db
 class IsolatedClient(FlaskClient):
     """A test client whose every request gets its own app context, as in production.
 
-    pytest-flask keeps a request context pushed during each test; without this, requests
-    would share its `g` (where Flask-Login caches the user) and its database session.
+    pytest-flask keeps a request context pushed during each test, and Flask reuses a pushed
+    app context for a request; without this, requests would share its `g` (where Flask-Login
+    caches the user) and its database session. Each request runs in a fresh
+    `contextvars.Context`, where no context is pushed, so Flask pushes and pops its own.
     """
 
-    def open(self, *args, **kwargs):
-        def request_in_fresh_context():
-            response = FlaskClient.open(self, *args, **kwargs)
-            self._context_stack.close()  # contexts kept for inspection belong to this run
-            return response
+    def __enter__(self):
+        # `with client:` keeps the last request's contexts pushed after it returns; here they
+        # would be pushed inside the fresh Context and could not be popped outside it.
+        raise TypeError("IsolatedClient does not keep request contexts: read the database "
+                        "inside `with app.app_context():` after the request instead.")
 
-        return contextvars.Context().run(request_in_fresh_context)
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 # Tests make many posts and accounts from one address in a moment; tests of a limit lower it.
@@ -97,3 +100,9 @@ def app(database_url, engine_options, tmp_path):
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """The app's test client, used without `with` (pytest-flask's own keeps contexts)."""
+    return app.test_client()

@@ -107,10 +107,6 @@ class Post(db.Model):
     def tag_slugs(self) -> list[str]:
         return [tag.slug for tag in self.tags]
 
-    @property
-    def is_visible(self) -> bool:
-        return self.status == "published"
-
 
 class PostTag(db.Model):
     __tablename__ = "post_tag"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from forum import permissions
 from forum.database import lock, write_transaction
 from forum.errors import DomainError, NotFound, PermissionDenied
 from forum.extensions import db
@@ -33,8 +34,7 @@ def appeals_by(member: Member) -> dict[int, Appeal]:
 
 def can_appeal(member: Member | None, post: Post) -> bool:
     """Tell whether this member may appeal this post now (for showing the button)."""
-    return (member is not None and member.is_authenticated and post.author_id == member.id
-            and post.status in ("held", "removed") and appeal_for(post) is None)
+    return permissions.can_appeal(member, post) and appeal_for(post) is None
 
 
 def _original_decision(post: Post) -> tuple[str, int | None, str]:
@@ -54,11 +54,11 @@ def file_appeal(*, author: Member, post: Post, text: object) -> Appeal:
 
     :raise AlreadyAppealed: the post was appealed before.
     """
-    from forum.services import posts as post_service
+    from forum.services.members import ensure_can_post
 
     if post.author_id != author.id:
         raise PermissionDenied("Only the author of a post can appeal a decision on it.")
-    post_service.ensure_can_post(author)
+    ensure_can_post(author)
     if post.status not in ("held", "removed"):
         raise NotFound(post.id)
     text = clean_text("text", text, label="Your appeal", max_length=APPEAL_MAX)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from forum.database import write_transaction
+from forum.database import get_or_not_found, write_transaction
 from forum.errors import Invalid, PermissionDenied
 from forum.extensions import db
-from forum.models import Article, AuditEntry, Member, Post
-from forum.services.posts import get_or_not_found
+from forum.models import Article, Member, Post
+from forum.services import audit
 from forum.taxonomy import load_taxonomy
 from forum.validation import clean_text, collect
 from moderation.articles import ArticleRef, drug_topic, needs_recheck, rank_articles
@@ -158,8 +158,8 @@ def add_article(*, actor: Member, data: ArticleInput) -> Article:
         article = Article(**values)
         db.session.add(article)
         db.session.flush()
-        db.session.add(AuditEntry(actor_id=actor.id, action="article_add",
-                                  reason=f"{article.title} ({article.url})"))
+        audit.record(actor=actor, action="article_add",
+                     reason=f"{article.title} ({article.url})")
     return article
 
 
@@ -177,8 +177,8 @@ def edit_article(*, actor: Member, article: Article, data: ArticleInput) -> Arti
             raise Invalid("url", "Another article on the list has this address.")
         for key, value in values.items():
             setattr(article, key, value)
-        db.session.add(AuditEntry(actor_id=actor.id, action="article_edit",
-                                  reason=f"{article.title} ({article.url})"))
+        audit.record(actor=actor, action="article_edit",
+                     reason=f"{article.title} ({article.url})")
     return article
 
 
@@ -187,9 +187,8 @@ def set_retired(*, actor: Member, article: Article, retired: bool) -> Article:
     _ensure_admin(actor)
     with write_transaction():
         article.retired = retired
-        db.session.add(AuditEntry(actor_id=actor.id,
-                                  action="article_retire" if retired else "article_restore",
-                                  reason=f"{article.title} ({article.url})"))
+        audit.record(actor=actor, action="article_retire" if retired else "article_restore",
+                     reason=f"{article.title} ({article.url})")
     return article
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from forum.models import Member, Post
 from forum.services import indexing
-from forum.services.posts import can_see
+from forum.services.threads import can_see
 from search import Hit, SearchQuery, SearchResults
 
 

@@ -32,9 +32,9 @@ def auto_follow(*, member: Member, thread: Post) -> None:
 
 def set_thread_follow(*, member: Member, thread: Post, follow: bool) -> bool:
     """Follow or unfollow a thread the member can see; return the new state."""
-    from forum.services import posts as post_service
+    from forum.services.threads import can_see
 
-    if not thread.is_thread or not post_service.can_see(member, thread):
+    if not thread.is_thread or not can_see(member, thread):
         raise NotFound(thread.id)
     with write_transaction():
         row = _thread_follow(member.id, thread.id)

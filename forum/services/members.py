@@ -10,6 +10,7 @@ from email.utils import getaddresses
 
 from sqlalchemy import select
 
+from forum import permissions
 from forum.database import lock, write_transaction
 from forum.errors import Invalid, NotFound, PermissionDenied, Suspended
 from forum.extensions import db
@@ -292,6 +293,21 @@ def _ensure_can_edit_profile(actor: Member, member: Member) -> None:
     if actor.id == member.id and member.is_suspended():
         raise Suspended("Your account is suspended, so your profile cannot be changed now. "
                         f"Reason given: {member.suspension_reason or 'none'}")
+
+
+def ensure_can_post(member: Member) -> None:
+    """Raise Suspended with the reason when the member may not write anything now."""
+    if not permissions.can_post(member):
+        raise Suspended(suspension_notice(member))
+
+
+def suspension_notice(member: Member) -> str:
+    """Say until when a member is suspended, why, and what that means."""
+    until = (member.suspended_until.strftime("%-d %B %Y, %H:%M UTC")
+             if member.suspended_until is not None else "further notice")
+    return (f"Your account is suspended until {until}: you can read, but not post, edit, "
+            f"delete, accept, vote or report. Reason given: "
+            f"{member.suspension_reason or 'none'}")
 
 
 def suspend(*, actor: Member | None, member: Member, until: datetime | None, reason: str) -> Member:

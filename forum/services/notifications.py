@@ -325,7 +325,7 @@ def send_digests(*, period: str, now: datetime | None = None) -> DigestResult:
     inserting its DigestRun (unique per member, period and start) before anything is sent,
     and the items are tied to that run in the same transaction, so none is listed twice.
     """
-    from forum.services import posts as post_service
+    from forum.services.threads import can_see
 
     if period not in PERIODS:
         raise Invalid("period", "The period is daily or weekly.")
@@ -361,7 +361,7 @@ def send_digests(*, period: str, now: datetime | None = None) -> DigestResult:
                 shown = []
                 for item in items:
                     post = db.session.get(Post, item.post_id) if item.post_id else None
-                    if post is None or post_service.can_see(member, post):
+                    if post is None or can_see(member, post):
                         shown.append((item, post))
                 run.items = len(shown)
                 if shown:

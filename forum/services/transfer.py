@@ -14,15 +14,15 @@ from forum.database import chunks, write_transaction
 from forum.errors import Invalid
 from forum.extensions import db
 from forum.models import Member, Post
-from forum.services import indexing, review
-from forum.services.members import USERNAME_RE, imported_member
-from forum.services.posts import (
+from forum.services import indexing, screening
+from forum.services.drafts import (
     Draft,
     ExperienceInput,
     build_post,
     validate_answer,
     validate_thread,
 )
+from forum.services.members import USERNAME_RE, imported_member
 
 BATCH = 1000
 
@@ -106,7 +106,7 @@ def _row(data: object, line: int) -> Row:
         raise ImportFailed(line, reasons) from None
     return Row(line=line, source_id=source_id, kind=kind, author=author, draft=draft,
                parent=parent, created_at=_parse_time(data.get("created_at"), line),
-               screening=review.screen_draft(draft))
+               screening=screening.screen_draft(draft))
 
 
 def read_rows(lines: Iterable[str]) -> list[Row]:
@@ -192,7 +192,8 @@ def _store(pending: list[tuple[Post, Row]]) -> None:
     """Flush a batch, then record its screening like new posts' and queue it for the index."""
     db.session.flush()
     for post, row in pending:
-        review.apply_screening(post, row.screening, review.screening_text(row.draft), new=True)
+        screening.apply_screening(post, row.screening, screening.screening_text(row.draft),
+                                  new=True)
     indexing.queue([post.id for post, _ in pending])
     pending.clear()
 

@@ -5,16 +5,12 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, Response, g, jsonify, render_template, request
-from flask_login import current_user
+from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import exists, select
 from werkzeug.exceptions import HTTPException
 
 from forum.errors import NotFound, PermissionDenied, Suspended
 from forum.extensions import db
-from forum.models import Post
-from forum.taxonomy import load_taxonomy
 from forum.validation import IdConverter
 
 ERROR_TEXT = {
@@ -43,30 +39,29 @@ KEPT_FIELDS = {"title": "Title", "body": "Text", "tags": "Tags", "side_effects":
 
 
 def register_blueprints(app: Flask) -> None:
-    """Attach every blueprint and the template helpers."""
-    from forum.views import api, auth, insights, main, members, moderation, posts, search
+    """Attach every blueprint, then what every template can use (forum.views.context)."""
+    from forum.views import (
+        admin,
+        api,
+        auth,
+        context,
+        health,
+        insights,
+        main,
+        members,
+        moderation,
+        posts,
+        search,
+    )
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
-    for module in (main, auth, posts, members, api, insights, search, moderation):
+    for module in (main, auth, posts, members, api, insights, search, moderation, admin):
         app.register_blueprint(module.bp)
-    app.register_blueprint(moderation.admin_bp)
-    from forum.views import health
-
     app.register_blueprint(health.bp)  # /healthz, for the reverse proxy
+    context.init_app(app)
     from forum.views import notifications
 
     notifications.init_app(app)  # the bell, /notifications, following, appeals
-
-    @app.context_processor
-    def template_helpers() -> dict:
-        return {"taxonomy": load_taxonomy(), "demo_present": _demo_present}
-
-
-def _demo_present() -> bool:
-    if "demo_present" not in g:
-        # `where(Post.is_demo)`, not `.is_(True)`: the index on demo posts matches this form.
-        g.demo_present = db.session.scalar(select(exists().where(Post.is_demo)))
-    return g.demo_present
 
 
 def wants_json() -> bool:
@@ -161,8 +156,3 @@ def register_error_handlers(app: Flask) -> None:
         except Exception:  # noqa: BLE001 - the last resort must not raise
             title, message = ERROR_TEXT[500]
             return Response(f"{title}. {message}", status=500, mimetype="text/plain")
-
-
-def current_member():
-    """Return the logged-in member, or None for visitors."""
-    return current_user if current_user.is_authenticated else None

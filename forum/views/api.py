@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
 
-from forum.models import Post
+from forum.models import Post, Status
 from forum.security import no_store
 from forum.services import posts
 from forum.taxonomy import load_taxonomy
-from forum.views import current_member
+from forum.views.viewer import current_member
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -28,7 +28,7 @@ def post_json(post: Post) -> dict:
         "created_at": _iso(post.created_at),
         "edited_at": _iso(post.edited_at),
     }
-    if post.status == "deleted":
+    if post.status == Status.DELETED:
         return data
     data.update({
         "author": post.author.username,

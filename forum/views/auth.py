@@ -10,7 +10,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from forum import limits
 from forum.errors import Invalid
 from forum.forms import (
-    ActionForm,
     ConfirmEmailForm,
     ForgotPasswordForm,
     LoginForm,
@@ -18,7 +17,7 @@ from forum.forms import (
     ResetPasswordForm,
     show_errors,
 )
-from forum.services import accounts, members, posts
+from forum.services import accounts, members
 
 bp = Blueprint("auth", __name__)
 
@@ -144,7 +143,7 @@ def login():
         login_user(member, remember=bool(form.remember.data))
         flash(f"You are logged in as {member.username}.", "success")
         if member.is_suspended():
-            flash(posts.suspension_notice(member), "error")
+            flash(members.suspension_notice(member), "error")
         return redirect(safe_next(form.next.data) or url_for("main.home"), 303)
     return render_template("auth/login.html", form=form)
 
@@ -156,13 +155,3 @@ def logout():
     logout_user()
     flash("You are logged out.", "success")
     return redirect(url_for("main.home"), 303)
-
-
-@bp.app_context_processor
-def action_form() -> dict:
-    """Give every template a form whose only job is the CSRF token of a button.
-
-    It never reads the request's body: an error page for a body too large or malformed
-    renders it too, and reading that body again would fail a second time.
-    """
-    return {"action_form": lambda: ActionForm(formdata=None)}

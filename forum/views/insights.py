@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
-from werkzeug.routing import BuildError
 
 from forum.errors import Invalid
 from forum.services import articles, insights
@@ -13,26 +10,6 @@ from forum.services import articles, insights
 bp = Blueprint("insights", __name__)
 
 DEFAULT_SORT = ("members", "desc")
-
-
-def search_link(**params: object) -> str:
-    """Return the search results URL for these parameters, even before search is installed."""
-    params = {key: value for key, value in params.items() if value is not None}
-    try:
-        return url_for("search.page", **params)
-    except BuildError:
-        return "/search?" + urlencode(params, doseq=True)
-
-
-def figure(value: float, places: int = 1) -> str:
-    """Write a figure with at most `places` decimals and no trailing zeros (3.0 -> "3")."""
-    text = f"{value:.{places}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-@bp.context_processor
-def insight_helpers() -> dict:
-    return {"search_link": search_link, "figure": figure}
 
 
 @bp.get("/treatments/<slug>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 
 from forum.extensions import db
+from forum.models import THREAD_KINDS, Kind
 from forum.services import posts
 from forum.taxonomy import load_taxonomy
 from forum.validation import whole_number
@@ -33,10 +34,10 @@ def home():
     popular = sorted(counts, key=lambda slug: (-counts[slug], slug))[:12]
     return render_template(
         "main/home.html",
-        newest=db.session.scalars(posts.public_threads("question").limit(8)).all(),
-        unanswered=db.session.scalars(posts.public_threads("question", unanswered=True)
+        newest=db.session.scalars(posts.public_threads(Kind.QUESTION).limit(8)).all(),
+        unanswered=db.session.scalars(posts.public_threads(Kind.QUESTION, unanswered=True)
                                       .limit(8)).all(),
-        experiences=db.session.scalars(posts.public_threads("experience").limit(8)).all(),
+        experiences=db.session.scalars(posts.public_threads(Kind.EXPERIENCE).limit(8)).all(),
         popular=[(load_taxonomy().tags[slug], counts[slug]) for slug in popular
                  if slug in load_taxonomy().tags],
     )
@@ -45,7 +46,7 @@ def home():
 @bp.get("/threads")
 def threads():
     kind = request.args.get("kind")
-    kind = kind if kind in ("question", "experience") else None
+    kind = kind if kind in THREAD_KINDS else None
     unanswered = request.args.get("unanswered") == "1"
     pagination = paginate(posts.public_threads(kind, unanswered=unanswered))
     return render_template("main/threads.html", pagination=pagination, kind=kind,

@@ -9,9 +9,9 @@ from forum.errors import Invalid
 from forum.extensions import db
 from forum.forms import ProfileForm, show_errors
 from forum.security import no_store
-from forum.services import members, posts
-from forum.views import current_member
+from forum.services import members, posts, threads
 from forum.views.main import page_number
+from forum.views.viewer import current_member
 
 bp = Blueprint("members", __name__)
 
@@ -25,7 +25,7 @@ def profile(username: str):
     pagination = db.paginate(posts.posts_by(member, current_member()), page=page_number(),
                              per_page=current_app.config["POSTS_PER_PAGE"], error_out=False)
     return render_template("members/profile.html", member=member, pagination=pagination,
-                           titles=posts.thread_titles(pagination.items, current_member()))
+                           titles=threads.thread_titles(pagination.items, current_member()))
 
 
 @bp.route("/account/profile", methods=["GET", "POST"])

@@ -1,4 +1,4 @@
-"""The review queue, the audit log, member reports and the admin reading list."""
+"""Member reports, the review queue and the audit log; the role checks of both blueprints."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -17,50 +16,21 @@ from flask import (
 )
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 
 from forum.errors import Invalid, NotFound
 from forum.extensions import db, limiter
-from forum.forms import TextForm, show_errors
-from forum.models import REPORT_REASONS, Member, Post
-from forum.services import articles, posts, review
+from forum.forms import ModerationEditForm, ReportForm, SuspendForm, show_errors
+from forum.models import Member, Post
+from forum.services import audit as audit_log
+from forum.services import members, posts, review
 from forum.validation import query_text
 from forum.views.main import page_number
 
 bp = Blueprint("moderation", __name__)
-admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 QUEUE_PAGE = 20
 AUDIT_PAGE = 50
 REPORTS_PER_DAY = "20 per day"
-
-
-class ReportForm(TextForm):
-    reason = RadioField("Why are you reporting this post?",
-                        choices=[SelectChoice(r, review.REPORT_LABELS[r]) for r in REPORT_REASONS])
-    note = TextAreaField("Anything the moderators should know (optional)")
-
-
-class ModerationEditForm(TextForm):
-    title = StringField("Title")
-    body = TextAreaField("Text")
-    tags = StringField("Tags, separated by commas")
-    reason = StringField("Why you changed it (shown in the audit log)")
-
-
-class ArticleForm(TextForm):
-    title = StringField("Title")
-    publisher = StringField("Publisher")
-    url = StringField("Address (https://…)")
-    reviewed_by = StringField("Reviewed by (leave empty if the page does not say)")
-    reviewed_on = StringField("Reviewed on, YYYY-MM-DD (leave empty if unknown)")
-    topics = StringField("Topics: tags separated by spaces or commas")
-
-
-class SuspendForm(TextForm):
-    days = SelectField("For", choices=[SelectChoice(str(d), f"{d} day{'s' if d > 1 else ''}")
-                                       for d in review.SUSPENSION_DAYS])
 
 
 def _requires(role: str):
@@ -72,7 +42,7 @@ def _requires(role: str):
             if not getattr(current_user, role):
                 abort(403)
             if request.method == "POST":
-                posts.ensure_can_post(current_user)  # a suspended moderator only reads
+                members.ensure_can_post(current_user)  # a suspended moderator only reads
             return view(*args, **kwargs)
         return wrapped
     return decorate
@@ -230,121 +200,14 @@ def edit(item_id: int):
 @moderator_required
 def audit():
     action = request.args.get("action") or None
-    if action not in review.AUDIT_ACTIONS:
+    if action not in audit_log.AUDIT_ACTIONS:
         action = None
     moderator = query_text(request.args.get("moderator"), max_length=30) or None
     member = query_text(request.args.get("member"), max_length=30) or None
-    pagination = db.paginate(review.audit_query(action=action, moderator=moderator,
+    pagination = db.paginate(audit_log.audit_query(action=action, moderator=moderator,
                                                 member=member),
                              page=page_number(), per_page=AUDIT_PAGE, error_out=False)
     return render_template("moderation/audit.html", pagination=pagination,
-                           names=review.names_for(pagination.items), action=action,
+                           names=audit_log.names_for(pagination.items), action=action,
                            moderator=moderator or "", member=member or "",
-                           actions=review.AUDIT_ACTIONS)
-
-
-# Admins: the reading list ---------------------------------------------------------------
-
-def _article_input(form: ArticleForm) -> articles.ArticleInput:
-    return articles.ArticleInput(title=form.title.data, publisher=form.publisher.data,
-                                 url=form.url.data, reviewed_by=form.reviewed_by.data,
-                                 reviewed_on=form.reviewed_on.data, topics=form.topics.data)
-
-
-@admin_bp.after_request
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@admin_bp.route("/articles", methods=["GET", "POST"])
-@admin_required
-def article_list():
-    form = ArticleForm()
-    status = 200
-    if form.is_submitted():
-        try:
-            article = articles.add_article(actor=current_user, data=_article_input(form))
-        except Invalid as error:
-            show_errors(form, error)
-            status = 422
-        else:
-            flash(f"Added “{article.title}”.", "success")
-            return redirect(url_for("admin.article_list"), 303)
-    return render_template("admin/articles.html", rows=articles.admin_list(), form=form), status
-
-
-def _article_or_back(article_id: int):
-    try:
-        return articles.get_article(article_id)
-    except NotFound:
-        return None
-
-
-@admin_bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"])
-@admin_required
-def article_edit(article_id: int):
-    article = _article_or_back(article_id)
-    if article is None:
-        if request.method == "GET":
-            abort(404)
-        flash("That article is no longer on the list, so nothing was changed.", "error")
-        return redirect(url_for("admin.article_list"), 303)
-    form = ArticleForm()
-    if not form.is_submitted():
-        form.title.data = article.title
-        form.publisher.data = article.publisher
-        form.url.data = article.url
-        form.reviewed_by.data = article.reviewed_by or ""
-        form.reviewed_on.data = article.reviewed_on.isoformat() if article.reviewed_on else ""
-        form.topics.data = article.topics
-        return render_template("admin/article_edit.html", form=form, article=article)
-    try:
-        articles.edit_article(actor=current_user, article=article, data=_article_input(form))
-    except Invalid as error:
-        show_errors(form, error)
-        return render_template("admin/article_edit.html", form=form, article=article), 422
-    flash(f"Saved “{article.title}”.", "success")
-    return redirect(url_for("admin.article_list"), 303)
-
-
-@admin_bp.post("/articles/<int:article_id>/retire")
-@admin_required
-def article_retire(article_id: int):
-    article = _article_or_back(article_id)
-    if article is None:
-        flash("That article is no longer on the list, so nothing was changed.", "error")
-        return redirect(url_for("admin.article_list"), 303)
-    retired = request.form.get("retired", "1") != "0"
-    articles.set_retired(actor=current_user, article=article, retired=retired)
-    flash(f"“{article.title}” is {'retired' if retired else 'back on the list'}.", "success")
-    return redirect(url_for("admin.article_list"), 303)
-
-
-# What every page can use ----------------------------------------------------------------
-
-@bp.app_context_processor
-def moderation_helpers() -> dict:
-    return {
-        "thread_reading": _thread_reading,
-        "notice_article": _notice_article,
-        "report_form": ReportForm,
-        "report_labels": review.REPORT_LABELS,
-        "open_review_count": review.count_open,
-    }
-
-
-def _thread_reading(view) -> list:
-    return articles.for_thread(tags=view.root.tag_slugs,
-                               drug=articles.thread_drug([view.root, *view.answers]))
-
-
-def _notice_article(drug: str | None, tags: list[str]):
-    """Return the article for a post's dose notice: looked up once per drug and page, however
-    many posts in the thread carry a notice."""
-    chosen = g.setdefault("notice_articles", {})
-    key = (drug, tuple(tags))
-    if key not in chosen:
-        chosen[key] = articles.for_drug(drug, tags)
-    return chosen[key]
-
+                           actions=audit_log.AUDIT_ACTIONS)

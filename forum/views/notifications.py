@@ -22,12 +22,13 @@ from markupsafe import Markup
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from forum import permissions
 from forum.errors import Invalid, NotFound
 from forum.extensions import csrf, db
 from forum.forms import TextForm, show_errors
 from forum.models import Member
 from forum.security import no_store
-from forum.services import appeals, crisis, following, notifications, posts
+from forum.services import appeals, crisis, following, notifications, posts, threads
 
 bp = Blueprint("notifications", __name__)
 api_bp = Blueprint("notifications_api", __name__, url_prefix="/api/v1")
@@ -92,8 +93,7 @@ def _my_appeals() -> dict:
 
 
 def _can_appeal(post) -> bool:
-    return (current_user.is_authenticated and post.author_id == current_user.id
-            and post.status in ("held", "removed") and post.id not in _my_appeals())
+    return permissions.can_appeal(current_user, post) and post.id not in _my_appeals()
 
 
 def _appeal_status(post) -> Markup:
@@ -246,7 +246,7 @@ def follow_tag(slug: str):
 
 def _appealable(post_id: int):
     post = posts.get_post(post_id)
-    if not posts.can_see(current_user, post):
+    if not threads.can_see(current_user, post):
         raise NotFound(post_id)
     if post.author_id != current_user.id:
         raise NotFound(post_id)

@@ -5,22 +5,22 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from forum import limits
+from forum import limits, permissions
 from forum.errors import Invalid
 from forum.forms import AnswerForm, ExperienceForm, QuestionForm, show_errors
 from forum.security import no_store
-from forum.services import posts
+from forum.services import drafts, members, posts
 from forum.taxonomy import load_taxonomy
-from forum.views import current_member
 from forum.views import notifications as notifications_views
+from forum.views.viewer import current_member
 
 bp = Blueprint("posts", __name__)
 
 STILL_USING = {"yes": True, "no": False}
 
 
-def _experience_input(form: ExperienceForm) -> posts.ExperienceInput:
-    return posts.ExperienceInput(
+def _experience_input(form: ExperienceForm) -> drafts.ExperienceInput:
+    return drafts.ExperienceInput(
         treatment=form.treatment.data or "",
         effectiveness=form.effectiveness.data,
         side_effects=form.side_effects.data or "",
@@ -39,7 +39,7 @@ def _say_if_held(post) -> None:
 
 def _suggestions(form) -> list[str]:
     # No more text than a post may hold: the work per request stays bounded.
-    text = " ".join(filter(None, [form.title.data, form.body.data]))[:posts.BODY_MAX + 400]
+    text = " ".join(filter(None, [form.title.data, form.body.data]))[:drafts.BODY_MAX + 400]
     return load_taxonomy().suggest(text)
 
 
@@ -75,7 +75,7 @@ def _compose(kind: str, form, template: str):
 @limits.new_posts
 @limits.refused_posts
 def ask():
-    posts.ensure_can_post(current_user)
+    members.ensure_can_post(current_user)
     return _compose("question", QuestionForm(), "posts/ask.html")
 
 
@@ -84,7 +84,7 @@ def ask():
 @limits.new_posts
 @limits.refused_posts
 def share():
-    posts.ensure_can_post(current_user)
+    members.ensure_can_post(current_user)
     form = ExperienceForm()
     wanted = load_taxonomy().tags.get(request.args.get("treatment", ""))
     if request.method == "GET" and wanted is not None and wanted.kind == "treatment":
@@ -140,7 +140,7 @@ def edit(post_id: int):
     post = posts.get_post(post_id)
     if not posts.can_see(current_member(), post):
         abort(404)
-    if post.author_id != current_user.id and not current_user.is_moderator:
+    if not permissions.can_edit(current_user, post):
         abort(403)
     if post.kind == "experience":
         form = ExperienceForm(obj=None)
@@ -190,7 +190,7 @@ def delete(post_id: int):
     post = posts.get_post(post_id)
     if post.status == "deleted" or not posts.can_see(current_member(), post):
         abort(404)
-    if post.author_id != current_user.id and not current_user.is_moderator:
+    if not permissions.can_delete(current_user, post):
         abort(403)
     if request.method == "GET":
         return render_template("posts/delete.html", post=post)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
+from forum.models import KINDS
 from forum.security import no_store
 from forum.services import indexing
 from forum.services.finding import find
 from forum.taxonomy import load_taxonomy
 from forum.validation import whole_number
-from forum.views import current_member
+from forum.views.viewer import current_member
 from search import IndexUnavailable, QueryError, SearchQuery
+from search.documents import SORTS
 
 bp = Blueprint("search", __name__)
 
-KINDS = ("question", "experience", "answer")
-SORTS = ("relevance", "new", "helpful")
 UNAVAILABLE = ("Search is being rebuilt and will be back shortly. Everything else works: "
                "browse by tag in the meantime.")
 

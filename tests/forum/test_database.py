@@ -12,7 +12,7 @@ import moderation
 from forum.database import WRITING, write_transaction
 from forum.extensions import db
 from forum.models import Member, Post, PostRevision, ReviewItem, Vote
-from forum.services import posts, review
+from forum.services import drafts, posts, review
 from tests.factories import make_answer, make_member, make_question
 
 ROUNDS = 11  # odd: each worker's helpful mark ends set
@@ -100,7 +100,7 @@ def test_an_edit_keeps_the_version_another_worker_saved_meanwhile(app):
 def test_rendering_and_screening_happen_before_the_write_transaction(app, monkeypatch):
     inside: list[str] = []
     outside: list[str] = []
-    real_render, real_screen = posts.render_markdown, moderation.screen
+    real_render, real_screen = drafts.render_markdown, moderation.screen
 
     def render(text):
         (inside if db.session.info.get(WRITING) else outside).append("render")
@@ -110,7 +110,7 @@ def test_rendering_and_screening_happen_before_the_write_transaction(app, monkey
         (inside if db.session.info.get(WRITING) else outside).append("screen")
         return real_screen(text, **options)
 
-    monkeypatch.setattr(posts, "render_markdown", render)
+    monkeypatch.setattr(drafts, "render_markdown", render)
     monkeypatch.setattr(moderation, "screen", screen)
     rowan, sasha = make_member("rowan"), make_member("sasha")
     moderator = make_member("mod", role="moderator")

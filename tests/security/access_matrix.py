@@ -132,6 +132,7 @@ moderation.dismiss           POST   -       L    403    403   403   303-  303-
 moderation.suspend           POST   -       L    403    403   403   303-  303-
 moderation.edit              GET    -       L    403    403   403   404   404
 moderation.edit              POST   -       L    403    403   403   303-  303-
+# The reading list (forum/views/admin.py): admins only.
 admin.article_list           GET    -       L    403    403   403   403   200
 admin.article_list           POST   -       L    403    403   403   403   303
 admin.article_edit           GET    -       L    403    403   403   403   404

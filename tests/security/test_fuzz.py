@@ -23,7 +23,7 @@ from werkzeug.datastructures import MultiDict
 from forum import passwords
 from forum.database import write_transaction
 from forum.extensions import db
-from forum.services import indexing, posts
+from forum.services import indexing, threads
 from tests.factories import csrf_token, login, make_answer, make_member, make_question
 
 SEED = 16
@@ -97,8 +97,8 @@ def build_world() -> World:
                              (removed, "removed"), (deleted, "deleted"),
                              (deleted_answer, "deleted"), (removed_thread, "removed")):
             post.status = status
-            posts.refresh_parent(post)
-            posts.queue_post_for_index(post)
+            threads.refresh_parent(post)
+            threads.queue_post_for_index(post)
     indexing.after_commit()
     world = World()
     world.thread_ids = [public.id, held_thread.id, deleted.id, removed_thread.id]

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from forum.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown, sanitize_html
+from forum.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
 from tests.security.hostile import (
     dangerous_markup,
     is_script_url,
@@ -39,11 +39,8 @@ def test_the_corpus_is_large_enough_and_every_vector_is_distinct():
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[v.id for v in VECTORS])
-def test_rendering_a_vector_is_stable_and_sanitising_it_again_changes_nothing(vector):
-    first = render_markdown(vector.text)
-    assert render_markdown(vector.text) == first
-    assert sanitize_html(first) == first, vector.description
-    assert sanitize_html(sanitize_html(first)) == first
+def test_rendering_a_vector_is_stable(vector):
+    assert render_markdown(vector.text) == render_markdown(vector.text), vector.description
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[v.id for v in VECTORS])

@@ -18,7 +18,7 @@ from forum.database import write_transaction
 from forum.errors import Suspended
 from forum.extensions import db
 from forum.models import AccountToken, Member, Post, ReviewItem, utcnow
-from forum.services import indexing, members, posts, review
+from forum.services import indexing, members, posts, review, threads
 from tests.factories import (
     PASSWORD,
     count,
@@ -183,7 +183,7 @@ def _answer_in_hidden_thread(status: str):
     answer = make_answer(replier, thread, body="Warm hydrotherapy pools helped my legs.")
     with write_transaction():
         thread.status = status
-        posts.queue_post_for_index(thread)
+        threads.queue_post_for_index(thread)
     indexing.after_commit()
     return thread, answer
 

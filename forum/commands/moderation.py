@@ -1,4 +1,4 @@
-"""Command-line commands for moderation: screening, evaluation, re-screening and articles."""
+"""`flask moderation`: screen text, measure and train the screening, re-screen posts."""
 
 from __future__ import annotations
 
@@ -10,13 +10,10 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from forum.errors import Invalid
-
-moderation_cli = AppGroup("moderation", help="Screen text, measure the screening, re-screen posts.")
-articles_cli = AppGroup("articles", help="Load the medically reviewed reading list.")
+group = AppGroup("moderation", help="Screen text, measure the screening, re-screen posts.")
 
 
-@moderation_cli.command("screen")
+@group.command("screen")
 @click.argument("text")
 def screen_text(text: str) -> None:
     """Print the verdict and findings the screening gives a piece of text."""
@@ -53,7 +50,7 @@ def _read_benign(file: Path) -> list[str]:
     return texts
 
 
-@moderation_cli.command("eval")
+@group.command("eval")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
@@ -68,7 +65,7 @@ def evaluate(files: tuple[Path, ...], as_json: bool, model_file: Path | None) ->
     """
     from flask import current_app
 
-    from forum.services.review import screening_thresholds
+    from forum.services.screening import screening_thresholds
     from moderation.evaluation import evaluate as run
     from moderation.screening import screen
 
@@ -100,7 +97,7 @@ def evaluate(files: tuple[Path, ...], as_json: bool, model_file: Path | None) ->
         click.echo(result.format_text())
 
 
-@moderation_cli.command("train")
+@group.command("train")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -126,7 +123,7 @@ def train_model(files: tuple[Path, ...], out: Path | None, seed: int,
                f"wrote {target}.")
 
 
-@moderation_cli.command("export-labels")
+@group.command("export-labels")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def export_labels(file: Path) -> None:
     """Write moderators' decisions on screened or reported posts as a labelled JSON-lines file.
@@ -146,32 +143,18 @@ def export_labels(file: Path) -> None:
     click.echo(f"Wrote {len(rows)} labelled posts to {file}.")
 
 
-@moderation_cli.command("rescreen")
+@group.command("rescreen")
 def rescreen_posts() -> None:
     """Screen every published and held post again, after the drug knowledge changed."""
     from sqlalchemy import func, select
 
     from forum.extensions import db
-    from forum.models import Post
-    from forum.services import review
+    from forum.models import Post, Status
+    from forum.services import screening
 
     total = db.session.scalar(select(func.count()).select_from(Post).where(
-        Post.status.in_(("published", "held")))) or 0
+        Post.status.in_((Status.PUBLISHED, Status.HELD)))) or 0
     with click.progressbar(length=total, label="Screening", file=sys.stderr) as bar:
-        result = review.rescreen(progress=bar.update)
+        result = screening.rescreen(progress=bar.update)
     click.echo(f"Screened {result.checked} posts: {result.held} newly held for review, "
                f"{result.released} released.")
-
-
-@articles_cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_articles(file: Path) -> None:
-    """Add the articles of a JSON file that are not here yet (the same URL counts once)."""
-    from forum.services.articles import import_articles as load
-
-    try:
-        result = load(file)
-    except Invalid as error:
-        raise click.ClickException(" ".join(error.errors.values()) + " Nothing was imported.") \
-            from None
-    click.echo(f"Added {result.added} articles; {result.existing} were already here.")

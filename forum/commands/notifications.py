@@ -6,10 +6,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-notifications_cli = AppGroup("notifications", help="Mail the notification digests.")
+group = AppGroup("notifications", help="Mail the notification digests.")
 
 
-@notifications_cli.command("digest")
+@group.command("digest")
 @click.option("--period", type=click.Choice(["daily", "weekly"]), required=True,
               help="Which members' digests to send: those who chose this period.")
 def digest(period: str) -> None:
@@ -23,4 +23,4 @@ def digest(period: str) -> None:
 
 def register(app: Flask) -> None:
     """Attach the notifications command group to `flask`."""
-    app.cli.add_command(notifications_cli)
+    app.cli.add_command(group)
