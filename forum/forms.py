@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from forum.errors import Invalid
 from forum.models import REPORT_REASONS
+from forum.services import notifications
 from forum.services.review import REPORT_LABELS, SUSPENSION_DAYS
 from forum.taxonomy import load_taxonomy
 
@@ -183,3 +184,24 @@ def show_errors(form: FlaskForm, error: Invalid) -> None:
         else:
             general.append(message)
     form.form_errors = general
+
+
+# Notifications ------------------------------------------------------------------------
+
+DELIVERY_CHOICES = [SelectChoice(notifications.IMMEDIATE, "At once"),
+                    SelectChoice(notifications.DIGEST, "In the digest"),
+                    SelectChoice(notifications.OFF, "Never by email")]
+
+
+class PreferencesForm(TextForm):
+    digest = RadioField("How often should the digest come?",
+                        choices=[SelectChoice("daily", "Daily"),
+                                 SelectChoice("weekly", "Weekly")])
+
+
+for _name, _kind in notifications.KINDS.items():
+    setattr(PreferencesForm, _name, RadioField(_kind.label, choices=DELIVERY_CHOICES))
+
+
+class AppealForm(TextForm):
+    text = TextAreaField("Why should a moderator look at it again?")

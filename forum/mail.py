@@ -30,6 +30,7 @@ class Message:
     to: str
     subject: str
     body: str
+    headers: dict[str, str] | None = None  # e.g. List-Unsubscribe
 
 
 class Mailer(Protocol):
@@ -46,6 +47,8 @@ def build(message: Message, sender: str) -> EmailMessage:
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
     email["Auto-Submitted"] = "auto-generated"
+    for name, value in (message.headers or {}).items():
+        email[name] = value
     email.set_content(message.body)
     return email
 

@@ -99,6 +99,14 @@ def can_report(actor: Actor, post: Post) -> bool:
             and post.author_id != member.id)
 
 
+def can_appeal(actor: Actor, post: Post) -> bool:
+    """Tell whether the actor may appeal a decision on this post: its author, while it is
+    held or removed (whether they appealed before is the appeals service's to say)."""
+    member = _member(actor)
+    return (member is not None and post.author_id == member.id
+            and post.status in (Status.HELD, Status.REMOVED))
+
+
 def init_app(app: Flask) -> None:
     """Let templates ask `permissions.can_edit(current_user, post)` and the rest.
 

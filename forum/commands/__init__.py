@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from flask import Flask
 
-from forum.commands import articles, backup, demo, moderation, posts, search, users
+from forum.commands import (
+    articles,
+    backup,
+    demo,
+    moderation,
+    notifications,
+    posts,
+    search,
+    users,
+)
 
 # One line per group: a new group is a module with a `group` and an entry here.
 GROUPS = (users.group, posts.group, demo.group, search.group, backup.group, moderation.group,
-          articles.group)
+          articles.group, notifications.group)
 
 
 def register_commands(app: Flask) -> None:

@@ -11,6 +11,13 @@ from forum.models.members import (
     Member,
     MemberTreatment,
 )
+from forum.models.notifications import (
+    Appeal,
+    DigestRun,
+    Follow,
+    Notification,
+    NotificationPreference,
+)
 from forum.models.posts import (
     ContentVersion,
     Experience,
@@ -36,5 +43,6 @@ __all__ = [
     "Flag", "HeldUsername", "IndexJob", "Member", "MemberTreatment", "ModerationLabel", "Post",
     "PostRevision", "PostTag", "Report", "ReviewItem", "SearchLogState", "SearchNode",
     "SideEffect", "Vote",
+    "Appeal", "DigestRun", "Follow", "Notification", "NotificationPreference",
     "utcnow",
 ]

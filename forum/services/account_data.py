@@ -28,14 +28,18 @@ from forum.extensions import db
 from forum.models import (
     FORMER_MEMBER,
     AccountToken,
+    Appeal,
     AuditEntry,
     EmailChange,
     Experience,
     Flag,
+    Follow,
     HeldUsername,
     Member,
     MemberTreatment,
     ModerationLabel,
+    Notification,
+    NotificationPreference,
     Post,
     PostRevision,
     PostTag,
@@ -238,6 +242,44 @@ def _reports(member: Member) -> list[dict]:
              "note": report.note, "reported_at": _when(report.created_at),
              "resolved_at": _when(report.resolved_at)}
             for report, post in rows]
+
+
+@add_section("notifications", "Your notifications",
+             "What the forum told you, newest first, and whether you read it.")
+def _notifications(member: Member) -> list[dict]:
+    rows = db.session.scalars(select(Notification).where(Notification.member_id == member.id)
+                              .order_by(Notification.created_at.desc(), Notification.id.desc()))
+    return [{"kind": row.kind, "text": row.text, "post_id": row.post_id,
+             "created_at": _when(row.created_at), "read_at": _when(row.read_at),
+             "mailed_at": _when(row.mailed_at)} for row in rows]
+
+
+@add_section("notification_preferences", "Your email choices",
+             "How each kind of notification reaches you, where you changed the default.")
+def _preferences(member: Member) -> list[dict]:
+    rows = db.session.scalars(select(NotificationPreference)
+                              .where(NotificationPreference.member_id == member.id)
+                              .order_by(NotificationPreference.kind))
+    return [{"kind": row.kind, "delivery": row.delivery} for row in rows]
+
+
+@add_section("follows", "Threads and tags you follow",
+             "What you follow (or stopped following), and since when.")
+def _follows(member: Member) -> list[dict]:
+    rows = db.session.scalars(select(Follow).where(Follow.member_id == member.id)
+                              .order_by(Follow.created_at, Follow.id))
+    return [{"thread_id": row.thread_id, "tag": row.tag, "active": row.active,
+             "since": _when(row.created_at)} for row in rows]
+
+
+@add_section("appeals", "Your appeals",
+             "Appeals you made against a moderator's decision, with the outcome.")
+def _appeals(member: Member) -> list[dict]:
+    rows = db.session.scalars(select(Appeal).where(Appeal.author_id == member.id)
+                              .order_by(Appeal.created_at, Appeal.id))
+    return [{"post_id": row.post_id, "text": row.text, "original_outcome": row.original_outcome,
+             "original_reason": row.original_reason, "made_at": _when(row.created_at),
+             "decided_at": _when(row.decided_at), "outcome": row.outcome} for row in rows]
 
 
 # Leaving --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from forum.models import AuditEntry, Member, Post
 from forum.services import members
 
 AUDIT_ACTIONS = ("approve", "edit_approve", "remove", "dismiss", "suspend", "hide",
+                 "appeal", "appeal_decided",
                  "rescreen_hold", "rescreen_release", "article_add", "article_edit",
                  "article_retire", "article_restore")
 

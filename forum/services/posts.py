@@ -23,7 +23,7 @@ from forum.models import (
     Status,
     Vote,
 )
-from forum.services import indexing
+from forum.services import crisis, following, indexing, notifications
 from forum.services.drafts import (
     ExperienceInput,
     apply_edit,
@@ -44,11 +44,15 @@ def create_thread(*, author: Member, kind: str, title: object, body: object,
     ensure_can_post(author)
     draft = validate_thread(kind=kind, title=title, body=body, tags=tags, experience=experience)
     screening = screen_draft(draft)  # before the write transaction opens
+    in_crisis = crisis.screen(draft.title, draft.body)
     post = build_post(draft, author=author, is_demo=is_demo)
     with write_transaction():
         db.session.add(post)
         db.session.flush()
         apply_screening(post, screening, screening_text(draft), new=True)
+        crisis.record(post, in_crisis)
+        following.auto_follow(member=author, thread=post)
+        notifications.on_thread(thread=post)
         indexing.queue([post.id])
     return post
 
@@ -64,12 +68,16 @@ def create_answer(*, author: Member, parent: Post, body: object, is_demo: bool =
     _ensure_open(parent)
     draft = validate_answer(body=body)
     screening = screen_draft(draft)
+    in_crisis = crisis.screen(draft.body)
     post = build_post(draft, author=author, parent=parent, is_demo=is_demo)
     with write_transaction():
         _ensure_open(parent)  # again under the lock: a moderator may have acted meanwhile
         db.session.add(post)
         db.session.flush()
         apply_screening(post, screening, screening_text(draft), new=True)
+        crisis.record(post, in_crisis)
+        following.auto_follow(member=author, thread=parent)
+        notifications.on_answer(answer=post, thread=parent)
         refresh_thread(parent)
         indexing.queue([post.id])
     return post
@@ -135,6 +143,7 @@ def accept_answer(*, actor: Member, answer: Post) -> Post:
             raise PermissionDenied("Only the person who asked can accept an answer.")
         accepted = None if question.accepted_answer_id == answer.id else answer.id
         question.accepted_answer_id = accepted
+        notifications.on_accept(question=question, answer=answer)
     return question
 
 
@@ -154,6 +163,7 @@ def toggle_helpful(*, actor: Member, post: Post) -> bool:
         vote = db.session.get(Vote, (actor.id, post.id))
         if vote is None:
             db.session.add(Vote(member_id=actor.id, post_id=post.id))
+            notifications.notify_helpful(post=post, voter=actor)
         else:
             db.session.delete(vote)
         db.session.flush()

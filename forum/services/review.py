@@ -39,7 +39,7 @@ from forum.services.screening import (
 from forum.services.threads import can_see, queue_post_for_index, refresh_parent, thread_titles
 from forum.validation import clean_text
 
-SEVERITY_NAMES = {3: "high", 2: "medium", 1: "low"}
+SEVERITY_NAMES = {4: "crisis", 3: "high", 2: "medium", 1: "low"}
 # How urgent a member's report is, by its reason: someone at risk or medicine changing hands
 # first, spam last.
 REPORT_SEVERITY = {"at_risk": 3, "unsafe_advice": 3, "selling_or_sharing": 3, "abuse": 2,
@@ -275,14 +275,22 @@ def _decide(*, actor: Member, item_id: int, outcome: str, action: str, reason: s
     :param change: acts on the claimed post inside the transaction and returns whether the
         post's status changed (its thread's counters are then counted again).
     """
+    from forum.services import appeals, notifications
+
     with write_transaction():
         item, post = _claim(actor=actor, item_id=item_id, outcome=outcome, reason=reason)
         judged = post_text(post)
+        was_hidden = post.status != Status.PUBLISHED
         if change(post):
             refresh_parent(post)
         _keep_labels(item, post, judged, outcome, reason)
         _close_the_rest(post, actor, outcome, reason)
         audit.record(actor=actor, action=action, post=post, reason=reason)
+        if item.source == appeals.APPEAL_SOURCE:
+            appeals.record_outcome(item=item, post=post, actor=actor, outcome=outcome)
+        else:
+            notifications.on_decision(post=post, outcome=outcome, reason=reason,
+                                      was_hidden=was_hidden)
         queue_post_for_index(post)
     return item
 
@@ -343,11 +351,21 @@ def _publish(post: Post) -> bool:
     return True
 
 
+def _reinstate(post: Post) -> bool:
+    """Publish a held or removed post again: an appeal that succeeds."""
+    if post.status not in (Status.HELD, Status.REMOVED):
+        return False
+    post.status = Status.PUBLISHED
+    post.removal_reason = None
+    return True
+
+
 def approve(*, actor: Member, item_id: int, reason: object = "") -> ReviewItem:
-    """Publish the item's post (if it was held) and close everything waiting on it."""
+    """Publish the item's post (if it was held, or removed and appealed) and close the rest."""
     reason = _reason(reason, required=False)
+    appealed = get_item(item_id).source == "appeal"
     return _decide(actor=actor, item_id=item_id, outcome="approved", action="approve",
-                   reason=reason, change=_publish)
+                   reason=reason, change=_reinstate if appealed else _publish)
 
 
 def edit_and_approve(*, actor: Member, item_id: int, body: object, title: object = None,
@@ -408,6 +426,10 @@ def dismiss(*, actor: Member, item_id: int, reason: object = "") -> ReviewItem:
             raise Invalid("action", "This post is hidden. Approve it to show it again, or "
                                     "remove it.")
         item, post = _claim(actor=actor, item_id=item_id, outcome="dismissed", reason=reason)
+        if item.source == "appeal":  # leaving the post as it is upholds the decision
+            from forum.services import appeals
+
+            appeals.record_outcome(item=item, post=post, actor=actor, outcome="dismissed")
         _keep_labels(item, post, post_text(post), "dismissed", reason)
         _close_the_rest(post, actor, "dismissed", reason)
         audit.record(actor=actor, action="dismiss", post=post, reason=reason)

@@ -62,6 +62,9 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(health.bp)  # /healthz, for the reverse proxy
     context.init_app(app)
+    from forum.views import notifications
+
+    notifications.init_app(app)  # the bell, /notifications, following, appeals
 
 
 def wants_json() -> bool:

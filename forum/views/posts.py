@@ -11,6 +11,7 @@ from forum.forms import AnswerForm, ExperienceForm, QuestionForm, show_errors
 from forum.security import no_store
 from forum.services import drafts, members, posts, similar, threads
 from forum.taxonomy import load_taxonomy
+from forum.views import notifications as notifications_views
 from forum.views.viewer import current_member
 
 bp = Blueprint("posts", __name__)
@@ -61,6 +62,9 @@ def _compose(kind: str, form, template: str):
         except Invalid as error:
             show_errors(form, error)
             return render_template(template, form=form, suggested=suggested), 422
+        helped = notifications_views.crisis_response(post)
+        if helped is not None:
+            return helped
         _say_if_held(post)
         return redirect(url_for("posts.thread", thread_id=post.id), 303)
     return render_template(template, form=form, suggested=suggested)
@@ -118,6 +122,9 @@ def answer(thread_id: int):
         show_errors(form, error)
         view = posts.get_thread(thread_id=thread_id, viewer=current_member())
         return render_template("posts/thread.html", view=view, form=form), 422
+    helped = notifications_views.crisis_response(post)
+    if helped is not None:
+        return helped
     _say_if_held(post)
     return redirect(url_for("posts.thread", thread_id=thread_id, _anchor=f"post-{post.id}"), 303)
 

@@ -65,6 +65,9 @@ PAGE_TYPES = [
     PageType("delete account", "/account/delete", needs_login=True),
     PageType("privacy", "/privacy"),
     PageType("community rules", "/terms"),
+    PageType("notifications", "/notifications", needs_login=True),
+    PageType("email preferences", "/account/notifications", needs_login=True),
+    PageType("unsubscribe", "/unsubscribe/not-a-signed-link"),
 ]
 # Who looks: a visitor, the author of the content (sees edit and delete), a moderator, and an
 # admin (only on the pages no one else reaches).

@@ -157,6 +157,32 @@ admin.article_list           POST   -       L    403    403   403   403   303
 admin.article_edit           GET    -       L    403    403   403   403   404
 admin.article_edit           POST   -       L    403    403   403   403   303-
 admin.article_retire         POST   -       L    403    403   403   403   303-
+
+# Notifications (forum/views/notifications.py): a member's own list, preferences and API.
+notifications.index          GET    -       L    200    200   200   200   200
+notifications.mark_read      POST   -       L    303    303   303   303   303
+notifications.preferences    GET    -       L    200    200   200   200   200
+notifications.preferences    POST   -       L    303    303   303   303   303
+notifications_api.api_list   GET    -       L    200    200   200   200   200
+notifications_api.api_mark_read POST -      L    200    200   200   200   200
+# Unsubscribing needs no login: the walk's token is not signed, so the change is refused.
+notifications.unsubscribe    GET    -       200  200    200   200   200   200
+notifications.unsubscribe_now POST  -       400  400    400   400   400   400
+# Following: any thread the member may see, any tag.
+notifications.follow_tag     POST   -       L    303    303   303   303   303
+notifications.follow_thread  POST   own     L    303    303   303   303   303
+notifications.follow_thread  POST   held    L    303    404   404   303   303
+notifications.follow_thread  POST   deleted L    404    404   404   404   404
+notifications.follow_thread  POST   others  L    303    303   303   303   303
+# Appeals: only the author of a held or removed post, once; everything else is not there.
+notifications.appeal         GET    own     L    404    404   404   404   404
+notifications.appeal         GET    held    L    200    404   404   404   404
+notifications.appeal         GET    deleted L    404    404   404   404   404
+notifications.appeal         GET    others  L    404    404   404   404   404
+notifications.appeal         POST   own     L    404    404   404   404   404
+notifications.appeal         POST   held    L    303    404   404   404   404
+notifications.appeal         POST   deleted L    404    404   404   404   404
+notifications.appeal         POST   others  L    404    404   404   404   404
 """
 
 # Values for the URL's other parts, by endpoint then argument name (default: DEFAULT_VALUES).
@@ -167,6 +193,8 @@ URL_VALUES = {
     "admin.article_edit": {"article_id": 999999},
     "admin.article_retire": {"article_id": 999999},
     "insights.symptom": {"slug": "spasms"},
+    "notifications.unsubscribe": {"token": "not-a-signed-link"},
+    "notifications.unsubscribe_now": {"token": "not-a-signed-link"},
     "insights.symptom_summary_json": {"slug": "spasms"},
 }
 QUERY = {"api.suggest": "?text=baclofen+at+night", "search.page": "?q=baclofen",
@@ -210,6 +238,13 @@ FORMS = {
     "admin.article_edit": {"title": "Spasticity basics", "publisher": "MS Trust",
                            "url": "https://example.org/edited-{n}", "topics": "spasticity"},
     "admin.article_retire": {"retired": "1"},
+    "notifications.mark_read": {},
+    "notifications.preferences": {"answer": "digest", "digest": "weekly"},
+    "notifications_api.api_mark_read": {},
+    "notifications.unsubscribe_now": {},
+    "notifications.follow_tag": {"follow": "1"},
+    "notifications.follow_thread": {"follow": "1"},
+    "notifications.appeal": {"text": "Please look again: it was about my own dose."},
 }
 
 

@@ -122,7 +122,7 @@ def real_values(rule, world: World) -> dict[str, str]:
     """A real value for each of the rule's arguments."""
     real = {"thread_id": str(world.thread_ids[0]), "post_id": str(world.post_ids[0]),
             "item_id": "999999", "article_id": "999999", "username": "fuzzauthor",
-            "slug": "baclofen", "filename": "thaw.css"}
+            "slug": "baclofen", "filename": "thaw.css", "token": "not-a-signed-link"}
     return {name: real[name] for name in rule.arguments}
 
 
