@@ -18,13 +18,13 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app, render_template, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from forum.database import write_transaction
+from forum.database import listen_once, write_transaction
 from forum.errors import DomainError, Invalid
-from forum.extensions import db
+from forum.extensions import ThawSession, db
 from forum.mail import Message, mailer
 from forum.models import (
     DigestRun,
@@ -72,23 +72,24 @@ class BadLink(DomainError):
 # Sending mail after the commit --------------------------------------------------------------
 
 def init_app(app: Flask) -> None:
-    """Mail the notifications of a transaction once it commits; forget them on rollback."""
-    if app.extensions.get("thaw.notifications"):
+    """Mail the notifications of a transaction once it commits; forget them on rollback.
+
+    The hooks go on the app's own session class, once, however many apps a process makes."""
+    listen_once(ThawSession, "after_commit", _send_after_commit)
+    listen_once(ThawSession, "after_soft_rollback", _forget_after_rollback)
+
+
+def _send_after_commit(session: Session) -> None:
+    pending = session.info.pop(PENDING_MAIL, None)
+    if not pending:
         return
-    app.extensions["thaw.notifications"] = True
+    sender = mailer()
+    for message in pending:
+        sender.send(message)
 
-    @event.listens_for(Session, "after_commit")
-    def _send_after_commit(session: Session) -> None:
-        pending = session.info.pop(PENDING_MAIL, None)
-        if not pending:
-            return
-        sender = mailer()
-        for message in pending:
-            sender.send(message)
 
-    @event.listens_for(Session, "after_soft_rollback")
-    def _forget_after_rollback(session: Session, _previous) -> None:
-        session.info.pop(PENDING_MAIL, None)
+def _forget_after_rollback(session: Session, _previous: object) -> None:
+    session.info.pop(PENDING_MAIL, None)
 
 
 def _link(endpoint: str, **values: object) -> str:
