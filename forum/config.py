@@ -45,6 +45,13 @@ DEFAULTS: dict[str, object] = {
     # Post forms refused (422) per member: each one costs the checks, and it is free to resend.
     "REFUSED_POST_LIMIT": "60 per hour",
     "VOTE_LIMIT": "60 per day",
+    # The account page: links to confirm a new email, per member, like new-password links;
+    # and forms refused for a wrong current password, so a stolen session cannot guess it.
+    "EMAIL_CHANGE_LIMIT": "3 per hour",
+    "ACCOUNT_PASSWORD_LIMIT": "10 per hour",
+    "EMAIL_CHANGE_HOURS": 24,
+    # How long a deleted account's username stays unavailable to others.
+    "USERNAME_HOLD_DAYS": 30,
     # Links mailed to members, and the mail itself (SMTP when MAIL_SERVER is set, else files
     # in MAIL_OUTBOX_DIR, default instance/outbox).
     "PASSWORD_RESET_MINUTES": 60,
@@ -76,7 +83,8 @@ ENVIRONMENT = {
     **{name: name for name in ("LOGIN_FAILURE_LIMIT", "LOGIN_ACCOUNT_FAILURE_LIMIT",
                                "REGISTER_LIMIT", "REFUSED_POST_LIMIT", "RESET_REQUEST_LIMIT",
                                "RESET_ACCOUNT_LIMIT", "POST_LIMIT", "NEW_MEMBER_POST_LIMIT",
-                               "REPORT_LIMIT", "VOTE_LIMIT")},
+                               "REPORT_LIMIT", "VOTE_LIMIT", "EMAIL_CHANGE_LIMIT",
+                               "ACCOUNT_PASSWORD_LIMIT", "USERNAME_HOLD_DAYS")},
     **{name: name for name in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL",
                                "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER",
                                "MAIL_OUTBOX_DIR")},

@@ -58,6 +58,8 @@ class RegisterForm(TextForm):
     username = StringField("Username (shown to everyone)")
     email = StringField("Email (never shown to anyone)")
     password = PasswordField("Password (at least 8 characters)")
+    consent = BooleanField("I agree that Thaw stores the health information I choose to share "
+                           "in my posts and profile, as the privacy notice explains.")
 
 
 class LoginForm(TextForm):
@@ -115,6 +117,29 @@ class ProfileForm(TextForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.treatments.choices = treatment_choices()
+
+
+class ChangeEmailForm(TextForm):
+    email = StringField("New email (never shown to anyone)")
+    current_password = PasswordField("Your current password")
+
+
+class ConfirmEmailChangeForm(TextForm):
+    token = HiddenField()
+
+
+class ChangePasswordForm(TextForm):
+    current_password = PasswordField("Your current password")
+    password = PasswordField("New password (at least 8 characters)")
+
+
+class DeleteAccountForm(TextForm):
+    posts = RadioField("What should happen to your posts?", choices=[
+        SelectChoice("remove", "Remove them. Each becomes a “removed by its author” note, so "
+                               "answers from others stay readable."),
+        SelectChoice("keep", "Keep them, shown as by “former member”. Nothing links them "
+                             "to you any more.")])
+    password = PasswordField("Your password")
 
 
 class ActionForm(TextForm):

@@ -134,3 +134,15 @@ votes = limiter.shared_limit(
     lambda: current_app.config["VOTE_LIMIT"], scope="votes", key_func=member_key,
     methods=["POST"],
     error_message="You have marked many posts as helpful today. Thank you!")
+
+email_changes = limiter.shared_limit(
+    lambda: current_app.config["EMAIL_CHANGE_LIMIT"], scope="email-change",
+    key_func=member_key, methods=["POST"], deduct_when=went_through,
+    error_message="Many links to confirm a new email have been asked for your account. "
+                  "A link may already be in that inbox or its spam folder.")
+
+# Counted when the account page refuses a form (a wrong current password, mostly).
+password_checks = limiter.shared_limit(
+    lambda: current_app.config["ACCOUNT_PASSWORD_LIMIT"], scope="account-password",
+    key_func=member_key, methods=["POST"], deduct_when=was_refused,
+    error_message="Your current password was asked for many times in a short while.")

@@ -29,7 +29,7 @@ HEADERS = {
 # Pages that show or take credentials and private settings: never kept in a shared cache or
 # in the browser's back/forward history on a library or family computer.
 PRIVATE_PATHS = ("/login", "/register", "/logout", "/forgot-password", "/reset-password",
-                 "/confirm-email", "/check-your-email")
+                 "/confirm-email", "/check-your-email", "/account")
 PRIVATE_PREFIXES = ("/account/", "/moderation")
 
 

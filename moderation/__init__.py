@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from moderation.rules import Finding
+from moderation.findings import Finding
 from moderation.screening import (
     DEFAULT_THRESHOLDS,
     HOLD,

@@ -4,68 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
-from moderation.document import Document, Mention, Span, holds_any
-from moderation.doses import Excess, excesses, quantities
+from moderation.document import Mention, Span, holds_any
+from moderation.findings import HIGH, LOW, MEDIUM, POLICY, Context, Finding, amount_text, unit_text
 from moderation.knowledge import Drug
 from moderation.patterns import by_opening_letter
-from moderation.stance import PRESCRIBER, Stance
+from moderation.stance import PRESCRIBER
 
-POLICY = "Thaw dosing knowledge, section 3 (labelling policy)"
-HIGH, MEDIUM, LOW = "high", "medium", "low"
 _STOPPABLE = frozenset({"high", "very_high", "moderate", "dmt"})
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One reason a post needs attention, with the evidence as offsets into the post."""
-
-    rule: str
-    severity: str
-    drug: str | None
-    start: int
-    end: int
-    explanation: str
-    reference: str
-    evidence: str
-
-
-class Context:
-    """A post with its reading, stance and doses, shared by all the rules."""
-
-    def __init__(self, text: str) -> None:
-        self.doc = Document(text)
-        self.stance = Stance(self.doc)
-        self._excesses: tuple[Excess, ...] | None = None
-
-    @property
-    def excesses(self) -> tuple[Excess, ...]:
-        """Return the doses over a usual maximum, computed on first use."""
-        if self._excesses is None:
-            self._excesses = excesses(self.doc, quantities(self.doc, self.doc.kb))
-        return self._excesses
-
-    def finding(self, rule: str, severity: str, drug: Drug | None, start: int, end: int,
-                explanation: str, reference: str) -> Finding:
-        """Build a finding for this post."""
-        generic = drug.generic if drug is not None else None
-        return Finding(rule, severity, generic, start, end, explanation, reference,
-                       self.doc.text[start:end])
-
-    def drugs_with(self, test: Callable[[Drug], bool]) -> list[Mention]:
-        """Return the non-negated medicine mentions whose drug passes a test."""
-        return [m for m in self.doc.medicines if not m.negated and test(m.drug)]
-
-
-def _figure(amount: float) -> str:
-    return f"{amount:,.0f}" if amount == int(amount) else f"{amount:g}"
-
-
-def _unit(unit: str, amount: float) -> str:
-    if unit in ("spray", "unit"):
-        return unit + ("" if amount == 1 else "s")
-    return unit
 
 
 def over_max_dose(ctx: Context) -> Iterator[Finding]:
@@ -77,7 +23,7 @@ def over_max_dose(ctx: Context) -> Iterator[Finding]:
             limit = drug.max_daily
         assert limit is not None
         name = drug.generic if drug.id == drug.generic else f"{drug.generic} ({drug.id})"
-        figure = f"{_figure(excess.amount)} {_unit(excess.unit, excess.amount)} of {name}"
+        figure = f"{amount_text(excess.amount)} {unit_text(excess.unit, excess.amount)} of {name}"
         if drug.unit == "unit":
             when = " in one session"
         else:

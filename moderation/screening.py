@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from moderation import rules
 from moderation.document import _MEDICINE_WORDS
+from moderation.findings import Context, Finding
 from moderation.model import RiskModel, features_of, shipped_model
-from moderation.rules import RULES, Context, Finding
+from moderation.rules import RULES
 
 PUBLISH = "publish"
 PUBLISH_WITH_NOTICE = "publish_with_notice"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 
+from moderation.findings import Context
 from moderation.model import FEATURES, MODEL_PATH, RiskModel, features_of, fit_text, train
-from moderation.rules import RULES, Context
+from moderation.rules import RULES
 from moderation.screening import cues
 
 MODEL_VERSION_PREFIX = "risk-lr"

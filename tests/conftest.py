@@ -35,7 +35,7 @@ class IsolatedClient(FlaskClient):
 # Tests make many posts and accounts from one address in a moment; tests of a limit lower it.
 GENEROUS_LIMITS = {key: "1000 per minute" for key in (
     "REGISTER_LIMIT", "RESET_REQUEST_LIMIT", "RESET_ACCOUNT_LIMIT", "POST_LIMIT",
-    "NEW_MEMBER_POST_LIMIT", "VOTE_LIMIT")}
+    "NEW_MEMBER_POST_LIMIT", "VOTE_LIMIT", "EMAIL_CHANGE_LIMIT", "ACCOUNT_PASSWORD_LIMIT")}
 
 
 @pytest.fixture(scope="session")

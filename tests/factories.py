@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import AccountToken, Member, Post, utcnow
+from forum.models import AccountToken, EmailChange, Member, Post, utcnow
 from forum.services import members, posts
 
 PASSWORD = "correct horse battery"
@@ -78,11 +78,12 @@ def post_form(client: FlaskClient, path: str, data: dict, *, token_from: str | N
 
 
 def register(client: FlaskClient, username: str = "rowan", email: str = "rowan@example.org",
-             password: str = PASSWORD):
-    """Join through the real registration form; return the response."""
-    return post_form(client, "/register",
-                     {"username": username, "email": email, "password": password},
-                     token_from="/register")
+             password: str = PASSWORD, consent: bool = True):
+    """Join through the real registration form, ticking the consent box; return the response."""
+    data = {"username": username, "email": email, "password": password}
+    if consent:
+        data["consent"] = "y"
+    return post_form(client, "/register", data, token_from="/register")
 
 
 def outbox(app: Flask) -> list[EmailMessage]:
@@ -105,5 +106,15 @@ def make_link_token(member: Member, purpose: str = "reset") -> str:
     token = secrets.token_urlsafe(32)
     db.session.add(AccountToken(member=member, purpose=purpose, expires_at=utcnow() + timedelta(
         days=1), token_hash=hashlib.sha256(token.encode()).hexdigest()))
+    db.session.commit()
+    return token
+
+
+def make_email_change_token(member: Member, new_email: str = "moved@example.org") -> str:
+    """Store a working link to confirm a new email for a member; return its token."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(EmailChange(member_id=member.id, new_email=new_email,
+                               expires_at=utcnow() + timedelta(days=1),
+                               token_hash=hashlib.sha256(token.encode()).hexdigest()))
     db.session.commit()
     return token

@@ -40,3 +40,12 @@ def test_whoosh_is_imported_only_in_its_subpackage():
     if not users:
         pytest.skip("search/ does not use Whoosh yet")
     assert all(path.parent == ROOT / "search" / "whoosh" for path in users), users
+
+
+def test_no_production_module_is_over_500_lines():
+    """A module that grows past a page or ten is doing more than one job: split it by concept."""
+    sources = [ROOT / "app.py", *[path for package in ("forum", "search", "moderation")
+                                  for path in (ROOT / package).rglob("*.py")]]
+    long = {str(path.relative_to(ROOT)): count for path in sources
+            if (count := len(path.read_text(encoding="utf-8").splitlines())) > 500}
+    assert long == {}

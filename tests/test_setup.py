@@ -34,6 +34,29 @@ def test_first_start_creates_the_database_at_the_latest_migration_with_demo_cont
     assert "demo content" in page
 
 
+def test_first_start_shows_the_demo_community_treatment_figures_and_a_review_queue(
+        tmp_path, clean_env):
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
+    client = app.test_client()
+    with app.app_context():
+        threads = db.session.scalar(select(func.count()).select_from(Post).where(
+            Post.is_demo.is_(True), Post.parent_id.is_(None)))
+        assert threads >= 120
+    slugs = ("baclofen", "tizanidine", "gabapentin", "botulinum-toxin", "physiotherapy",
+             "stretching", "nabiximols", "orthotics", "yoga", "fes")
+    enough = [slug for slug in slugs
+              if client.get(f"/api/v1/treatments/{slug}/summary").get_json()["enough_data"]]
+    assert len(enough) >= 6
+    accounts = (tmp_path / "instance" / "demo-accounts.txt").read_text().splitlines()
+    password = next(line.split()[1] for line in accounts if line.startswith("demo_mod_sam "))
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/login", data={"csrf_token": token, "username": "demo_mod_sam",
+                                "password": password})
+    queue = client.get("/moderation").get_data(as_text=True)
+    assert "Nothing is waiting for review" not in queue and "waiting" in queue
+
+
 def test_second_start_keeps_the_data_and_adds_no_more_demo_content(tmp_path, clean_env):
     config = {"INSTANCE_PATH": str(tmp_path / "instance")}
     first = create_app(config)

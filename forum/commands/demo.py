@@ -31,5 +31,8 @@ def remove_demo_content() -> None:
             "The demo content was not removed (nothing changed): the database refused "
             f"({type(error).__name__}). Check that it is reachable and at the latest "
             "migration (flask --app app db upgrade), then run this again.") from None
-    click.echo(f"Removed {removed} demo posts and the demo members, with their votes and "
-               "reports.")
+    click.echo(f"Removed {removed.posts} demo posts and {removed.members} demo members, with "
+               "their votes, reports and moderation records.")
+    if removed.saved_to is not None:
+        click.echo(f"{removed.kept_answers} answers by other members were under demo threads "
+                   f"and went with them; their text is saved in {removed.saved_to}.")

@@ -3,7 +3,14 @@
 from forum.models.articles import Article
 from forum.models.base import KINDS, ROLES, STATUSES, THREAD_KINDS, Kind, Role, Status, utcnow
 from forum.models.indexing import IndexJob, SearchLogState, SearchNode
-from forum.models.members import AccountToken, Member, MemberTreatment
+from forum.models.members import (
+    FORMER_MEMBER,
+    AccountToken,
+    EmailChange,
+    HeldUsername,
+    Member,
+    MemberTreatment,
+)
 from forum.models.posts import (
     ContentVersion,
     Experience,
@@ -23,10 +30,11 @@ from forum.models.review import (
 )
 
 __all__ = [
-    "KINDS", "REPORT_REASONS", "ROLES", "STATUSES", "THREAD_KINDS",
+    "FORMER_MEMBER", "KINDS", "REPORT_REASONS", "ROLES", "STATUSES", "THREAD_KINDS",
     "Kind", "Role", "Status",
-    "AccountToken", "Article", "AuditEntry", "ContentVersion", "Experience", "Flag",
-    "IndexJob", "Member", "MemberTreatment", "ModerationLabel", "Post", "PostRevision",
-    "PostTag", "Report", "ReviewItem", "SearchLogState", "SearchNode", "SideEffect", "Vote",
+    "AccountToken", "Article", "AuditEntry", "ContentVersion", "EmailChange", "Experience",
+    "Flag", "HeldUsername", "IndexJob", "Member", "MemberTreatment", "ModerationLabel", "Post",
+    "PostRevision", "PostTag", "Report", "ReviewItem", "SearchLogState", "SearchNode",
+    "SideEffect", "Vote",
     "utcnow",
 ]

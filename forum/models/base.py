@@ -33,10 +33,10 @@ class Status(StrEnum):
     DELETED = "deleted"
 
 
-ROLES: tuple[str, ...] = tuple(Role)
-KINDS: tuple[str, ...] = tuple(Kind)
-THREAD_KINDS: tuple[str, ...] = (Kind.QUESTION, Kind.EXPERIENCE)
-STATUSES: tuple[str, ...] = tuple(Status)
+ROLES: tuple[str, ...] = tuple(role.value for role in Role)
+KINDS: tuple[str, ...] = tuple(kind.value for kind in Kind)
+THREAD_KINDS: tuple[str, ...] = (Kind.QUESTION.value, Kind.EXPERIENCE.value)
+STATUSES: tuple[str, ...] = tuple(status.value for status in Status)
 
 
 def utcnow() -> datetime:

@@ -1,4 +1,8 @@
-"""Members, their account tokens and the treatments they list on their profile."""
+"""Members, their account tokens and the treatments they list on their profile.
+
+Also what outlives a deleted account: the one "former member" row its kept posts move to,
+and a hash of its username, held for a while so nobody takes the name at once.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
-from forum.models.base import utcnow
+from forum.models.base import Role, utcnow
+
+# The author of posts kept from deleted accounts. The space keeps anyone from registering it
+# (usernames are letters, digits, dots, dashes and underscores) or logging in with it.
+FORMER_MEMBER = "former member"
 
 
 class Member(UserMixin, db.Model):
@@ -43,6 +51,9 @@ class Member(UserMixin, db.Model):
     # When the account was confirmed: the member followed the link mailed to them, or the
     # account was made from the command line. Until then it cannot log in.
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the member agreed, at sign-up, that the forum stores the health information they
+    # choose to share. None for accounts made before the question was asked or by a command.
+    consented_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     treatments: Mapped[list[MemberTreatment]] = relationship(
         cascade="all, delete-orphan", order_by="MemberTreatment.slug"
@@ -59,12 +70,17 @@ class Member(UserMixin, db.Model):
         return self.confirmed_at is not None
 
     @property
+    def is_former(self) -> bool:
+        """Tell whether this is the shared author of posts kept from deleted accounts."""
+        return self.username_key == FORMER_MEMBER
+
+    @property
     def is_moderator(self) -> bool:
-        return self.role in ("moderator", "admin")
+        return self.role in (Role.MODERATOR, Role.ADMIN)
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     def is_suspended(self, now: datetime | None = None) -> bool:
         """Tell whether the member is suspended at `now`."""
@@ -100,3 +116,35 @@ class MemberTreatment(db.Model):
         ForeignKey("member.id", ondelete="CASCADE"), primary_key=True
     )
     slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class EmailChange(db.Model):
+    """A new address a member asked for, waiting for the link mailed to it to be followed.
+
+    Like AccountToken, only a SHA-256 hash of the link's token is stored.
+    """
+
+    __tablename__ = "email_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"),
+                                           index=True)
+    new_email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    member: Mapped[Member] = relationship()
+
+
+class HeldUsername(db.Model):
+    """The username of a deleted account, kept from new members until `held_until`.
+
+    Only a SHA-256 hash of the lower-cased name is kept: no list of who left.
+    """
+
+    __tablename__ = "held_username"
+
+    name_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    held_until: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -21,7 +21,7 @@ from sqlalchemy import CursorResult, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from forum.database import lock, write_transaction
-from forum.errors import DomainError, NotFound
+from forum.errors import DomainError, Invalid, NotFound
 from forum.extensions import db
 from forum.mail import Message, mailer
 from forum.models import (
@@ -104,15 +104,29 @@ def _message(template: str, *, to: str, subject: str, **context: object) -> Mess
 
 # Joining --------------------------------------------------------------------------------
 
-def sign_up(*, username: str, email: str, password: str) -> None:
+CONSENT_NEEDED = ("To join, tick the box to agree that Thaw may store the health information "
+                  "you choose to share. Without it we cannot keep your posts.")
+
+
+def sign_up(*, username: str, email: str, password: str, consent: bool = False) -> None:
     """Make an account that waits for its email to be confirmed, and mail the link.
 
+    `consent`: the visitor agreed that the forum stores the health information they choose
+    to share (special category data); the moment is kept on the account.
     When the email already has an account, nothing is made: its owner is mailed a notice
     instead, and the visitor gets the same answer after the same work.
 
-    :raise Invalid: naming every field that breaks a rule, or a username that is taken.
+    :raise Invalid: naming every field that breaks a rule, a username that is taken, or
+        consent not given.
     """
-    account = check_new_account(username=username, email=email, password=password, public=True)
+    missing = {} if consent is True else {"consent": CONSENT_NEEDED}
+    try:
+        account = check_new_account(username=username, email=email, password=password,
+                                    public=True)
+    except Invalid as error:
+        raise Invalid.from_errors({**error.errors, **missing}) from None
+    if missing:
+        raise Invalid.from_errors(missing)
     password_hash = hash_password(account.password)  # the slow part, done in both cases
     token, digest = _new_token()
     if account.email_taken:
@@ -120,6 +134,7 @@ def sign_up(*, username: str, email: str, password: str) -> None:
         return
     member = new_member(username=account.username, email=account.email,
                          password_hash=password_hash, role="member")
+    member.consented_at = utcnow()
     try:
         with write_transaction():
             db.session.add(member)

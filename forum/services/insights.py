@@ -31,7 +31,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from forum import content_cache
 from forum.errors import Invalid, NotFound
 from forum.extensions import db
-from forum.models import Experience, Post, PostTag, SideEffect
+from forum.models import FORMER_MEMBER, Experience, Member, Post, PostTag, SideEffect
 from forum.services.posts import public_threads
 from forum.taxonomy import Tag, load_taxonomy
 
@@ -121,7 +121,10 @@ def latest_reports(treatments: list[str] | None = None) -> CTE:
     """Return each member's latest published report per treatment, as a common table expression.
 
     Columns: post_id, author_id, treatment, effectiveness, duration_months, still_using.
+    Reports kept from deleted accounts (by "former member") stay readable but are not counted:
+    they no longer stand for one member, so they would skew the one-row-per-member counts.
     """
+    former = select(Member.id).where(Member.username_key == FORMER_MEMBER)
     ranked = (
         select(Post.id.label("post_id"), Post.author_id, Experience.treatment,
                Experience.effectiveness, Experience.duration_months, Experience.still_using,
@@ -130,7 +133,8 @@ def latest_reports(treatments: list[str] | None = None) -> CTE:
                    order_by=(Post.created_at.desc(), Post.id.desc()),
                ).label("recency"))
         .join(Experience, Experience.post_id == Post.id)
-        .where(Post.status == "published", Post.kind == "experience")
+        .where(Post.status == "published", Post.kind == "experience",
+               Post.author_id.not_in(former))
     )
     if treatments is not None:
         ranked = ranked.where(Experience.treatment.in_(treatments))

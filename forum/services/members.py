@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from forum import permissions
 from forum.database import lock, write_transaction
 from forum.errors import Invalid, NotFound, PermissionDenied, Suspended
 from forum.extensions import db
-from forum.models import ROLES, Member, MemberTreatment, utcnow
+from forum.models import ROLES, HeldUsername, Member, MemberTreatment, utcnow
 from forum.passwords import (
     MAX_LENGTH,
     MIN_LENGTH,
@@ -143,11 +144,28 @@ def find_member(username: str) -> Member | None:
 
 
 def get_member(username: str) -> Member:
-    """Return the member with this username, or raise NotFound."""
+    """Return the member with this username, or raise NotFound (never the former member)."""
     member = find_member(username)
-    if member is None:
+    if member is None or member.is_former:
         raise NotFound(username)
     return member
+
+
+def username_hash(username: str) -> str:
+    """Return how a held username is kept: a SHA-256 of its lower-cased form."""
+    return hashlib.sha256(username.lower().encode()).hexdigest()
+
+
+def is_username_held(username: str) -> bool:
+    """Tell whether a deleted account's username is still kept from new members."""
+    return db.session.scalar(select(HeldUsername.name_hash).where(
+        HeldUsername.name_hash == username_hash(username),
+        HeldUsername.held_until > utcnow())) is not None
+
+
+def is_username_free(username: str) -> bool:
+    """Tell whether no member has this username and no deleted account holds it."""
+    return find_member(username) is None and not is_username_held(username)
 
 
 def new_member(*, username: str, email: str | None, role: str, password_hash: str | None,
@@ -195,7 +213,7 @@ def check_new_account(*, username: str, email: str, password: str,
     password = collect(errors, "password", check_password, password)
     if role not in ROLES:
         errors["role"] = f"Role must be one of: {', '.join(ROLES)}."
-    if username and find_member(username):
+    if username and not is_username_free(username):
         errors["username"] = USERNAME_TAKEN
     if errors:
         raise Invalid.from_errors(errors)
@@ -220,7 +238,7 @@ def register(*, username: str, email: str, password: str, role: str = "member",
         raise _email_refused()
     password_hash = hash_password(account.password)  # slow: before the write transaction
     with write_transaction():
-        if find_member(account.username):  # again under the lock: someone may have joined
+        if not is_username_free(account.username):  # again under the lock: someone joined?
             raise Invalid("username", USERNAME_TAKEN)
         if find_by_email(account.email):
             raise _email_refused()

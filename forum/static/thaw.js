@@ -117,16 +117,91 @@
     });
   }
 
+  // Threads like the title being typed, under the title field. The box holds what the server
+  // rendered after "Check for similar questions" (without JavaScript) and is replaced as the
+  // member types; nothing they typed is touched.
+  function renderSimilar(box, threads) {
+    // The box is a live region: say nothing new when the same threads come back.
+    var shown = threads.map(function (t) { return t.id; }).join(",");
+    if (box.getAttribute("data-shown") === shown) return;
+    box.setAttribute("data-shown", shown);
+    box.textContent = "";
+    if (!threads.length) return;
+    var heading = document.createElement("p");
+    heading.className = "similar-heading";
+    heading.textContent = "Asked before? These threads may already answer it (you can still post yours):";
+    var list = document.createElement("ul");
+    list.className = "similar-list";
+    threads.forEach(function (thread) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = thread.url;
+      link.textContent = thread.title;
+      var count = document.createElement("span");
+      count.className = "meta";
+      var answers = thread.answers === 1 ? "1 answer" : thread.answers + " answers";
+      count.textContent = " · " + (thread.kind === "experience" ? "experience report · " : "") +
+        answers + (thread.accepted ? " · answered" : "");
+      item.appendChild(link);
+      item.appendChild(count);
+      list.appendChild(item);
+    });
+    box.appendChild(heading);
+    box.appendChild(list);
+  }
+
+  function setUpSimilar() {
+    document.querySelectorAll("[data-similar-for]").forEach(function (box) {
+      var input = document.getElementById(box.getAttribute("data-similar-for"));
+      if (!input) return;
+      var timer = null, asked = input.value.trim(), latest = 0;
+      function ask() {
+        var title = input.value.trim();
+        if (title === asked) return;
+        asked = title;
+        if (title.length < 8) { renderSimilar(box, []); return; }
+        var number = ++latest;  // answers arriving out of order: only the newest is shown
+        fetch(box.getAttribute("data-url") + "?title=" + encodeURIComponent(title.slice(0, 200)),
+              { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : { threads: [] }; })
+          .then(function (data) { if (number === latest) renderSimilar(box, data.threads); })
+          .catch(function () {});
+      }
+      input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(ask, 500); });
+    });
+  }
+
+  // On a phone the header's links fold behind a "Menu" button (CSS decides the width).
+  function setUpMenu() {
+    var toggle = document.querySelector(".nav-toggle");
+    var nav = document.getElementById("site-nav");
+    if (!toggle || !nav) return;
+    toggle.addEventListener("click", function () {
+      var open = nav.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && nav.classList.contains("open")) {
+        nav.classList.remove("open");
+        toggle.setAttribute("aria-expanded", "false");
+        toggle.focus();
+      }
+    });
+  }
+
   function focusErrors() {
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();
   }
 
+  document.documentElement.classList.add("js");
   document.addEventListener("DOMContentLoaded", function () {
+    setUpMenu();
     forgetSentDrafts();
     restoreDrafts();
     rememberSubmission();
     setUpSuggestions();
+    setUpSimilar();
     focusErrors();
   });
 })();

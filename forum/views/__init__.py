@@ -41,6 +41,7 @@ KEPT_FIELDS = {"title": "Title", "body": "Text", "tags": "Tags", "side_effects":
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint, then what every template can use (forum.views.context)."""
     from forum.views import (
+        account,
         admin,
         api,
         auth,
@@ -50,12 +51,14 @@ def register_blueprints(app: Flask) -> None:
         main,
         members,
         moderation,
+        pages,
         posts,
         search,
     )
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
-    for module in (main, auth, posts, members, api, insights, search, moderation, admin):
+    for module in (main, auth, posts, members, account, pages, api, insights, search,
+                   moderation, admin):
         app.register_blueprint(module.bp)
     app.register_blueprint(health.bp)  # /healthz, for the reverse proxy
     context.init_app(app)

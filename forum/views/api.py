@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request, url_for
 
 from forum.models import Post, Status
 from forum.security import no_store
-from forum.services import posts
+from forum.services import posts, similar
 from forum.taxonomy import load_taxonomy
 from forum.views.viewer import current_member
 
@@ -71,3 +71,13 @@ def suggest():
     taxonomy = load_taxonomy()
     return jsonify({"tags": [{"slug": slug, "name": taxonomy.tags[slug].name}
                              for slug in taxonomy.suggest(text)]})
+
+
+@bp.get("/similar")
+def similar_threads():
+    """Threads like the title being typed on the ask form (never held or removed ones)."""
+    return jsonify({"threads": [
+        {"id": thread.id, "kind": thread.kind, "title": thread.title,
+         "url": url_for("posts.thread", thread_id=thread.id, _external=True),
+         "answers": thread.answer_count, "accepted": thread.accepted_answer_id is not None}
+        for thread in similar.similar_threads(request.args.get("title", ""))]})

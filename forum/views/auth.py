@@ -52,7 +52,8 @@ def register():
     if form.is_submitted():
         try:
             accounts.sign_up(username=form.username.data or "", email=form.email.data or "",
-                             password=form.password.data or "")
+                             password=form.password.data or "",
+                             consent=form.consent.data is True)
         except Invalid as error:
             show_errors(form, error)
             return render_template("auth/register.html", form=form), 422

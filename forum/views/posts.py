@@ -9,7 +9,7 @@ from forum import limits, permissions
 from forum.errors import Invalid
 from forum.forms import AnswerForm, ExperienceForm, QuestionForm, show_errors
 from forum.security import no_store
-from forum.services import drafts, members, posts, threads
+from forum.services import drafts, members, posts, similar, threads
 from forum.taxonomy import load_taxonomy
 from forum.views.viewer import current_member
 
@@ -72,7 +72,12 @@ def _compose(kind: str, form, template: str):
 @limits.refused_posts
 def ask():
     members.ensure_can_post(current_user)
-    return _compose("question", QuestionForm(), "posts/ask.html")
+    form = QuestionForm()
+    if form.is_submitted() and request.form.get("action") == "similar":
+        # Nothing is posted: the form comes back as typed, with threads like its title.
+        return render_template("posts/ask.html", form=form, suggested=[],
+                               similar=similar.similar_threads(form.title.data or ""))
+    return _compose("question", form, "posts/ask.html")
 
 
 @bp.route("/share", methods=["GET", "POST"])

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import gc
 import json
 import logging
 import os
@@ -25,8 +24,6 @@ import random
 import shutil
 import threading
 import time
-import traceback
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -41,59 +38,22 @@ from search.vocabulary import Vocabulary
 from search.whoosh import building, internals
 from search.whoosh import position as applied
 from search.whoosh.backend import WhooshBackend
+from search.whoosh.generations import (
+    CURRENT,
+    OPEN_ATTEMPTS,
+    REBUILD_LOCK,
+    REBUILDING,
+    forget,
+    read_position,
+    write_atomically,
+)
 from search.whoosh.merging import merge_tiers, tiers_to_merge
 from search.whoosh.schema import doc_from_json, doc_to_json, document_fields
 from search.whoosh.searcher import SearcherState, SegmentData, open_searcher
 
 log = logging.getLogger(__name__)
 
-CURRENT = "CURRENT"
-REBUILDING = "REBUILDING"
-REBUILD_LOCK = "rebuild.lock"
-OPEN_ATTEMPTS = 4  # a concurrent commit can delete what we were about to open: try again
 UNAVAILABLE = "Search is being rebuilt; please try again in a few minutes."
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
-def read_position(directory: Path | str) -> int | None:
-    """Return the change log id recorded by the current generation's latest commit, or None."""
-    directory = Path(directory)
-    for _attempt in range(OPEN_ATTEMPTS):
-        try:
-            name = (directory / CURRENT).read_text(encoding="utf-8").strip()
-        except OSError:
-            return None
-        if not name or "/" in name or name.startswith("."):
-            return None
-        try:
-            return applied.read(directory / name)
-        except FileNotFoundError:
-            continue  # a rebuild swapped generations and removed this one: read the new one
-    return None
-
-
-def _forget(exc: BaseException) -> None:
-    """Drop a failed read's frames so files Whoosh half-opened on a damaged index close now."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        seen: BaseException | None = exc
-        while seen is not None:
-            traceback.clear_frames(seen.__traceback__)
-            seen = seen.__cause__ or seen.__context__
-        gc.collect()
 
 
 class WhooshIndex:
@@ -139,7 +99,7 @@ class WhooshIndex:
             try:
                 ix = whoosh_index.open_dir(str(self.directory / name))
             except Exception as exc:
-                _forget(exc)
+                forget(exc)
                 raise IndexUnavailable(UNAVAILABLE) from exc
             self._ix, self._generation, self._state = ix, name, None
             self._segments, self._readers = {}, {}
@@ -164,7 +124,7 @@ class WhooshIndex:
                 except Exception as exc:
                     self._state, self._ix, self._readers = None, None, {}
                     cause = repr(exc.__cause__ or exc)
-                    _forget(exc)
+                    forget(exc)
                     if attempt < OPEN_ATTEMPTS:
                         time.sleep(0.01 * attempt)
                         continue
@@ -194,7 +154,7 @@ class WhooshIndex:
                     self._state, self._ix, self._readers = None, None, {}
                 if attempt == 2:
                     log.exception("Search failed; treating the index as unavailable")
-                    _forget(exc)
+                    forget(exc)
                     raise IndexUnavailable(UNAVAILABLE) from exc
         raise AssertionError("unreachable")
 
@@ -216,7 +176,7 @@ class WhooshIndex:
             with self._search_lock:
                 self._searcher_state().body_terms()
         except Exception as exc:
-            _forget(exc)
+            forget(exc)
             log.info("Search index not warmed: %r", exc)
 
     def versions(self) -> dict[int, str]:
@@ -234,7 +194,7 @@ class WhooshIndex:
                     found[int(pks[docnum])] = bytes(stamps[docnum]).decode("utf-8")
             return found
         except Exception as exc:
-            _forget(exc)
+            forget(exc)
             raise IndexUnavailable(UNAVAILABLE) from exc
 
     def check(self, expected: Mapping[int, str]) -> CheckReport:
@@ -285,7 +245,7 @@ class WhooshIndex:
                 delay = min(delay * 2, 0.1)
                 continue
             except Exception as exc:
-                _forget(exc)
+                forget(exc)
                 raise IndexUnavailable(UNAVAILABLE) from exc
             if self._current_name() == name:
                 return name, writer
@@ -450,7 +410,7 @@ class WhooshIndex:
             journal = self.directory / f"{name}.journal"
             try:
                 path.mkdir()
-                _write_atomically(self.directory / REBUILDING, name)
+                write_atomically(self.directory / REBUILDING, name)
                 count = building.fill(path, self.vocabulary, docs, total, progress)
                 self._swap(name, journal, position)
             except BaseException:
@@ -490,7 +450,7 @@ class WhooshIndex:
             if position is not None:
                 generation = self.directory / name
                 applied.write(generation, applied.newest_toc(generation), position)
-            _write_atomically(self.directory / CURRENT, name)
+            write_atomically(self.directory / CURRENT, name)
             (self.directory / REBUILDING).unlink(missing_ok=True)
         finally:
             if old_writer is not None:

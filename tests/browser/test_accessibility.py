@@ -9,7 +9,7 @@ import pytest
 
 from forum.services import members, posts
 from tests.browser.conftest import PASSWORD, csp_violations, log_in, unique
-from tests.factories import make_link_token
+from tests.factories import make_email_change_token, make_link_token
 
 pytest.importorskip("axe_playwright_python.sync_playwright",
                     reason="accessibility tests need axe-playwright-python (the test extra)")
@@ -57,6 +57,14 @@ PAGE_TYPES = [
     PageType("review queue", "/moderation", only=("moderator",)),
     PageType("audit log", "/moderation/audit", only=("moderator",)),
     PageType("reading list (admin)", "/admin/articles", only=("admin",)),
+    PageType("your account", "/account", needs_login=True),
+    PageType("change email", "/account/email", needs_login=True),
+    PageType("confirm a new email", "/account/email/confirm?token={email_token}"),
+    PageType("change password", "/account/password", needs_login=True),
+    PageType("your data", "/account/data", needs_login=True),
+    PageType("delete account", "/account/delete", needs_login=True),
+    PageType("privacy", "/privacy"),
+    PageType("community rules", "/terms"),
 ]
 # Who looks: a visitor, the author of the content (sees edit and delete), a moderator, and an
 # admin (only on the pages no one else reaches).
@@ -96,7 +104,8 @@ def content(live_server):
                         body=question.body + " Edited.", tags="baclofen, drowsiness")
         return {"question": question.id, "experience": experience.id, "answer": answer.id,
                 "author": author, "reset_token": make_link_token(people[author], "reset"),
-                "confirm_token": make_link_token(people[helper], "confirm")}
+                "confirm_token": make_link_token(people[helper], "confirm"),
+                "email_token": make_email_change_token(people[author])}
 
     ids = live_server.run(make)
     return {"ids": ids, "logins": {"author": author, "moderator": moderator, "admin": admin}}

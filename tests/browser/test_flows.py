@@ -30,6 +30,7 @@ def test_newcomer_joins_and_asks_a_tagged_question_with_suggested_tags(page, liv
     page.get_by_label("Username").fill(name)
     page.get_by_label("Email").fill(f"{name}@example.org")
     page.get_by_label("Password").fill("my legs are stiff today")
+    page.get_by_label("I agree that Thaw stores the health information").check()
     page.get_by_role("button", name="Create my account").click()
     page.get_by_role("heading", name="Check your email").wait_for()
     [mail] = [m for m in outbox(live_server.app) if m["To"] == f"{name}@example.org"]

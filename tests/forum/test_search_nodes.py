@@ -15,7 +15,7 @@ from forum.models import IndexJob, SearchNode, utcnow
 from forum.services import indexing
 from forum.services.indexing import rebuilding
 from search.whoosh import position as position_module
-from search.whoosh.index import read_position
+from search.whoosh.generations import read_position
 from tests.conftest import GENEROUS_LIMITS, IsolatedClient
 from tests.factories import count, make_member, make_question
 

@@ -310,6 +310,28 @@ def seed_account_token(connection: Connection, table: Table, forum: Forum) -> No
         "used_at": when(rng) if number % 3 == 0 else None} for number in range(1, 81)])
 
 
+def seed_email_change(connection: Connection, table: Table, forum: Forum) -> None:
+    rng = forum.rng
+    insert(connection, table, [{
+        "id": number, "member_id": rng.choice(forum.members),
+        "new_email": f"{rng.choice(['zoë', 'søren', 'мария'])}{number}@example.org",
+        "token_hash": f"{number:064x}", "created_at": when(rng), "expires_at": when(rng),
+        "used_at": when(rng) if number % 3 == 0 else None} for number in range(1, 41)])
+
+
+def seed_held_username(connection: Connection, table: Table, forum: Forum) -> None:
+    rng = forum.rng
+    insert(connection, table, [{"name_hash": f"{number:064x}", "held_until": when(rng)}
+                               for number in range(1, 41)])
+
+
+def fill_member_consent(connection: Connection, table: Table, forum: Forum) -> None:
+    rows = [{"key": number, "at": when(forum.rng) if number % 2 else None}
+            for number in forum.members]
+    connection.execute(update(table).where(table.c.id == bindparam("key")).values(
+        consented_at=bindparam("at")), rows)
+
+
 # Filling a column a revision adds to a table that already had rows.
 def fill_post_moderation(connection: Connection, table: Table, forum: Forum) -> None:
     rows = [{"key": post, "reason": f"Removed: {forum.rng.choice(TEXTS)}" if status == "removed"
@@ -326,8 +348,10 @@ SEEDS: dict[str, SeedStep] = {  # by table; a table a new revision adds wants on
     "post_tag": seed_post_tag, "experience": seed_experience, "side_effect": seed_side_effect,
     "post_revision": seed_post_revision, "vote": seed_vote, "flag": seed_flag,
     "report": seed_report, "review_item": seed_review_item, "audit_entry": seed_audit_entry,
-    "article": seed_article, "index_job": seed_index_job, "account_token": seed_account_token}
-FILLS: dict[tuple[str, str], SeedStep] = {("post", "removal_reason"): fill_post_moderation}
+    "article": seed_article, "index_job": seed_index_job, "account_token": seed_account_token,
+    "email_change": seed_email_change, "held_username": seed_held_username}
+FILLS: dict[tuple[str, str], SeedStep] = {("post", "removal_reason"): fill_post_moderation,
+                                          ("member", "consented_at"): fill_member_consent}
 
 
 @dataclass

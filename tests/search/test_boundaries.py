@@ -33,7 +33,7 @@ def test_only_the_whoosh_package_imports_whoosh():
 
 def test_whoosh_private_internals_are_used_in_one_module_only():
     """Private names of whoosh (attributes starting with "_") appear only in internals.py."""
-    own = {"_compare", "_forget", "_write_atomically", "_unique_batches", "_segment_of",
+    own = {"_compare", "_unique_batches", "_segment_of",
            "_build_segments", "_fill_in_process", "_tier"}
     for path in (PACKAGE / "whoosh").glob("*.py"):
         if path.name == "internals.py":

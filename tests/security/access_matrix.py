@@ -44,12 +44,31 @@ auth.reset_password          GET    -       410  410    410   410   410   410
 auth.reset_password          POST   -       410  410    410   410   410   410
 auth.confirm_email           GET    -       410  410    410   410   410   410
 auth.confirm_email           POST   -       410  410    410   410   410   410
+# The member's own account (issue 15): every member may reach it, suspended or not (their
+# data is theirs). The walk changes the email but gives a wrong current password to the
+# password and delete forms (422: refused, nothing changes); tests/forum/test_account_data.py
+# changes passwords and deletes accounts for real.
+account.home                 GET    -       L    200    200   200   200   200
+account.change_email         GET    -       L    200    200   200   200   200
+account.change_email         POST   -       L    303    303   303   303   303
+account.change_password      GET    -       L    200    200   200   200   200
+account.change_password      POST   -       L    422    422   422   422   422
+account.data                 GET    -       L    200    200   200   200   200
+account.data_json            GET    -       L    200    200   200   200   200
+account.delete               GET    -       L    200    200   200   200   200
+account.delete               POST   -       L    422    422   422   422   422
+# No mailed link in the walk: gone (410), as for auth.confirm_email.
+account.confirm_email_change GET    -       410  410    410   410   410   410
+account.confirm_email_change POST   -       410  410    410   410   410   410
+pages.privacy                GET    -       200  200    200   200   200   200
+pages.terms                  GET    -       200  200    200   200   200   200
 posts.ask                    GET    -       L    200    200   403   200   200
 posts.ask                    POST   -       L    303    303   403   303   303
 posts.share                  GET    -       L    200    200   403   200   200
 posts.share                  POST   -       L    303    303   403   303   303
 api.tags                     GET    -       200  200    200   200   200   200
 api.suggest                  GET    -       200  200    200   200   200   200
+api.similar_threads          GET    -       200  200    200   200   200   200
 search.page                  GET    -       200  200    200   200   200   200
 search.api                   GET    -       200  200    200   200   200   200
 # The reverse proxy's health check: no login, no secrets.
@@ -151,15 +170,22 @@ URL_VALUES = {
     "insights.symptom_summary_json": {"slug": "spasms"},
 }
 QUERY = {"api.suggest": "?text=baclofen+at+night", "search.page": "?q=baclofen",
-         "search.api": "?q=baclofen", "insights.compare": "?t=baclofen&t=tizanidine"}
+         "search.api": "?q=baclofen", "insights.compare": "?t=baclofen&t=tizanidine",
+         "api.similar_threads": "?title=baclofen+at+night"}
 
 # Form data that makes an allowed request succeed; {n} is a number unique to the case.
 FORMS = {
     "members.edit_profile": {"bio": "I use a cane on bad days.", "treatments": "baclofen"},
     "auth.login": {"username": "", "password": ""},
     "auth.register": {"username": "newcomer{n}", "email": "newcomer{n}@example.org",
-                      "password": "a long enough password"},
+                      "password": "a long enough password", "consent": "y"},
     "auth.logout": {},
+    "account.change_email": {"email": "moved{n}@example.org",
+                             "current_password": "correct horse battery"},
+    "account.change_password": {"current_password": "not my password",
+                                "password": "a new long password"},
+    "account.confirm_email_change": {"token": "not-a-mailed-link-{n}"},
+    "account.delete": {"posts": "keep", "password": "not my password"},
     "auth.forgot_password": {"identifier": "nobody{n}"},
     "auth.reset_password": {"token": "not-a-mailed-link-{n}", "password": "a new long password"},
     "auth.confirm_email": {"token": "not-a-mailed-link-{n}"},

@@ -53,11 +53,12 @@ def test_registrations_from_one_address_are_limited_and_the_form_is_kept(app, cl
     app.config["REGISTER_LIMIT"] = "2 per hour"
     for name in ("rowan", "priya"):
         response = post_form(client, "/register", {"username": name, "email": f"{name}@x.org",
-                                                   "password": "a long enough password"},
+                                                   "password": "a long enough password",
+                                                   "consent": "y"},
                              token_from="/register")
         assert response.status_code == 303
     refused = post_form(client, "/register", {"username": "tomasz", "email": "tomasz@x.org",
-                                              "password": "a long enough password"},
+                                              "password": "a long enough password", "consent": "y"},
                         token_from="/register")
     assert refused.status_code == 429
     page = page_of(refused)
@@ -75,7 +76,7 @@ def test_refused_registrations_with_mistakes_do_not_count(app, client):
                                                   "password": "short"}, token_from="/register")
         assert mistake.status_code == 422
     assert post_form(client, "/register", {"username": "rowan", "email": "rowan@x.org",
-                                           "password": "a long enough password"},
+                                           "password": "a long enough password", "consent": "y"},
                      token_from="/register").status_code == 303
 
 
