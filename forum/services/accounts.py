@@ -10,16 +10,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any, cast
 
-from flask import current_app, render_template, url_for
-from sqlalchemy import delete, exists, or_, select, update
+from flask import Flask, current_app, render_template, url_for
+from sqlalchemy import CursorResult, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from forum.database import lock, write_transaction
-from forum.errors import DomainError, Invalid
+from forum.errors import DomainError, Invalid, NotFound
 from forum.extensions import db
 from forum.mail import Message, mailer
 from forum.models import (
@@ -71,7 +73,7 @@ def _issue(member: Member, purpose: str, digest: str) -> None:
 def _find_token(token: object, purpose: str) -> AccountToken:
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         raise LinkExpired()
-    row = db.session.scalar(select(AccountToken).where(
+    row: AccountToken | None = db.session.scalar(select(AccountToken).where(
         AccountToken.token_hash == _digest(token), AccountToken.purpose == purpose))
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         raise LinkExpired()
@@ -81,16 +83,16 @@ def _find_token(token: object, purpose: str) -> AccountToken:
 def _use(row: AccountToken) -> None:
     """Mark a token used inside a write_transaction; of two requests racing with the same
     link, only one gets through (the conditional UPDATE changes the row once)."""
-    done = db.session.execute(
+    done = cast(CursorResult[Any], db.session.execute(
         update(AccountToken)
         .where(AccountToken.id == row.id, AccountToken.used_at.is_(None))
         .values(used_at=utcnow())
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     if done.rowcount != 1:
         raise LinkExpired()  # the write_transaction rolls back
 
 
-def _link(endpoint: str, **values: str) -> str:
+def _link(endpoint: str, **values: Any) -> str:
     """Return an absolute link for a mail: PUBLIC_URL's host, never the request's Host header."""
     return str(current_app.config["PUBLIC_URL"]).rstrip("/") + url_for(endpoint, **values)
 
@@ -144,21 +146,24 @@ def sign_up(*, username: str, email: str, password: str, consent: bool = False) 
             raise
         _notify_owner(account.email)
         return
-    _send_confirmation(member, token)
+    _send_confirmation(member, token, to=account.email)
 
 
 def _notify_owner(email: str) -> None:
     with write_transaction():  # the other branch writes: keep the work alike
-        owner = db.session.scalar(select(Member).where(Member.email_key == email.lower()))
+        owner: Member | None = db.session.scalar(
+            select(Member).where(Member.email_key == email.lower()))
+    if owner is None or owner.email is None:  # the account went between the check and here
+        raise NotFound("account")
     mailer().send(_message(
         "account_exists.txt", to=owner.email, subject="You already have a Thaw account",
         member=owner, login_url=_link("auth.login"),
         reset_url=_link("auth.forgot_password")))
 
 
-def _send_confirmation(member: Member, token: str) -> None:
+def _send_confirmation(member: Member, token: str, *, to: str) -> None:
     mailer().send(_message(
-        "confirm_email.txt", to=member.email, subject="Confirm your email for Thaw",
+        "confirm_email.txt", to=to, subject="Confirm your email for Thaw",
         member=member, link=_link("auth.confirm_email", token=token),
         hours=current_app.config["EMAIL_CONFIRM_HOURS"]))
 
@@ -170,7 +175,7 @@ def send_confirmation(*, member: Member) -> None:
     token, digest = _new_token()
     with write_transaction():
         _issue(member, "confirm", digest)
-    _send_confirmation(member, token)
+    _send_confirmation(member, token, to=member.email)
 
 
 def confirmation_member(token: object) -> Member:
@@ -208,12 +213,12 @@ def prune_unconfirmed(*, now: datetime | None = None) -> int:
     # One conditional DELETE: an account confirmed or given a new link meanwhile is kept.
     # Its links and treatments go with it (ON DELETE CASCADE).
     with write_transaction():
-        removed = db.session.execute(
+        removed = cast(CursorResult[Any], db.session.execute(
             delete(Member).where(
                 Member.confirmed_at.is_(None), Member.is_imported.is_(False),
                 Member.created_at <= now - _lifetime("confirm"),
                 ~exists(live_link), *(~exists(trace) for trace in traces))
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False))).rowcount
     return removed
 
 
@@ -235,7 +240,7 @@ def request_password_reset(*, identifier: object) -> None:
     work = partial(_mail_reset_link, key=text.lower(), digest=digest,
                    link=_link("auth.reset_password", token=token))
     if _in_background():
-        _background().submit(_run_in_app_context, current_app._get_current_object(), work)
+        _background().submit(_run_in_app_context, current_app._get_current_object(), work)  # type: ignore[attr-defined]  # current_app is a LocalProxy typed as Flask
     else:
         work()
 
@@ -268,7 +273,7 @@ def _background() -> ThreadPoolExecutor:
     return _pool
 
 
-def _run_in_app_context(app, work) -> None:
+def _run_in_app_context(app: Flask, work: Callable[[], None]) -> None:
     with app.app_context():
         try:
             work()
@@ -311,6 +316,7 @@ def reset_password(*, token: object, password: str) -> Member:
                    AccountToken.used_at.is_(None))
             .values(used_at=utcnow())
             .execution_options(synchronize_session=False))
+    assert member.email is not None  # reset links are only mailed to an address
     mailer().send(_message(
         "password_changed.txt", to=member.email, subject="Your Thaw password was changed",
         member=member, reset_url=_link("auth.forgot_password")))

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -75,7 +76,7 @@ class ArticleInput:
     topics: object = ""
 
 
-def validate(data: ArticleInput) -> dict:
+def validate(data: ArticleInput) -> dict[str, Any]:
     """Check an article's fields, raising Invalid with every problem at once."""
     errors: dict[str, str] = {}
     values = {

@@ -24,7 +24,10 @@ def _libpq_url() -> str:
 
 
 def _sqlite_path() -> Path:
-    return Path(db.engine.url.database)
+    database = db.engine.url.database
+    if database is None:  # sqlite:// with no file: an in-memory database
+        raise BackupError("An in-memory SQLite database has no file to back up or restore.")
+    return Path(database)
 
 
 def create_backup(path: Path) -> None:

@@ -9,10 +9,13 @@ editing, holding or removing a report changes them at once.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     CTE,
+    ColumnClause,
     ColumnElement,
     Select,
     String,
@@ -23,6 +26,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.orm import InstrumentedAttribute
 
 from forum import content_cache
 from forum.errors import Invalid, NotFound
@@ -67,7 +71,7 @@ class TreatmentSummary:
 
     @property
     def still_using_share(self) -> float | None:
-        if not self.enough_data or not self.still_using_answered:
+        if not self.enough_data or not self.still_using_answered or self.still_using is None:
             return None
         return self.still_using / self.still_using_answered
 
@@ -134,17 +138,23 @@ def latest_reports(treatments: list[str] | None = None) -> CTE:
     )
     if treatments is not None:
         ranked = ranked.where(Experience.treatment.in_(treatments))
-    ranked = ranked.subquery("ranked")
-    return (select(ranked.c.post_id, ranked.c.author_id, ranked.c.treatment,
-                   ranked.c.effectiveness, ranked.c.duration_months, ranked.c.still_using)
-            .where(ranked.c.recency == 1).cte("latest"))
+    rows = ranked.subquery("ranked")
+    return (select(rows.c.post_id, rows.c.author_id, rows.c.treatment,
+                   rows.c.effectiveness, rows.c.duration_months, rows.c.still_using)
+            .where(rows.c.recency == 1).cte("latest"))
 
 
-def _count_by(latest: CTE, part: str, key: ColumnElement, *, join: tuple | None = None,
-              where: ColumnElement | None = None, still: bool = False) -> Select:
+Tally = dict[str, dict[str, list[tuple[str, int, int, int]]]]
+Counts = Select[*tuple[Any, ...]]
+"""A query of rows (part, treatment, key, members, yes, answered), as _count_by builds."""
+
+
+def _count_by(latest: CTE, part: str, key: ColumnElement[Any] | InstrumentedAttribute[Any], *,
+              join: tuple[type[SideEffect | PostTag], ColumnElement[bool]] | None = None,
+              where: ColumnElement[bool] | None = None, still: bool = False) -> Counts:
     """Count members per treatment and `key` as rows (part, treatment, key, members, yes,
     answered); yes/answered count still-using answers when `still`, else they are 0."""
-    zero = literal_column("0")
+    zero: ColumnClause[Any] = literal_column("0")
     query = select(
         literal_column(f"'{part}'").label("part"), latest.c.treatment,
         cast(key, String).label("key"), func.count().label("members"),
@@ -158,10 +168,7 @@ def _count_by(latest: CTE, part: str, key: ColumnElement, *, join: tuple | None 
     return query.group_by(latest.c.treatment, key)
 
 
-Tally = dict[str, dict[str, list[tuple[str, int, int, int]]]]
-
-
-def _tally(*parts: Select) -> Tally:
+def _tally(*parts: Counts) -> Tally:
     """Run every count in one statement, so the latest reports are worked out once.
 
     Returns {part: {treatment: [(key, members, yes, answered), ...]}}.
@@ -184,7 +191,7 @@ def _ranked(rows: list[tuple[str, int, int, int]], limit: int | None = None
                   key=lambda pair: (-pair[1], pair[0]))[:limit]
 
 
-def _side_effect_counts(latest: CTE) -> Select:
+def _side_effect_counts(latest: CTE) -> Counts:
     return _count_by(latest, "side_effect", SideEffect.name,
                      join=(SideEffect, SideEffect.post_id == latest.c.post_id))
 
@@ -265,7 +272,7 @@ def _treatment_table() -> list[TreatmentRow]:
     return rows
 
 
-SORT_KEYS = {
+SORT_KEYS: dict[str, Callable[[TreatmentRow], Any]] = {
     "name": lambda row: row.tag.name.lower(),
     "members": lambda row: row.members,
     "average": lambda row: row.average,

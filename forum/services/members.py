@@ -268,8 +268,8 @@ def authenticate(*, username: str, password: str) -> Member | None:
     """Return the member these credentials belong to, or None; never says which part was wrong."""
     member = find_member(username or "") if USERNAME_RE.match(username or "") else None
     stored = member.password_hash if member else None
-    if not verify_password(stored, password or ""):
-        return None
+    if not verify_password(stored, password or "") or member is None or stored is None:
+        return None  # verify_password is True only for a stored hash: the checks after it narrow
     if needs_rehash(stored):
         rehashed = hash_password(password)
         with write_transaction():

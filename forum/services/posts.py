@@ -279,12 +279,14 @@ def posts_by(member: Member, viewer: Member | None) -> Select[tuple[Post]]:
     Answers in held or removed threads are left out, except for moderators.
     """
     query = select(Post).where(Post.author_id == member.id)
-    signed_in = viewer is not None and viewer.is_authenticated
-    if not (signed_in and (viewer.id == member.id or viewer.is_moderator)):
+    own = moderator = False
+    if viewer is not None and viewer.is_authenticated:
+        own, moderator = viewer.id == member.id, viewer.is_moderator
+    if not (own or moderator):
         query = query.where(Post.status == Status.PUBLISHED)
     else:
         query = query.where(Post.status.in_([s for s in STATUSES if s != Status.DELETED]))
-    if not (signed_in and viewer.is_moderator):
+    if not moderator:
         root = aliased(Post)
         query = query.where(~exists().where(root.id == Post.parent_id,
                                             root.status.in_((Status.HELD, Status.REMOVED))))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import CursorResult, Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 import moderation
@@ -118,10 +119,10 @@ def report_post(*, reporter: Member, post: Post, reason: str, note: object = "")
                                       .where(Report.post_id == post.id,
                                              Report.resolved_at.is_(None)))
         if reporters >= current_app.config.get("REPORTS_TO_HIDE", 3):
-            hidden = db.session.execute(
+            hidden = cast(CursorResult[Any], db.session.execute(
                 update(Post).where(Post.id == post.id, Post.status == Status.PUBLISHED)
                 .values(status=Status.HELD, updated_at=utcnow())
-                .execution_options(synchronize_session="fetch")).rowcount
+                .execution_options(synchronize_session="fetch"))).rowcount
             if hidden:
                 audit.record(actor=None, action="hide", post=post,
                        reason=f"{reporters} members reported it")
@@ -206,7 +207,9 @@ def queue_entries(items: list[ReviewItem], now: datetime | None = None) -> list[
         this_removed = 1 if post.status == Status.REMOVED else 0
         entries.append(QueueEntry(
             item=item, post=post,
-            thread_title=post.title or titles.get(post.parent_id, "a thread") or "a thread",
+            thread_title=(post.title
+                          or (titles.get(post.parent_id) if post.parent_id is not None else None)
+                          or "a thread"),
             text_html=highlight(text, spans), flags=post_flags,
             reports=reports.get(post.id, []),
             held_before=max(0, reviewed.get(post.author_id, 0) - 1),
@@ -235,11 +238,11 @@ def _claim(*, actor: Member, item_id: int, outcome: str, reason: str) -> tuple[R
     """
     _ensure_moderator(actor)
     item = get_item(item_id)
-    claimed = db.session.execute(
+    claimed = cast(CursorResult[Any], db.session.execute(
         update(ReviewItem).where(ReviewItem.id == item_id, ReviewItem.state == "open")
         .values(state="closed", handled_by_id=actor.id, handled_at=utcnow(), outcome=outcome,
                 reason=reason)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False))).rowcount
     if not claimed:
         db.session.rollback()
         db.session.refresh(item)
@@ -448,8 +451,8 @@ def suspend_author(*, actor: Member, item_id: int, days: object, reason: object)
         if length not in SUSPENSION_DAYS:
             raise Invalid("days", "Choose 1, 3, 7 or 30 days.")
         reason = _reason(reason, required=True)
-        post = db.session.get(Post, item.post_id)
-        author = db.session.get(Member, post.author_id)
+        post = get_or_not_found(Post, item.post_id)
+        author = get_or_not_found(Member, post.author_id)
         if author.id == actor.id:
             raise PermissionDenied("You cannot suspend yourself.")
         audit.record(actor=actor, action="suspend", post=post, member_id=author.id,

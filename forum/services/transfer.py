@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -126,7 +127,8 @@ def read_rows(lines: Iterable[str]) -> list[Row]:
         seen.add(row.source_id)
         rows.append(row)
     threads = {row.source_id for row in rows if row.kind != "answer"}
-    missing = {row.parent for row in rows if row.kind == "answer"} - threads
+    missing = {row.parent for row in rows if row.kind == "answer" and row.parent is not None
+               } - threads
     known = _existing(missing)
     for row in rows:
         if row.kind == "answer" and row.parent not in threads and row.parent not in known:
@@ -140,7 +142,7 @@ def _existing(source_ids: Iterable[str]) -> dict[str, Post]:
     found: dict[str, Post] = {}
     for chunk in chunks(source_ids):
         found.update({p.source_id: p for p in db.session.scalars(
-            select(Post).where(Post.source_id.in_(chunk)))})
+            select(Post).where(Post.source_id.in_(chunk))) if p.source_id is not None})
     return found
 
 
@@ -171,6 +173,9 @@ def import_rows(rows: list[Row], progress: Callable[[int], None] | None = None) 
                     authors[key] = imported_member(row.author)
                 parent = None
                 if row.kind == "answer":
+                    if row.parent is None:  # _row refuses such a row: this only narrows the type
+                        raise ImportFailed(row.line,
+                                           "an answer needs parent: the source_id it answers")
                     parent = by_source.get(row.parent) or _existing([row.parent])[row.parent]
                     touched.add(parent.id)
                 post = build_post(row.draft, author=authors[key], parent=parent,
@@ -218,7 +223,7 @@ def export_lines() -> Iterator[str]:
     for post in db.session.scalars(query.execution_options(yield_per=500)):
         source_id = post.source_id or f"thaw-{post.id}"
         sources[post.id] = source_id
-        record: dict = {
+        record: dict[str, Any] = {
             "source_id": source_id,
             "kind": post.kind,
             "author": post.author.username,
@@ -229,7 +234,7 @@ def export_lines() -> Iterator[str]:
             record["title"] = post.title
             record["tags"] = post.tag_slugs
         else:
-            parent_source = sources.get(post.parent_id)
+            parent_source = sources.get(post.parent_id) if post.parent_id is not None else None
             if parent_source is None:
                 parent = db.session.get(Post, post.parent_id)
                 if parent is None or parent.status != "published":

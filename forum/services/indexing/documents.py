@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def get_index() -> Index:
     return index
 
 
-def _stamp(changed, status: str, helpful: int | None = None) -> str:
+def _stamp(changed: datetime, status: str, helpful: int | None = None) -> str:
     stamp = f"{changed.isoformat()}|{status}"
     return stamp if helpful is None else f"{stamp}|{helpful}"
 
@@ -50,9 +51,11 @@ def indexable(status: str, root_status: str | None) -> bool:
         root_status is None or root_status in INDEXED_STATUSES + ("deleted",))
 
 
-def _version(changed, status: str, helpful: int, root_changed, root_status: str | None) -> str:
+def _version(changed: datetime, status: str, helpful: int, root_changed: datetime | None,
+             root_status: str | None) -> str:
     stamp = _stamp(changed, status, helpful)
     if root_status is not None:  # answers carry their thread's title and tags
+        assert root_changed is not None  # a thread row always has its created_at
         stamp += "|" + _stamp(root_changed, root_status)
     return stamp
 
@@ -99,7 +102,12 @@ def load_with_threads(post_ids: list[int]) -> dict[int, tuple[Post, Post | None]
     if parents:
         posts.update({p.id: p for p in db.session.scalars(
             select(Post).where(Post.id.in_(parents)))})
-    return {pid: (posts[pid], posts.get(posts[pid].parent_id)) for pid in post_ids if pid in posts}
+    found: dict[int, tuple[Post, Post | None]] = {}
+    for pid in post_ids:
+        if pid in posts:
+            parent_id = posts[pid].parent_id
+            found[pid] = (posts[pid], posts.get(parent_id) if parent_id is not None else None)
+    return found
 
 
 def expected_versions(post_ids: list[int] | None = None) -> dict[int, str]:

@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 import time
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
@@ -21,6 +22,9 @@ from forum.services.indexing.nodes import (
 )
 from forum.services.indexing.rebuilding import rebuild
 from search import WhooshIndex
+
+if TYPE_CHECKING:
+    from psycopg import Connection
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +47,7 @@ def catch_up() -> int:
 def follow(app: Flask, stop: threading.Event, interval: float | None = None) -> None:
     """Apply the log as it grows until stop is set: woken by NOTIFY, else every interval."""
     interval = interval or float(app.config.get("SEARCH_FOLLOW_INTERVAL", 1.0))
-    listener = None
+    listener: Connection[Any] | None = None
     beat = 0.0
     while not stop.is_set():
         with app.app_context():
@@ -56,14 +60,15 @@ def follow(app: Flask, stop: threading.Event, interval: float | None = None) -> 
                     beat = time.monotonic()
             except Exception as error:  # the database went away: keep trying
                 log.warning("search follower: %r", error)
-                listener = _close(listener)
+                _close(listener)
+                listener = None
             finally:
                 db.session.remove()
         listener = _wait(listener, interval, stop)
     _close(listener)
 
 
-def _listen():
+def _listen() -> Connection[Any] | None:
     """Return a psycopg connection listening on CHANNEL, or None (SQLite: poll)."""
     url = db.engine.url
     if url.get_backend_name() != "postgresql" or url.get_driver_name() != "psycopg":
@@ -76,7 +81,8 @@ def _listen():
     return connection
 
 
-def _wait(listener, interval: float, stop: threading.Event):
+def _wait(listener: Connection[Any] | None, interval: float,
+          stop: threading.Event) -> Connection[Any] | None:
     if listener is None:
         stop.wait(interval)
         return None
@@ -87,10 +93,11 @@ def _wait(listener, interval: float, stop: threading.Event):
     except Exception as error:
         log.warning("search follower lost its NOTIFY connection: %r", error)
         stop.wait(interval)
-        return _close(listener)
+        _close(listener)
+        return None
 
 
-def _close(listener) -> None:
+def _close(listener: Connection[Any] | None) -> None:
     if listener is not None:
         try:
             listener.close()

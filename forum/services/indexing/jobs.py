@@ -175,7 +175,7 @@ def _process_jobs(limit: int) -> int:
     except IndexBusy as error:
         db.session.rollback()
         log.info("search index busy, %d jobs kept and retried shortly: %s", len(jobs), error)
-        _retry_soon(current_app._get_current_object())
+        _retry_soon(current_app._get_current_object())  # type: ignore[attr-defined]  # current_app is a LocalProxy typed as Flask
         return 0
     except IndexUnavailable as error:
         db.session.rollback()
@@ -246,4 +246,4 @@ def rebuild_in_background(app: Flask) -> bool:
 
 def _start_rebuild_here() -> None:
     if current_app.config.get("SEARCH_AUTO_REBUILD", True):
-        rebuild_in_background(current_app._get_current_object())
+        rebuild_in_background(current_app._get_current_object())  # type: ignore[attr-defined]  # current_app is a LocalProxy typed as Flask

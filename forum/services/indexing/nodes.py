@@ -6,9 +6,11 @@ import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import CursorResult, case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from forum.extensions import db
 from forum.models import IndexJob, SearchLogState, SearchNode, utcnow
@@ -59,13 +61,11 @@ def pruned_through() -> int:
                              .where(SearchLogState.id == 1)) or 0
 
 
-def _insert(model):
+def _insert(model: type[SearchNode | SearchLogState]) -> postgresql.Insert | sqlite.Insert:
     """Return an INSERT for model that takes ON CONFLICT clauses (PostgreSQL and SQLite)."""
     if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
+        return postgresql.insert(model)
+    return sqlite.insert(model)
 
 
 def _upsert_node(applied: int, *, force: bool) -> None:
@@ -121,7 +121,8 @@ def prune(now: datetime | None = None) -> int:
     column = SearchLogState.__table__.c.pruned_through
     db.session.execute(update(SearchLogState).where(SearchLogState.id == 1).values(
         pruned_through=case((column < through, through), else_=column)))
-    deleted = db.session.execute(delete(IndexJob).where(IndexJob.id <= through)).rowcount
+    deleted = cast(CursorResult[Any], db.session.execute(
+        delete(IndexJob).where(IndexJob.id <= through))).rowcount
     db.session.commit()
     return deleted
 
