@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -86,13 +88,14 @@ def file_appeal(*, author: Member, post: Post, text: object) -> Appeal:
     return appeal
 
 
-def appeals_for_items(items) -> dict[int, Appeal]:
+def appeals_for_items(items: Iterable[ReviewItem]) -> dict[int, Appeal]:
     """Return the appeals behind these review items, by item id (for the queue)."""
     ids = [item.id for item in items if item.source == APPEAL_SOURCE]
     if not ids:
         return {}
     return {appeal.review_item_id: appeal for appeal in db.session.scalars(
-        select(Appeal).where(Appeal.review_item_id.in_(ids)))}
+        select(Appeal).where(Appeal.review_item_id.in_(ids)))
+        if appeal.review_item_id is not None}
 
 
 def record_outcome(*, item: ReviewItem, post: Post, actor: Member, outcome: str) -> None:

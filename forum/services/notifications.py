@@ -15,10 +15,11 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import Flask, current_app, render_template, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -206,7 +207,7 @@ def notify_helpful(*, post: Post, voter: Member) -> Notification | None:
     """Tell the author their post was found helpful, in one row while they have not read it."""
     if post.author_id == voter.id:
         return None
-    row = db.session.scalar(select(Notification).where(
+    row: Notification | None = db.session.scalar(select(Notification).where(
         Notification.member_id == post.author_id, Notification.kind == "helpful",
         Notification.post_id == post.id, Notification.read_at.is_(None),
         Notification.digest_id.is_(None), Notification.mailed_at.is_(None)))
@@ -241,6 +242,7 @@ def _event_message(member: Member, kind: str, text: str, post: Post | None) -> M
                            kind=KINDS[kind], unsubscribe=_link("notifications.unsubscribe",
                                                                token=token),
                            preferences=_link("notifications.preferences"))
+    assert member.email is not None  # only members with an address are mailed
     return Message(to=member.email, subject=f"Thaw: {text[:120]}", body=body,
                    headers=_unsubscribe_headers(token))
 
@@ -284,9 +286,9 @@ def mark_read(*, member: Member, ids: Iterable[object] | None = None) -> int:
             return 0
         query = query.where(Notification.id.in_(wanted[:500]))
     with write_transaction():
-        changed = db.session.execute(query.values(read_at=utcnow())
-                                     .execution_options(synchronize_session=False)).rowcount
-    return changed
+        result = cast(CursorResult[Any], db.session.execute(
+            query.values(read_at=utcnow()).execution_options(synchronize_session=False)))
+    return result.rowcount
 
 
 def target_url(row: Notification) -> str:
@@ -341,6 +343,8 @@ def send_digests(*, period: str, now: datetime | None = None) -> DigestResult:
     sent = skipped = 0
     for member_id in candidates:
         member = db.session.get(Member, member_id)
+        if member is None:  # deleted since the list was read
+            continue
         prefs = preferences(member)
         kinds = _digest_kinds(member)
         if prefs[DIGEST_PREFERENCE] != period or not kinds:
@@ -384,6 +388,7 @@ def _digest_message(member: Member, period: str, shown: list[tuple[Notification,
                            unsubscribe=_link("notifications.unsubscribe", token=token),
                            preferences=_link("notifications.preferences"))
     what = "today" if period == DAILY else "this week"
+    assert member.email is not None  # the digest picks members with an address
     return Message(to=member.email, subject=f"Thaw: what happened {what}", body=body,
                    headers=_unsubscribe_headers(token))
 
