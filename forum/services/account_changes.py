@@ -8,9 +8,10 @@ account is never said on the page: its owner is mailed instead, as when joining.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from forum.database import lock, write_transaction
 from forum.errors import Invalid
@@ -64,7 +65,7 @@ def request_email_change(*, member: Member, email: object, current_password: obj
         db.session.add(EmailChange(
             member_id=member.id, new_email=new_email, token_hash=digest,
             expires_at=utcnow() + timedelta(hours=int(current_app.config["EMAIL_CHANGE_HOURS"]))))
-    if owner is not None:  # the page says the same; the address's owner learns why
+    if owner is not None and owner.email:  # the page says the same; the owner learns why
         mailer().send(_message(
             "email_change_taken.txt", to=owner.email,
             subject="Someone tried to move a Thaw account to your address", member=owner,
@@ -79,7 +80,8 @@ def request_email_change(*, member: Member, email: object, current_password: obj
 def _find_change(token: object) -> EmailChange:
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         raise LinkExpired()
-    row = db.session.scalar(select(EmailChange).where(EmailChange.token_hash == _digest(token)))
+    row: EmailChange | None = db.session.scalar(
+        select(EmailChange).where(EmailChange.token_hash == _digest(token)))
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         raise LinkExpired()
     return row
@@ -100,10 +102,10 @@ def confirm_email_change(*, token: object) -> Member:
         change = _find_change(token)
         member = change.member
         lock(member)
-        done = db.session.execute(
+        done = cast(CursorResult[Any], db.session.execute(
             update(EmailChange)
             .where(EmailChange.id == change.id, EmailChange.used_at.is_(None))
-            .values(used_at=utcnow()).execution_options(synchronize_session=False))
+            .values(used_at=utcnow()).execution_options(synchronize_session=False)))
         if done.rowcount != 1:
             raise LinkExpired()
         taken = find_by_email(change.new_email)

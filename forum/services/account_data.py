@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from flask import current_app, url_for
 from sqlalchemy import delete, func, or_, select, update
@@ -60,7 +61,7 @@ WRONG_PASSWORD = "That is not your current password."
 
 # What the forum keeps about a member ----------------------------------------------------
 
-Collect = Callable[[Member], list[dict]]
+Collect = Callable[[Member], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def add_section(name: str, title: str, about: str) -> Callable[[Collect], Collec
     return register
 
 
-def export(member: Member) -> dict:
+def export(member: Member) -> dict[str, Any]:
     """Return everything the forum keeps about a member, as plain JSON-ready values.
 
     Of other members it holds only what anyone can read: usernames and titles of threads
@@ -103,7 +104,7 @@ def _when(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") + "Z" if moment else None
 
 
-def _link(endpoint: str, **values: object) -> str:
+def _link(endpoint: str, **values: Any) -> str:
     return str(current_app.config["PUBLIC_URL"]).rstrip("/") + url_for(endpoint, **values)
 
 
@@ -127,7 +128,7 @@ def _roots(rows: list[Post]) -> dict[int, Post]:
 @add_section("profile", "Your profile and account",
              "What you told us when you joined and on your profile, and the state of your "
              "account.")
-def _profile(member: Member) -> list[dict]:
+def _profile(member: Member) -> list[dict[str, Any]]:
     names = load_taxonomy().tags
     pending = db.session.scalars(
         select(EmailChange).where(EmailChange.member_id == member.id,
@@ -153,7 +154,7 @@ def _profile(member: Member) -> list[dict]:
 
 
 def _post_item(post: Post, member: Member, roots: dict[int, Post],
-               revisions: dict[int, list[PostRevision]]) -> dict:
+               revisions: dict[int, list[PostRevision]]) -> dict[str, Any]:
     item = {
         "id": post.id,
         "kind": post.kind,
@@ -181,7 +182,7 @@ def _post_item(post: Post, member: Member, roots: dict[int, Post],
     return item
 
 
-def _own_posts(member: Member, kinds: tuple[str, ...]) -> list[dict]:
+def _own_posts(member: Member, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
     rows = list(db.session.scalars(
         select(Post).where(Post.author_id == member.id, Post.kind.in_(kinds))
         .order_by(Post.created_at, Post.id)))
@@ -200,18 +201,18 @@ def _own_posts(member: Member, kinds: tuple[str, ...]) -> list[dict]:
 @add_section("posts", "Your questions and answers",
              "Every question and answer you wrote, with each earlier version of it, "
              "including the ones you deleted or a moderator held back.")
-def _questions_and_answers(member: Member) -> list[dict]:
+def _questions_and_answers(member: Member) -> list[dict[str, Any]]:
     return _own_posts(member, ("question", "answer"))
 
 
 @add_section("experience_reports", "Your experience reports",
              "Every experience report you shared: the treatment, how well it worked, side "
              "effects, dose and your words, with each earlier version.")
-def _experience_reports(member: Member) -> list[dict]:
+def _experience_reports(member: Member) -> list[dict[str, Any]]:
     return _own_posts(member, ("experience",))
 
 
-def _about_post(post: Post | None, member: Member, roots: dict[int, Post]) -> dict:
+def _about_post(post: Post | None, member: Member, roots: dict[int, Post]) -> dict[str, Any]:
     """Describe another member's post by what anyone may read of it: its id and thread."""
     if post is None:
         return {"post_id": None, "thread_title": None}
@@ -221,7 +222,7 @@ def _about_post(post: Post | None, member: Member, roots: dict[int, Post]) -> di
 
 @add_section("helpful_marks", "Posts you marked as helpful",
              "The answers and experience reports you marked as helpful, and when.")
-def _votes(member: Member) -> list[dict]:
+def _votes(member: Member) -> list[dict[str, Any]]:
     rows = db.session.execute(
         select(Vote, Post).join(Post, Post.id == Vote.post_id)
         .where(Vote.member_id == member.id).order_by(Vote.created_at, Vote.post_id)).all()
@@ -233,7 +234,7 @@ def _votes(member: Member) -> list[dict]:
 @add_section("reports", "Posts you reported",
              "The posts you reported to the moderators, with your reason and note. The "
              "authors are never told who reported them.")
-def _reports(member: Member) -> list[dict]:
+def _reports(member: Member) -> list[dict[str, Any]]:
     rows = db.session.execute(
         select(Report, Post).join(Post, Post.id == Report.post_id)
         .where(Report.reporter_id == member.id).order_by(Report.created_at, Report.id)).all()
@@ -246,7 +247,7 @@ def _reports(member: Member) -> list[dict]:
 
 @add_section("notifications", "Your notifications",
              "What the forum told you, newest first, and whether you read it.")
-def _notifications(member: Member) -> list[dict]:
+def _notifications(member: Member) -> list[dict[str, Any]]:
     rows = db.session.scalars(select(Notification).where(Notification.member_id == member.id)
                               .order_by(Notification.created_at.desc(), Notification.id.desc()))
     return [{"kind": row.kind, "text": row.text, "post_id": row.post_id,
@@ -256,7 +257,7 @@ def _notifications(member: Member) -> list[dict]:
 
 @add_section("notification_preferences", "Your email choices",
              "How each kind of notification reaches you, where you changed the default.")
-def _preferences(member: Member) -> list[dict]:
+def _preferences(member: Member) -> list[dict[str, Any]]:
     rows = db.session.scalars(select(NotificationPreference)
                               .where(NotificationPreference.member_id == member.id)
                               .order_by(NotificationPreference.kind))
@@ -265,7 +266,7 @@ def _preferences(member: Member) -> list[dict]:
 
 @add_section("follows", "Threads and tags you follow",
              "What you follow (or stopped following), and since when.")
-def _follows(member: Member) -> list[dict]:
+def _follows(member: Member) -> list[dict[str, Any]]:
     rows = db.session.scalars(select(Follow).where(Follow.member_id == member.id)
                               .order_by(Follow.created_at, Follow.id))
     return [{"thread_id": row.thread_id, "tag": row.tag, "active": row.active,
@@ -274,7 +275,7 @@ def _follows(member: Member) -> list[dict]:
 
 @add_section("appeals", "Your appeals",
              "Appeals you made against a moderator's decision, with the outcome.")
-def _appeals(member: Member) -> list[dict]:
+def _appeals(member: Member) -> list[dict[str, Any]]:
     rows = db.session.scalars(select(Appeal).where(Appeal.author_id == member.id)
                               .order_by(Appeal.created_at, Appeal.id))
     return [{"post_id": row.post_id, "text": row.text, "original_outcome": row.original_outcome,
@@ -307,7 +308,8 @@ def add_eraser(erase: Eraser) -> Eraser:
 
 def former_member() -> Member:
     """Return the shared author of posts kept from deleted accounts, adding it the first time."""
-    row = db.session.scalar(select(Member).where(Member.username_key == FORMER_MEMBER))
+    row: Member | None = db.session.scalar(
+        select(Member).where(Member.username_key == FORMER_MEMBER))
     if row is not None:
         return row
     # On PostgreSQL two first deletions at once could both add it: the second fails on the
@@ -406,9 +408,10 @@ def _move_to_former(member: Member, former: Member) -> None:
     # Moderators' reasons may name the member: the name goes, the reason stays.
     name = re.compile(rf"(?<![\w.-]){re.escape(member.username)}(?![\w-])", re.IGNORECASE)
     for model in (AuditEntry, ReviewItem):
-        for row in db.session.scalars(select(model).where(
-                func.lower(model.reason).contains(member.username_key))):
-            row.reason = name.sub(FORMER_MEMBER, row.reason)
+        rows: list[AuditEntry | ReviewItem] = list(db.session.scalars(select(model).where(
+            func.lower(model.reason).contains(member.username_key))))
+        for row in rows:
+            row.reason = name.sub(FORMER_MEMBER, row.reason or "")
 
 
 def _forget_votes(member: Member, voted_ids: list[int]) -> None:

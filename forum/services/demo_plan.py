@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from forum.taxonomy import load_taxonomy
 
@@ -21,7 +22,7 @@ MODERATOR = "demo_mod_sam"
 
 
 @cache
-def demo_data() -> dict[str, dict]:
+def demo_data() -> dict[str, Any]:
     """Return the demo community's text files, by name (members, experiences, ...)."""
     return {path.stem: json.loads(path.read_text(encoding="utf-8"))
             for path in sorted(DATA_DIR.glob("*.json"))}
@@ -39,14 +40,14 @@ class PlannedPost:
     kind: str = "answer"
     title: str | None = None
     tags: list[str] = field(default_factory=list)
-    experience: dict | None = None
+    experience: dict[str, Any] | None = None
     answers: list[PlannedPost] = field(default_factory=list)
     accepted: int | None = None  # index into answers
     voters: list[str] = field(default_factory=list)
     edit: str | None = None  # text appended by a later edit by the author
     expect: str = "published"  # "held": written for the screening to hold
-    reports: list[dict] = field(default_factory=list)
-    decision: dict | None = None  # the demo moderator's decision, from moderation.json
+    reports: list[dict[str, Any]] = field(default_factory=list)
+    decision: dict[str, Any] | None = None  # the demo moderator's decision, from moderation.json
 
 
 @dataclass
@@ -175,7 +176,7 @@ class _Writer:
             report.answers.append(PlannedPost(author=author, body=line.format(**words),
                                               days_ago=when))
 
-    def question(self, spec: dict, days_ago: float) -> PlannedPost:
+    def question(self, spec: dict[str, Any], days_ago: float) -> PlannedPost:
         asker, *answerers = self.others({MODERATOR}, 1 + len(spec["answers"]))
         thread = PlannedPost(author=asker, kind="question", title=spec["title"],
                              body=spec["body"], tags=spec["tags"], days_ago=days_ago)

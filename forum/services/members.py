@@ -120,7 +120,7 @@ def _check_email(field: str, value: str) -> str:
     return email
 
 
-def check_password(field: str, value: str) -> str:
+def check_password(field: str, value: object) -> str:
     """Return the password if it follows the rules for a new password, else raise Invalid."""
     password = "" if value is None else str(value)
     if "\x00" in password:
