@@ -121,15 +121,15 @@ def load_demo(now: datetime | None = None, *, quiet: bool = False) -> int:
 
     with write_transaction():
         people: dict[str, Member] = {}
-        for planned in plan.members:
-            member = new_member(username=planned.username, email=f"{planned.username}@demo.invalid",
-                                role=planned.role, password_hash=hashes.get(planned.username),
+        for who in plan.members:
+            member = new_member(username=who.username, email=f"{who.username}@demo.invalid",
+                                role=who.role, password_hash=hashes.get(who.username),
                                 is_demo=True, confirmed=True)
-            member.bio = planned.bio
-            member.created_at = member.confirmed_at = at(planned.joined_days_ago)
-            member.treatments = [MemberTreatment(slug=slug) for slug in planned.treatments]
+            member.bio = who.bio
+            member.created_at = member.confirmed_at = at(who.joined_days_ago)
+            member.treatments = [MemberTreatment(slug=slug) for slug in who.treatments]
             db.session.add(member)
-            people[planned.username] = member
+            people[who.username] = member
         rows: dict[int, Post] = {}
         for thread in plan.threads:
             rows[id(thread)] = _add(checked[id(thread)], people, at(thread.days_ago))
@@ -217,6 +217,9 @@ def _moderate(plan: Plan, rows: dict[int, Post], people: dict[str, Member],
         post, decision = rows[id(planned)], planned.decision
         item_id = db.session.scalar(select(ReviewItem.id).where(
             ReviewItem.post_id == post.id, ReviewItem.state == "open"))
+        if item_id is None:
+            raise RuntimeError(f"The demo post by {planned.author} has no open review item "
+                               "for the moderator's decision: check forum/data/demo/.")
         if decision["action"] == "remove":
             review.remove(actor=moderator, item_id=item_id, reason=decision["reason"])
         elif decision["action"] == "edit_approve":

@@ -46,6 +46,13 @@ class PlannedPost:
     voters: list[str] = field(default_factory=list)
     edit: str | None = None  # text appended by a later edit by the author
     expect: str = "published"  # "held": written for the screening to hold
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """Return the experience details of a planned experience report."""
+        if self.experience is None:
+            raise ValueError("not an experience report")
+        return self.experience
     reports: list[dict[str, Any]] = field(default_factory=list)
     decision: dict[str, Any] | None = None  # the demo moderator's decision, from moderation.json
 
@@ -167,8 +174,8 @@ class _Writer:
 
     def replies_to_report(self, report: PlannedPost) -> None:
         count = self.rng.choice((0, 0, 1, 1, 2, 3))
-        words = {"name": _short_name(report.experience["treatment"]),
-                 "effect": (report.experience["side_effects"] or ["tiredness"])[0]}
+        words = {"name": _short_name(report.report["treatment"]),
+                 "effect": (report.report["side_effects"] or ["tiredness"])[0]}
         lines = self.rng.sample(self.reports["replies"], count)
         times = self.answer_times(report.days_ago, count)
         for author, line, when in zip(self.others({report.author, MODERATOR}, count), lines,
@@ -192,7 +199,7 @@ class _Writer:
         spec = self.reports["treatments"][slug]
         symptom = spec["symptoms"][number % len(spec["symptoms"])]
         words = {"name": _short_name(slug), "symptom": _symptom_words(symptom)}
-        reporters = [r for r in reports if r.experience["treatment"] == slug]
+        reporters = [r for r in reports if r.report["treatment"] == slug]
         asker = self.others({MODERATOR, *(r.author for r in reporters)}, 1)[0]
         title = template["titles"][number % len(template["titles"])].format(**words)
         body = self.rng.choice(template["bodies"]).format(**words)
@@ -201,16 +208,16 @@ class _Writer:
         chosen = self.rng.sample(reporters, min(len(reporters), self.rng.randint(2, 3)))
         times = self.answer_times(days_ago, len(chosen))
         for report, when in zip(chosen, times, strict=True):
-            bucket = _bucket(report.experience["effectiveness"])
+            bucket = _bucket(report.report["effectiveness"])
             opening = self.rng.choice(template["answer_openings"]).format(
-                months=_months_words(report.experience["duration_months"]))
+                months=_months_words(report.report["duration_months"]))
             effect = self.rng.choice(spec["effects"][bucket])
             closing = self.rng.choice(self.reports["closings"][bucket])
             thread.answers.append(PlannedPost(author=report.author, days_ago=when,
                                               body=f"{opening}{effect} {closing}"))
         return thread
 
-    def moderated(self, spec: dict, threads: dict[str, PlannedPost], days_ago: float,
+    def moderated(self, spec: dict[str, Any], threads: dict[str, PlannedPost], days_ago: float,
                   expect: str) -> PlannedPost:
         thread = threads[spec["thread"]]
         answer = PlannedPost(author=spec["author"], body=spec["body"], expect=expect,
@@ -226,7 +233,7 @@ class _Writer:
             for author in rng.sample(self.names, spec["reporters"]):
                 reports.append(self.experience(slug, author, rng.uniform(30, SPAN_DAYS)))
         for follow_up in self.reports["updates"]:
-            earlier = next(r for r in reports if r.experience["treatment"] == follow_up["treatment"]
+            earlier = next(r for r in reports if r.report["treatment"] == follow_up["treatment"]
                            and r.days_ago > 200)
             reports.append(self.experience(follow_up["treatment"], earlier.author,
                                            rng.uniform(3, earlier.days_ago - 120),
@@ -237,7 +244,7 @@ class _Writer:
                      for spec in self.asked["questions"]]
         questions += [self.question_about(slug, number, reports, rng.uniform(1, SPAN_DAYS))
                       for number, slug in enumerate(self.asked["ask_about"]["treatments"])]
-        by_title = {q.title: q for q in questions}
+        by_title = {q.title: q for q in questions if q.title is not None}
         for spec in self.moderation["held"]:
             self.moderated(spec, by_title, rng.uniform(0.2, 3), "held")
         reported = self.moderation["reported"]
@@ -287,7 +294,7 @@ class _Writer:
             for post in (thread, *thread.answers):
                 first_post[post.author] = max(first_post.get(post.author, 0), post.days_ago)
             if thread.experience:
-                treatments.setdefault(thread.author, []).append(thread.experience["treatment"])
+                treatments.setdefault(thread.author, []).append(thread.report["treatment"])
         people = []
         for spec in self.people["members"]:
             name = spec["username"]
