@@ -48,6 +48,7 @@ from moderation.crisis_cues import (
     Cue,
     cues,
 )
+from moderation.crisis_model import CrisisModel, shipped_model
 
 
 @dataclass(frozen=True)
@@ -64,19 +65,44 @@ class CrisisFinding:
 
 @dataclass(frozen=True)
 class CrisisScreen:
-    """The crisis screen's answer for one text."""
+    """The crisis screen's answer for one text: the rules' findings and the learned risk."""
 
     findings: tuple[CrisisFinding, ...]
+    risk: float | None = None  # the learned reader's score, when a model was used
+    threshold: float | None = None
+    model_version: str | None = None
+
+    @property
+    def rules_fire(self) -> bool:
+        """Tell whether the rules alone say the author may be in crisis: a strong cue, or two
+        weak ones."""
+        return _fires(f for f in self.findings if f.about == SELF)
+
+    @property
+    def learned_fires(self) -> bool:
+        """Tell whether the learned reader's score reaches its threshold."""
+        return (self.risk is not None and self.threshold is not None
+                and self.risk >= self.threshold)
 
     @property
     def in_crisis(self) -> bool:
-        """Tell whether the author may be in crisis: a strong cue, or two weak ones."""
-        return _fires(f for f in self.findings if f.about == SELF)
+        """Tell whether the author may be in crisis: the rules say so, or the learned reader
+        does and the rules do not place the danger with someone else."""
+        return self.rules_fire or (self.learned_fires and not self._others_fire)
+
+    @property
+    def learned_only(self) -> bool:
+        """Tell whether only the learned reader noticed (no rule names what was written)."""
+        return self.in_crisis and not self.rules_fire
+
+    @property
+    def _others_fire(self) -> bool:
+        return _fires(f for f in self.findings if f.about == OTHER)
 
     @property
     def about_someone_else(self) -> bool:
         """Tell whether the text says someone else may be at risk (and the author is not)."""
-        return not self.in_crisis and _fires(f for f in self.findings if f.about == OTHER)
+        return not self.in_crisis and self._others_fire
 
     @property
     def families(self) -> tuple[str, ...]:
@@ -181,8 +207,34 @@ def _about(cue: Cue, match: re.Match[str], text: str) -> str | None:
     return cue.person
 
 
-def screen_crisis(text: str) -> CrisisScreen:
-    """Screen a post's text for language of suicide, self-harm or immediate danger."""
+def evidence(findings: Iterable[CrisisFinding]) -> list[str]:
+    """Return the rules' findings as the learned reader sees them (whom, how strong, and
+    whether they add up for the author or for someone else)."""
+    findings = tuple(findings)
+    named = [f"{f.about}{'strong' if f.strong else 'weak'}" for f in findings]
+    if _fires(f for f in findings if f.about == SELF):
+        named.append("fires")
+    elif _fires(f for f in findings if f.about == OTHER):
+        named.append("other")
+    return named
+
+
+def screen_crisis(text: str, *, model: CrisisModel | None = None,
+                  learned: bool = True) -> CrisisScreen:
+    """Screen a post's text for language of suicide, self-harm or immediate danger.
+
+    :param model: the learned reader to use (default: the one shipped with the package).
+    :param learned: False reads with the rules alone.
+    """
+    findings = _rule_findings(text)
+    reader = (model or shipped_model()) if learned else None
+    if reader is None:
+        return CrisisScreen(findings)
+    risk = reader.score(text, evidence(findings))
+    return CrisisScreen(findings, risk, reader.threshold, reader.version)
+
+
+def _rule_findings(text: str) -> tuple[CrisisFinding, ...]:
     normal = _normalise(text)
     findings: list[CrisisFinding] = []
     for cue in cues():
@@ -205,4 +257,4 @@ def screen_crisis(text: str) -> CrisisScreen:
                 continue
             findings.append(CrisisFinding(cue.name, cue.family, cue.strong, about, start, end))
     findings.sort(key=lambda f: (f.start, f.end))
-    return CrisisScreen(tuple(findings))
+    return tuple(findings)

@@ -7,6 +7,7 @@ from flask import Flask
 from forum.commands import (
     articles,
     backup,
+    crisis,
     demo,
     moderation,
     notifications,
@@ -17,7 +18,7 @@ from forum.commands import (
 
 # One line per group: a new group is a module with a `group` and an entry here.
 GROUPS = (users.group, posts.group, demo.group, search.group, backup.group, moderation.group,
-          articles.group, notifications.group)
+          articles.group, notifications.group, crisis.group)
 
 
 def register_commands(app: Flask) -> None:

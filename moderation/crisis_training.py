@@ -1,0 +1,136 @@
+"""Train and measure the crisis screen: labelled sentence files, figures, writer by writer.
+
+A labelled file holds JSON lines with a `text` and a `label` ("crisis" or "not_crisis"); any
+other fields (`id`, `kind`, `writer`) are kept for reports.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from moderation.crisis import evidence, screen_crisis
+from moderation.crisis_model import CrisisModel, fit
+
+LABELS = ("crisis", "not_crisis")
+# The learned reader's threshold, chosen on the leave-one-writer-out scores for recall
+# (bench/crisis_lowo.py): a missed cry for help costs far more than a help box not needed.
+THRESHOLD = 0.40
+
+
+def read_sentences(path: Path) -> list[dict[str, str]]:
+    """Read a labelled file.
+
+    :raise ValueError: a line is not JSON, or has no text or no known label (names the line).
+    """
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"line {number}: not valid JSON ({error.msg})") from None
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str) \
+                or record.get("label") not in LABELS:
+            raise ValueError(f"line {number}: needs a 'text' and a 'label' "
+                             f"({' or '.join(LABELS)})")
+        records.append(record)
+    return records
+
+
+# How much an everyday forum post (known not to be a crisis, `everyday`) counts beside a
+# labelled sentence: they teach the reader what ordinary MS talk looks like.
+EVERYDAY_WEIGHT = 0.5
+
+
+def train(records: Sequence[Mapping[str, str]], *, threshold: float = THRESHOLD,
+          everyday: Sequence[str] = ()) -> CrisisModel:
+    """Fit the learned reader on labelled sentences, with the rules' evidence for each.
+
+    :param everyday: ordinary forum posts, none of them a crisis, learned as such with a
+        smaller weight (`EVERYDAY_WEIGHT`).
+    """
+    rows = [*records, *({"text": text, "label": "not_crisis"} for text in everyday)]
+    found = [evidence(screen_crisis(r["text"], learned=False).findings) for r in rows]
+    weights = [1.0] * len(records) + [EVERYDAY_WEIGHT] * len(everyday)
+    return fit(rows, found, threshold=threshold, weights=weights if everyday else None)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Precision and recall of "crisis" on a labelled set, and what was got wrong."""
+
+    n: int
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+    missed: tuple[str, ...]  # ids (or texts) of crisis sentences not caught
+    wrong: tuple[str, ...]  # ids of other sentences caught
+
+    @property
+    def precision(self) -> float:
+        caught = self.true_positives + self.false_positives
+        return self.true_positives / caught if caught else 0.0
+
+    @property
+    def recall(self) -> float:
+        wanted = self.true_positives + self.false_negatives
+        return self.true_positives / wanted if wanted else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"n": self.n, "precision": round(self.precision, 3),
+                "recall": round(self.recall, 3), "f1": round(self.f1, 3),
+                "missed": list(self.missed), "wrong": list(self.wrong)}
+
+
+def measure(records: Sequence[Mapping[str, str]],
+            fires: Callable[[str], bool]) -> Figures:
+    """Score a screen (text -> fires) on labelled sentences."""
+    tp = fp = fn = 0
+    missed, wrong = [], []
+    for record in records:
+        got, wanted = fires(record["text"]), record["label"] == "crisis"
+        name = str(record.get("id") or record["text"][:60])
+        if got and wanted:
+            tp += 1
+        elif got:
+            fp += 1
+            wrong.append(name)
+        elif wanted:
+            fn += 1
+            missed.append(name)
+    return Figures(len(records), tp, fp, fn, tuple(missed), tuple(wrong))
+
+
+def fold_models(sets: Mapping[str, Sequence[Mapping[str, str]]], *,
+                everyday: Sequence[str] = ()) -> dict[str, CrisisModel]:
+    """For each writer, the reader trained on every other writer (and the everyday posts)."""
+    return {held: train([r for writer, rows in sets.items() if writer != held for r in rows],
+                        everyday=everyday)
+            for held in sets}
+
+
+def leave_one_writer_out(sets: Mapping[str, Sequence[Mapping[str, str]]],
+                         models: Mapping[str, CrisisModel], *, threshold: float = THRESHOLD
+                         ) -> dict[str, tuple[Figures, Figures]]:
+    """Score each writer (rules alone, rules + the reader not trained on them)."""
+    def by_rules(text: str) -> bool:
+        return screen_crisis(text, learned=False).in_crisis
+
+    scores = {}
+    for held, rows in sets.items():
+        model = replace(models[held], threshold=threshold)
+
+        def by_both(text: str, model: CrisisModel = model) -> bool:
+            return screen_crisis(text, model=model).in_crisis
+
+        scores[held] = (measure(rows, by_rules), measure(rows, by_both))
+    return scores
