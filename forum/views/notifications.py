@@ -275,16 +275,17 @@ def resources_for_request() -> list[dict]:
     return [entry for entry in everything if region in entry["locales"]]
 
 
-def crisis_response(post):
+def crisis_response(post, *, edited: bool = False):
     """Return the thread page with help shown first when the crisis screen fired, else None.
 
     Shown on the response to the form itself, so nothing comes between the post and the help.
     """
-    if not crisis.flagged(post):
+    if crisis.help_for(post) != crisis.SELF or post.author_id != current_user.id:
         return None
     from forum.forms import AnswerForm
 
     no_store()
     view = posts.get_thread(thread_id=post.thread_id, viewer=current_user)
-    return render_template("posts/thread.html", view=view, form=AnswerForm(),
-                           crisis_resources=resources_for_request())
+    # formdata=None: the answer box stays empty, never refilled with the text just sent.
+    return render_template("posts/thread.html", view=view, form=AnswerForm(formdata=None),
+                           crisis_resources=resources_for_request(), crisis_edited=edited)

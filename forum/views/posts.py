@@ -165,6 +165,9 @@ def edit(post_id: int):
     except Invalid as error:
         show_errors(form, error)
         return render_template("posts/edit.html", form=form, post=post), 422
+    helped = notifications_views.crisis_response(post, edited=True)
+    if helped is not None:
+        return helped
     flash("Your changes are saved. The previous version is kept in the post's history.",
           "success")
     _say_if_held(post)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Post, ReviewItem
-from tests.factories import login, make_member, make_question, post_form
+from tests.factories import login, make_answer, make_member, make_question, post_form
 
 CRISIS_BODY = "The spasms never stop and honestly I want to end it all. I have pills saved."
 
@@ -74,3 +74,85 @@ def test_an_ordinary_post_gets_no_box(app, client):
     response = _ask(client, body="This heat is killing me, my legs are like concrete.")
     assert response.status_code == 303
     assert db.session.scalar(select(ReviewItem)) is None
+
+# Edits are screened too ----------------------------------------------------------------------
+
+EDITED_CRISIS = "Lately I keep thinking about ending my life, the spasms wear me down."
+SOMEONE_ELSE = ("My husband keeps telling me he wants to kill himself since his diagnosis. "
+                "How do I help him?")
+
+
+def _crisis_items():
+    return list(db.session.scalars(select(ReviewItem).where(ReviewItem.source == "crisis")))
+
+
+def _edit(client, post, body, **fields):
+    return post_form(client, f"/posts/{post.id}/edit", {"body": body, **fields},
+                     token_from=f"/posts/{post.id}/edit")
+
+
+def _box_is_first(page: str) -> bool:
+    main = page[page.index("<main"):]
+    return 'class="crisis-box' in re.search(r"<(section|h1)\b[^>]*>", main).group(0)
+
+
+def test_an_edit_that_brings_crisis_language_queues_the_item_and_shows_help_first(app, client):
+    question = make_question(make_member("writer"), title="Stretches for tight calves",
+                             body="My calves are tight every morning.", tags="spasms")
+    login(client, "writer")
+    response = _edit(client, question, EDITED_CRISIS, title=question.title, tags="spasms")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert _box_is_first(page)
+    assert "You don't have to face this alone" in page and "Your changes are published" in page
+    assert len(_crisis_items()) == 1
+    db.session.expire_all()
+    post = db.session.get(Post, question.id)
+    assert post.status == "published" and post.body == EDITED_CRISIS
+
+
+def test_editing_a_flagged_post_again_queues_no_second_item(app, client):
+    make_member("writer")
+    login(client, "writer")
+    _ask(client)
+    post = db.session.scalar(select(Post))
+    response = _edit(client, post, CRISIS_BODY + " Sorry for the typos.",
+                     title=post.title, tags="spasms")
+    assert response.status_code == 200 and _box_is_first(response.get_data(as_text=True))
+    assert len(_crisis_items()) == 1
+
+
+def test_an_edited_answer_is_screened_too(app, client):
+    question = make_question(make_member("asker"))
+    answer = make_answer(make_member("writer"), question, body="Stretching helps me a bit.")
+    login(client, "writer")
+    response = _edit(client, answer, EDITED_CRISIS)
+    assert response.status_code == 200 and _box_is_first(response.get_data(as_text=True))
+    assert [item.post_id for item in _crisis_items()] == [answer.id]
+
+
+def test_an_ordinary_edit_gets_no_box(app, client):
+    question = make_question(make_member("writer"))
+    login(client, "writer")
+    response = _edit(client, question, "Night cramps again, any tips for getting back to sleep?",
+                     title=question.title, tags="baclofen")
+    assert response.status_code in (302, 303)
+    assert _crisis_items() == []
+
+
+def test_a_moderator_tidying_a_crisis_post_is_not_shown_help_nor_queues_it_again(app, client):
+    make_member("writer")
+    make_member("mod", role="moderator")
+    login(client, "writer")
+    _ask(client)
+    post = db.session.scalar(select(Post))
+    for item in _crisis_items():
+        item.state = "resolved"
+    db.session.commit()
+    post_form(client, "/logout", {}, token_from="/")
+    login(client, "mod")
+    response = _edit(client, post, CRISIS_BODY.replace("pills", "medication"),
+                     title=post.title, tags="spasms")
+    assert response.status_code in (302, 303)
+    assert [item.state for item in _crisis_items()] == ["resolved"]
+
