@@ -106,7 +106,8 @@ def thread(thread_id: int):
     view = posts.get_thread(thread_id=thread_id, viewer=current_member())
     if view.shows_unpublished:
         no_store()
-    return render_template("posts/thread.html", view=view, form=AnswerForm())
+    return render_template("posts/thread.html", view=view, form=AnswerForm(),
+                           crisis_help=notifications_views.remembered_help(view))
 
 
 @bp.post("/threads/<int:thread_id>/answers")

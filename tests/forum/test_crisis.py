@@ -75,6 +75,7 @@ def test_an_ordinary_post_gets_no_box(app, client):
     assert response.status_code == 303
     assert db.session.scalar(select(ReviewItem)) is None
 
+
 # Edits are screened too ----------------------------------------------------------------------
 
 EDITED_CRISIS = "Lately I keep thinking about ending my life, the spasms wear me down."
@@ -155,4 +156,65 @@ def test_a_moderator_tidying_a_crisis_post_is_not_shown_help_nor_queues_it_again
                      title=post.title, tags="spasms")
     assert response.status_code in (302, 303)
     assert [item.state for item in _crisis_items()] == ["resolved"]
+
+
+# A reload never sends the form again ---------------------------------------------------------
+
+def test_the_crisis_response_hands_the_thread_address_to_the_history(app, client):
+    make_member("writer")
+    login(client, "writer")
+    response = _ask(client)
+    post = db.session.scalar(select(Post))
+    page = response.get_data(as_text=True)
+    box = re.search(r'<section class="crisis-box[^>]*>', page).group(0)
+    assert f'data-replace-url="/threads/{post.id}"' in box
+    assert response.headers["Cache-Control"] == "no-store"
+    # The page's answer box is empty: nothing invites sending the same words twice.
+    answer_box = re.search(r"<textarea[^>]*name=\"body\"[^>]*>([^<]*)</textarea>", page)
+    assert answer_box.group(1).strip() == ""
+    # The address is replaced by thaw.js: the CSP allows no inline script, and none is sent.
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert re.findall(r"<script(?![^>]*\bsrc=)", page) == []
+
+
+def test_the_thread_keeps_the_help_for_its_author_for_the_session_only(app, client):
+    make_member("writer")
+    make_member("reader")
+    login(client, "writer")
+    _ask(client)
+    post = db.session.scalar(select(Post))
+    again = client.get(f"/threads/{post.id}")
+    assert again.status_code == 200
+    assert _box_is_first(again.get_data(as_text=True))
+    assert again.headers["Cache-Control"] == "no-store"
+    assert "data-replace-url" not in again.get_data(as_text=True)
+    post_form(client, "/logout", {}, token_from="/")
+    login(client, "reader")
+    page = client.get(f"/threads/{post.id}").get_data(as_text=True)
+    assert "crisis-box" not in page and "You don't have to face this alone" not in page
+    post_form(client, "/logout", {}, token_from="/")
+    login(client, "writer")  # a new session: the help went with the old one
+    assert "crisis-box" not in client.get(f"/threads/{post.id}").get_data(as_text=True)
+
+
+def test_another_member_on_the_thread_never_sees_the_authors_help(app, client):
+    question = make_question(make_member("asker"))
+    make_member("writer")
+    login(client, "writer")
+    response = post_form(client, f"/threads/{question.id}/answers", {"body": EDITED_CRISIS},
+                         token_from=f"/threads/{question.id}")
+    assert response.status_code == 200 and _box_is_first(response.get_data(as_text=True))
+    assert _box_is_first(client.get(f"/threads/{question.id}").get_data(as_text=True))
+    other = app.test_client()
+    login(other, "asker")
+    assert "crisis-box" not in other.get(f"/threads/{question.id}").get_data(as_text=True)
+    assert "crisis-box" not in app.test_client().get(
+        f"/threads/{question.id}").get_data(as_text=True)
+
+
+def test_the_help_stays_with_the_thread_it_was_shown_on(app, client):
+    elsewhere = make_question(make_member("writer"), title="Cooling vests that work")
+    login(client, "writer")
+    _ask(client)
+    assert "crisis-box" not in client.get(f"/threads/{elsewhere.id}").get_data(as_text=True)
 
