@@ -291,7 +291,7 @@ def crisis_response(post, *, edited: bool = False):
     thread instead of sending the form again, and the thread keeps the help for the session.
     """
     kind = crisis.help_for(post)
-    if kind != crisis.SELF or post.author_id != current_user.id:
+    if kind is None or post.author_id != current_user.id:
         return None
     from forum.forms import AnswerForm
 
@@ -315,7 +315,7 @@ def remembered_help(view) -> dict | None:
         return None
     asked = {remembered.get(str(post.id)): post for post in [view.root, *view.answers]
              if post.author_id == current_user.id}
-    for kind in (crisis.SELF,):
+    for kind in (crisis.SELF, crisis.SOMEONE_ELSE):
         if kind in asked:
             no_store()
             return _help_box(kind, asked[kind])

@@ -218,3 +218,34 @@ def test_the_help_stays_with_the_thread_it_was_shown_on(app, client):
     _ask(client)
     assert "crisis-box" not in client.get(f"/threads/{elsewhere.id}").get_data(as_text=True)
 
+
+# Someone else at risk ------------------------------------------------------------------------
+
+def test_someone_else_at_risk_gets_the_gentler_box_and_nothing_is_queued(app, client):
+    make_member("writer")
+    login(client, "writer")
+    response = _ask(client, body=SOMEONE_ELSE)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert _box_is_first(page)
+    assert "If someone you know may be in danger" in page
+    assert "You don't have to face this alone" not in page
+    assert "check in on it" not in page  # no moderator is asked to
+    for number in ("116 123", "988", "999", "911"):
+        assert number in page
+    assert db.session.scalar(select(ReviewItem)) is None
+    post = db.session.scalar(select(Post))
+    assert post.status == "published"
+    again = client.get(f"/threads/{post.id}").get_data(as_text=True)
+    assert _box_is_first(again) and "If someone you know may be in danger" in again
+
+
+def test_an_answer_about_someone_else_gets_the_gentler_box(app, client):
+    question = make_question(make_member("asker"))
+    make_member("writer")
+    login(client, "writer")
+    response = post_form(client, f"/threads/{question.id}/answers", {"body": SOMEONE_ELSE},
+                         token_from=f"/threads/{question.id}")
+    assert response.status_code == 200
+    assert "If someone you know may be in danger" in response.get_data(as_text=True)
+    assert db.session.scalar(select(ReviewItem)) is None
