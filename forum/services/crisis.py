@@ -1,11 +1,15 @@
-"""Help in a crisis: the crisis screen run on posts as they are written.
+"""Help in a crisis: the crisis screen run on posts as they are written and edited.
 
 A post whose author may be in crisis is published as usual (never held for it); a
 "member may be in crisis" item goes to the front of the review queue, and the author is shown
-where to find help at once (the view does that, from the screen's answer).
+where to find help at once (the view does that, from `help_for`). A post saying someone else
+may be at risk queues nothing; its author is shown where to find help for them.
 """
 
 from __future__ import annotations
+
+from typing import Literal
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 
@@ -17,6 +21,14 @@ CRISIS_SOURCE = "crisis"
 # Above every other severity (3 is high): the queue sorts by severity first.
 CRISIS_SEVERITY = 4
 
+Help = Literal["self", "someone-else"]
+SELF: Help = "self"
+SOMEONE_ELSE: Help = "someone-else"
+
+# The help each post just written calls for, kept with the post object (weakly: it goes when
+# the request's post does) so the view need not run the screen a second time.
+_help: WeakKeyDictionary[Post, Help] = WeakKeyDictionary()
+
 
 def screen(*texts: str | None) -> CrisisScreen:
     """Screen a post's title and text (pure and fast: run it before the transaction)."""
@@ -24,7 +36,16 @@ def screen(*texts: str | None) -> CrisisScreen:
 
 
 def record(post: Post, result: CrisisScreen) -> bool:
-    """Queue a crisis item for a post whose author may be in crisis (no commit); tell if so."""
+    """Queue a crisis item for a post whose author may be in crisis (no commit); tell if so.
+
+    An open crisis item for the post is not queued twice (an edit of a flagged post).
+    """
+    if result.in_crisis:
+        _help[post] = SELF
+    elif result.about_someone_else:
+        _help[post] = SOMEONE_ELSE
+    else:
+        _help.pop(post, None)
     if not result.in_crisis:
         return False
     open_item = db.session.scalar(select(ReviewItem.id).where(
@@ -36,7 +57,7 @@ def record(post: Post, result: CrisisScreen) -> bool:
     return True
 
 
-def flagged(post: Post) -> bool:
-    """Tell whether the crisis screen queued this post (its author is shown help)."""
-    return db.session.scalar(select(ReviewItem.id).where(
-        ReviewItem.post_id == post.id, ReviewItem.source == CRISIS_SOURCE).limit(1)) is not None
+def help_for(post: Post) -> Help | None:
+    """Tell which help the author of a post just written or edited should see, if any."""
+    return _help.get(post)
+

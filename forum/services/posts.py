@@ -103,12 +103,16 @@ def edit_post(*, actor: Member, post: Post, body: object, title: object = None,
     _ensure_can_change(actor, post, permissions.can_edit)
     draft = validate_edit(post, title=title, body=body, tags=tags, experience=experience)
     screening = screen_draft(draft)
+    # The author's own words only: a moderator tidying a post is not the one who may be at risk.
+    in_crisis = crisis.screen(draft.title, draft.body) if actor.id == post.author_id else None
     with write_transaction():
         lock(post)  # the history keeps the version read under the lock
         # Again: a moderator may have acted meanwhile.
         _ensure_can_change(actor, post, permissions.can_edit)
         apply_edit(post, draft, editor=actor)
         apply_screening(post, screening, screening_text(draft))
+        if in_crisis is not None:
+            crisis.record(post, in_crisis)
         queue_post_for_index(post)
     return post
 

@@ -57,7 +57,9 @@
     if (!raw) return;
     var onForm = document.querySelector("[data-draft]");
     var isError = document.querySelector(".error-summary, .error-page");
-    if (onForm || isError) return;
+    // The help shown on the response to a post: it was sent, though the page has a form.
+    var sent = document.querySelector("[data-replace-url]");
+    if (!sent && (onForm || isError)) return;
     JSON.parse(raw).forEach(function (key) { store.removeItem(PREFIX + key); });
     sessionStorage.removeItem("thaw-submitted");
   }
@@ -189,6 +191,14 @@
     });
   }
 
+  // A page shown in answer to a form (the crisis help) names its own address: with it in the
+  // history, a reload reads that page instead of asking to send the form again.
+  function replaceAddress() {
+    var page = document.querySelector("[data-replace-url]");
+    if (!page || !window.history.replaceState) return;
+    window.history.replaceState(null, "", page.getAttribute("data-replace-url"));
+  }
+
   function focusErrors() {
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();
@@ -197,6 +207,7 @@
   document.documentElement.classList.add("js");
   document.addEventListener("DOMContentLoaded", function () {
     setUpMenu();
+    replaceAddress();
     forgetSentDrafts();
     restoreDrafts();
     rememberSubmission();

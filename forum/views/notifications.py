@@ -15,9 +15,10 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, user_logged_out
 from markupsafe import Markup
 
 from forum import permissions
@@ -32,11 +33,18 @@ bp = Blueprint("notifications", __name__)
 api_bp = Blueprint("notifications_api", __name__, url_prefix="/api/v1")
 
 CRISIS_FILE = Path(__file__).resolve().parents[1] / "data" / "crisis.json"
+# The posts of this session's member that called for help, {post id: help}: the thread page
+# keeps showing it to them after the response to the form.
+HELP_SESSION_KEY = "crisis_help"
+HELP_REMEMBERED = 20
+
+
 def init_app(app: Flask) -> None:
     """Register the blueprints, the bell's count for every page and the after-commit mail."""
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
     notifications.init_app(app)
+    user_logged_out.connect(_forget_help, app)
 
     @app.context_processor
     def bell() -> dict:
@@ -275,16 +283,57 @@ def resources_for_request() -> list[dict]:
     return [entry for entry in everything if region in entry["locales"]]
 
 
-def crisis_response(post):
+def crisis_response(post, *, edited: bool = False):
     """Return the thread page with help shown first when the crisis screen fired, else None.
 
     Shown on the response to the form itself, so nothing comes between the post and the help.
+    The page then puts the thread's address in the history (thaw.js), so a reload reads the
+    thread instead of sending the form again, and the thread keeps the help for the session.
     """
-    if not crisis.flagged(post):
+    kind = crisis.help_for(post)
+    if kind is None or post.author_id != current_user.id:
         return None
     from forum.forms import AnswerForm
 
+    _remember_help(post, kind)
     no_store()
     view = posts.get_thread(thread_id=post.thread_id, viewer=current_user)
-    return render_template("posts/thread.html", view=view, form=AnswerForm(),
-                           crisis_resources=resources_for_request())
+    # formdata=None: the answer box stays empty, never refilled with the text just sent.
+    return render_template("posts/thread.html", view=view, form=AnswerForm(formdata=None),
+                           crisis_help=_help_box(kind, post, edited=edited, replace_url=url_for(
+                               "posts.thread", thread_id=post.thread_id)))
+
+
+def remembered_help(view) -> dict | None:
+    """Return the help box for a thread where the viewer was shown it this session, else None.
+
+    Only the author of the post that called for it sees it again: the check is by post author,
+    so another member logging in on the same browser never does.
+    """
+    remembered = session.get(HELP_SESSION_KEY)
+    if not remembered or not current_user.is_authenticated:
+        return None
+    asked = {remembered.get(str(post.id)): post for post in [view.root, *view.answers]
+             if post.author_id == current_user.id}
+    for kind in (crisis.SELF, crisis.SOMEONE_ELSE):
+        if kind in asked:
+            no_store()
+            return _help_box(kind, asked[kind])
+    return None
+
+
+def _help_box(kind: crisis.Help, post, *, edited: bool = False,
+              replace_url: str | None = None) -> dict:
+    return {"resources": resources_for_request(), "about": kind, "edited": edited,
+            "status": post.status, "replace_url": replace_url}
+
+
+def _remember_help(post, kind: crisis.Help) -> None:
+    remembered = dict(session.get(HELP_SESSION_KEY) or {})
+    remembered.pop(str(post.id), None)
+    remembered[str(post.id)] = kind  # newest last: the oldest go first past the limit
+    session[HELP_SESSION_KEY] = dict(list(remembered.items())[-HELP_REMEMBERED:])
+
+
+def _forget_help(_app, **_extra) -> None:
+    session.pop(HELP_SESSION_KEY, None)

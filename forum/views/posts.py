@@ -106,7 +106,8 @@ def thread(thread_id: int):
     view = posts.get_thread(thread_id=thread_id, viewer=current_member())
     if view.shows_unpublished:
         no_store()
-    return render_template("posts/thread.html", view=view, form=AnswerForm())
+    return render_template("posts/thread.html", view=view, form=AnswerForm(),
+                           crisis_help=notifications_views.remembered_help(view))
 
 
 @bp.post("/threads/<int:thread_id>/answers")
@@ -165,6 +166,9 @@ def edit(post_id: int):
     except Invalid as error:
         show_errors(form, error)
         return render_template("posts/edit.html", form=form, post=post), 422
+    helped = notifications_views.crisis_response(post, edited=True)
+    if helped is not None:
+        return helped
     flash("Your changes are saved. The previous version is kept in the post's history.",
           "success")
     _say_if_held(post)

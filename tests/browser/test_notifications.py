@@ -9,7 +9,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 from forum.services import members
-from tests.browser.conftest import PASSWORD, log_in, unique
+from tests.browser.conftest import PASSWORD, csp_violations, log_in, unique
 
 
 def make_member(live_server, prefix: str, role: str = "member") -> str:
@@ -148,3 +148,44 @@ def test_a_member_in_crisis_sees_help_first_and_the_queue_shows_the_item_first(
     top = mod.locator("li.review-item").first
     assert title in top.inner_text()
     assert "Member may be in crisis" in top.inner_text()
+
+
+def _threads_titled(live_server, title: str) -> int:
+    def count() -> int:
+        from sqlalchemy import func, select
+
+        from forum.extensions import db
+        from forum.models import Post
+        return db.session.scalar(select(func.count()).select_from(Post)
+                                 .where(Post.title == title))
+    return live_server.run(count)
+
+
+def test_reloading_the_help_reads_the_thread_and_never_posts_again(pages, live_server):
+    author = make_member(live_server, "reloadauthor")
+    writer = pages.new(locale="en-GB")
+    log_in(writer, author)
+    title = f"Nothing helps any more {unique('r')}"
+    writer.goto("/ask")
+    writer.get_by_label("Your question, in one line").fill(title)
+    writer.get_by_label("Details").fill(
+        "Lately I keep thinking about ending my life, the spasms wear me down.")
+    writer.get_by_label(re.compile("^Tags")).fill("spasms")
+    writer.get_by_role("button", name="Post my question").click()
+    writer.locator(".crisis-box").wait_for()
+    writer.wait_for_url(re.compile(r"/threads/\d+$"))  # the history holds the thread, not /ask
+    thread_url = writer.url
+    writer.reload()
+    assert writer.url == thread_url
+    assert "116 123" in writer.locator("main > *").first.inner_text()
+    assert _threads_titled(live_server, title) == 1
+    # An answer with the same help: after the reload its box is empty, no draft comes back.
+    writer.get_by_role("textbox", name="Your answer").fill(
+        "Since the relapse I honestly want to kill myself most nights.")
+    writer.get_by_role("button", name="Post my answer").click()
+    writer.locator(".crisis-box").wait_for()
+    writer.wait_for_url(thread_url)
+    writer.reload()
+    assert writer.get_by_role("textbox", name="Your answer").input_value() == ""
+    assert writer.locator(".draft-note").count() == 0
+    assert csp_violations(writer) == []
