@@ -61,3 +61,21 @@ def help_for(post: Post) -> Help | None:
     """Tell which help the author of a post just written or edited should see, if any."""
     return _help.get(post)
 
+
+
+def why(post: Post) -> str:
+    """Say in plain words why the crisis screen raised a post (read again from its text).
+
+    Honest about which reader fired: a rule names the words it found; the learned reader
+    only says how sure it was, since it names no rule.
+    """
+    result = screen(post.title, post.body)
+    if result.rules_fire:
+        families = ", ".join(f.replace("_", "-") for f in result.families) or "crisis"
+        return f"The rules found words of {families}."
+    if result.in_crisis and result.risk is not None:
+        return (f"No rule matched; the learned reader scored it {result.risk:.2f} (it raises "
+                f"posts from {result.threshold:.2f}). It looked like someone who may be "
+                f"struggling: read it with care.")
+    return ("The screen no longer fires on this text (it was edited, or the screen changed); "
+            "read it to be sure.")

@@ -68,6 +68,22 @@ def test_the_crisis_item_is_first_in_the_queue_with_its_marker(app, client):
                                                                       first + 1)
 
 
+def test_the_queue_says_which_reader_raised_the_post_and_never_invents_a_rule(app, client):
+    make_member("writer")
+    make_member("mod", role="moderator")
+    login(client, "writer")
+    _ask(client)  # the rules name it
+    # No rule names this; the learned reader raises it (moderation tests check the same).
+    unnamed = "Sorted the will and found the cat a new home so nobody is left with a mess after."
+    assert _ask(client, body=unnamed).status_code == 200
+    client.post("/logout")
+    login(client, "mod")
+    page = client.get("/moderation").get_data(as_text=True)
+    assert page.count("Member may be in crisis") == 2
+    assert "The rules found words of suicide" in page
+    assert "No rule matched; the learned reader scored it" in page
+
+
 def test_an_ordinary_post_gets_no_box(app, client):
     make_member("writer")
     login(client, "writer")
