@@ -103,12 +103,12 @@ def main() -> None:
     sets = {writer: read_sentences(path) for writer, path in TRAINING.items()}
     print(f"training writers: {', '.join(f'{w} ({len(r)})' for w, r in sets.items())}; "
           f"threshold {THRESHOLD}")
-    print(f"{'held-out writer':<16} {'n':>4} {'rules P':>6} {'R':>6} {'F1':>6}   "
-          f"{'n':>4} {'+model P':>6} {'R':>6} {'F1':>6}")
     learned, counted = benign_halves() if BENIGN.exists() else ([], [])
     everyday = everyday_posts() + learned
     print(f"everyday posts learned as not in crisis: {len(everyday)} (moderation dev sets and "
           f"half the search corpus)")
+    print(f"{'held-out writer':<16} {'n':>4} {'rules P':>6} {'R':>6} {'F1':>6}   "
+          f"{'n':>4} {'+model P':>6} {'R':>6} {'F1':>6}")
     models = fold_models(sets, everyday=everyday)
     scores = leave_one_writer_out(sets, models)
     for writer, (rules, both) in scores.items():
