@@ -6,13 +6,13 @@ The reader adds recall for wording no rule names. It sees a post twice: as writt
 runs and words, which carry slang and misspellings) and as a *skeleton* of concepts, where
 every word or phrase of the lexicon (`data/crisis/lexicon.json`: death, wanting, endurance,
 means, amounts, goodbyes, burden, harm, threats, other people, negation, the past...) is
-replaced by its concept and every other word is dropped. "I don't want to wake up" and "I hope
-I never open my eyes again" share a skeleton ("self negation want existence"), so the model
-learns meanings from a few hundred sentences instead of their exact words. The rules' own
-findings are in the skeleton too, so a rule that fired counts as evidence.
+replaced by its concept and every other word is dropped. "I want to die" and "I'd love to pass
+away" share a skeleton ("self want death"), so the model learns meanings from a few hundred
+sentences instead of their exact words. The rules' own findings are in the skeleton too, so a
+rule that fired counts as evidence.
 
 Scoring needs numpy only; `fit` needs scikit-learn (training happens in
-`flask moderation train-crisis`, with a fixed seed, into `data/crisis/model.json`).
+`flask crisis train`, deterministic, into `data/crisis/model.json`).
 """
 
 from __future__ import annotations
@@ -99,8 +99,6 @@ def _concept_at(words: Sequence[str], i: int) -> tuple[str, int] | None:
 # will"); death words beside an everyday thing are an idiom ("the stairs will be the death of
 # me"); a sentence set in the past or about someone else is not the author's present.
 _DEATHLY = frozenset({"death", "kill", "end", "threat"})
-
-
 _ENDING = frozenset({"death", "kill", "disappear", "forever", "relief"})
 
 
@@ -144,27 +142,6 @@ def _sentence_marks(concepts: list[str]) -> list[str]:
     return marks
 
 
-# Concepts that are warning signs in themselves (the sources' categories); a sentence that is
-# someone else's, in the past, an idiom or negated shows none of them for the author.
-WARNING_SIGNS = frozenset({"want", "plan", "means", "goodbye", "burden", "hopeless", "harm",
-                           "disappear", "relief", "contemplate", "ingest", "threat", "death",
-                           "kill", "forever", "endurance", "sleep"})
-_NOT_OWN_PRESENT = frozenset({"other", "past", "year", "quoted", "idiom", "fiction",
-                              "clinical", "recovery", "threatthing"})
-
-
-def warning_signs(text: str) -> set[str]:
-    """Return the warning-sign concepts of the sentences that speak of the author's present."""
-    signs: set[str] = set()
-    for sentence in _SENTENCE.split(text):
-        concepts = set(_concepts(sentence))
-        concepts |= set(_sentence_marks(list(concepts)))
-        if concepts & _NOT_OWN_PRESENT:
-            continue
-        signs |= concepts & WARNING_SIGNS
-    return signs
-
-
 def _concepts(sentence: str) -> list[str]:
     concepts = ["quoted"] if sentence.lstrip().startswith(">") else []  # someone else's
     words = _words(sentence)
@@ -192,12 +169,6 @@ def skeleton(text: str, evidence: Iterable[str] = ()) -> str:
         out.append("zzbreak")
     out.extend("zzrule" + name.replace("_", "") for name in evidence)
     return " ".join(out)
-
-
-def evidence_of(findings: Iterable[tuple[str, bool]]) -> list[str]:
-    """Return the rules' evidence as the skeleton names it: whom each finding is about, and
-    whether it is a strong cue."""
-    return [f"{about}{'strong' if strong else 'weak'}" for about, strong in findings]
 
 
 # A long post is also read WINDOW_SIZE sentences at a time, a window counting WINDOW_WEIGHT
