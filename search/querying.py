@@ -61,6 +61,7 @@ class Clause:
     alternates: tuple[tuple[str, float], ...] = ()
     broad: bool = False  # names a group of concepts ("side effects"), not one
     family: tuple[tuple[str, float], ...] = ()
+    synonym: bool = False  # the words misspell the concept's name: they score as the concept
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,9 +235,11 @@ def _read_words(
                 optional.append(Clause((), concepts=((span.slug, WEAK_BOOST),)))
             else:
                 concepts = ((span.slug, 1.0),)
-                should.append(
-                    Clause(clause_words, concepts=concepts, typed=typed_span, family=family)
-                )
+                # A misspelling means the concept: its rarity must not rank posts spelled the
+                # same wrong way above posts spelling the name right.
+                synonym = len(clause_words) == 1 and vocabulary.is_misspelling(clause_words[0])
+                should.append(Clause(clause_words, concepts=concepts, typed=typed_span,
+                                     family=family, synonym=synonym))
             i = span.end
             continue
         i += 1

@@ -89,6 +89,11 @@ class _Scored:
         self.ceiling = boost * max(
             [sum(p.weight for p in self.words)] + [p.weight for p in self.others]
         )
+        if clause.synonym and self.others:
+            # Another name for a concept (a brand, a misspelling) scores as the concept's own
+            # name would, however rare the spelling; it still weighs its rarity in the query.
+            cap = max(p.weight for p in self.others) / CONCEPT_WEIGHT
+            self.words = [_Part(p.title, p.body, min(p.weight, cap), p.docs) for p in self.words]
         # A family word weighs below the word typed, however rare it is ("sauna" for "heat"),
         # and does not raise the clause's weight in the query.
         cap = FAMILY_WEIGHT * sum(p.weight for p in self.words)

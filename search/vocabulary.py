@@ -67,6 +67,29 @@ def _single_stems(words: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found[0] for found in single))
 
 
+def _misspellings(concept: Concept) -> set[str]:
+    """Return the one-word phrases of concept a letter or two from a phrase listed before them.
+
+    The taxonomy lists a concept's name and brands before their misspellings ("klonopin",
+    then "klonipin"), so the later of two near spellings is the mistake.
+    """
+    found: set[str] = set()
+    earlier: list[str] = []
+    if concept.kind != "treatment":  # symptoms list word forms ("dozy", "dozing"), not typos
+        return found
+    for phrase in concept.phrases:
+        key = stems(phrase)
+        if len(key) != 1:
+            continue
+        word = key[0]
+        if word not in earlier and any(
+            edit_distance(word, other, 2) <= (1 if len(word) < 8 else 2) for other in earlier
+        ):
+            found.add(word)
+        earlier.append(word)
+    return found
+
+
 class Vocabulary:
     """Map synonym phrases (brand names, misspellings, lay phrases) to concept slugs."""
 
@@ -111,8 +134,10 @@ class Vocabulary:
         weak_phrases = {tuple(stems(phrase)) for phrase in ambiguous}
         self._phrases: dict[tuple[str, ...], tuple[str, bool]] = {}
         self._words: dict[str, tuple[str, str]] = {}
+        self._misspellings: set[str] = set()
         for concept in concepts:
             self.concepts[concept.slug] = concept
+            self._misspellings.update(_misspellings(concept))
             for phrase in concept.phrases:
                 key = tuple(stems(phrase))
                 if not key:
@@ -188,6 +213,10 @@ class Vocabulary:
             if slugs is not None:
                 return i + length, slugs, self._broader_families.get(key, ())
         return None
+
+    def is_misspelling(self, word_stem: str) -> bool:
+        """Return whether a stem is a synonym listed as a misspelling of its concept's name."""
+        return word_stem in self._misspellings
 
     def family(self, word_stem: str) -> tuple[tuple[str, float], ...]:
         """Return (stem, relative weight) for the search-only family of a query word."""

@@ -126,3 +126,30 @@ def test_side_effects_finds_a_post_about_dizziness(families):
 def test_a_family_word_never_tags_a_post(families):
     # "triggers" is the tag for heat among other things; a family word does not name it.
     assert 25 not in search(families, "triggers")
+
+
+def test_a_misspelling_ranks_posts_spelling_the_name_right_beside_those_spelling_it_wrong(index):
+    index.add(
+        [
+            make_doc(31, "bacolfen and the stairs", "Started bacolfen (sp?) and the stairs at "
+                     "home feel steep, knees wobble on the way down."),
+            make_doc(32, "Baclofen not working", "The baclofen is not working any more."),
+            make_doc(33, "Baclofen at bedtime", "Baclofen at bedtime helps me sleep."),
+            make_doc(34, "Baclofen and physio", "Physio plus baclofen works for me."),
+            make_doc(35, "Baclofen dose", "My baclofen dose went up in May."),
+        ]
+    )
+    found = search(index, "bacolfen stopped working")
+    assert found[0] == 32  # closer to the question asked, with the name spelt right
+    assert 31 in found  # the same misspelling still finds its post
+
+
+def test_a_brand_still_ranks_posts_naming_the_brand_first(index):
+    index.add(
+        [
+            make_doc(36, "Lioresal and sleepy", "Lioresal makes me sleepy in the afternoon."),
+            make_doc(37, "Baclofen and sleepy", "Baclofen makes me sleepy in the afternoon."),
+            make_doc(38, "Baclofen dose", "My baclofen dose went up in May."),
+        ]
+    )
+    assert search(index, "Lioresal sleepy")[:2] == [36, 37]

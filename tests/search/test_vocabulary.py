@@ -59,3 +59,11 @@ def test_search_families_stand_in_for_a_word_but_name_no_concept(vocabulary):
     assert "hot" in dict(vocabulary.family(stems("heat")[0]))
     assert "uti" in dict(vocabulary.family(stems("infection")[0]))
     assert concepts(vocabulary, "a heatwave and a sauna left me dizzy and queasy") == []
+
+
+def test_a_near_spelling_listed_after_a_drug_name_is_a_misspelling(vocabulary):
+    assert vocabulary.is_misspelling("klonipin")  # after its brand, klonopin
+    assert vocabulary.is_misspelling("bacolfen")
+    assert not vocabulary.is_misspelling("klonopin")
+    assert not vocabulary.is_misspelling("lioresal")
+    assert not vocabulary.is_misspelling("baclofen")
