@@ -51,7 +51,8 @@ class Clause:
 
     alternates are single stems (a likely correct spelling) that match too, at their weight;
     family holds the search-only word family of the words ("hot" for "heat") with relative
-    weights, matching at ranking.FAMILY_WEIGHT times those of the words' weight.
+    weights, matching at ranking.FAMILY_WEIGHT times those of the words' weight; a member of
+    several words (stems joined by spaces) matches where they stand together, in order.
     """
 
     words: tuple[str, ...]
@@ -98,7 +99,7 @@ class Plan:
         return frozenset(
             [w for c in self.scored for w in c.words]
             + [w for c in self.scored for w, _ in c.alternates]
-            + [w for c in self.scored for w, _ in c.family]
+            + [w for c in self.scored for member, _ in c.family for w in member.split()]
         )
 
     @property
@@ -223,6 +224,15 @@ def _read_words(
             i = end
             continue
         span = spans.get(i)
+        phrase_end = vocabulary.family_phrase(words, i) if span is None else None
+        if phrase_end is not None:
+            # A phrase with a search-only family ("wearing off", "dry mouth"): one clause.
+            key = words[i:phrase_end]
+            should.append(Clause(tuple(key), phrase=True,
+                                 typed=" ".join(s for _, s in stream[i:phrase_end]),
+                                 family=vocabulary.family(" ".join(key))))
+            i = phrase_end
+            continue
         if span is not None:
             members = [t for t, _ in stream[span.start : span.end] if t.word not in FILLER_WORDS]
             clause_words = tuple(dict.fromkeys(t.stem for t in members)) or (token.stem,)

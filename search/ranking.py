@@ -43,6 +43,9 @@ EXACT_SCORING_LIMIT = 4000
 CHAMPIONS = 300
 
 
+PhraseDocs = Callable[[tuple[str, ...]], Set[int]]
+
+
 class Postings(Protocol):
     """What an index offers the ranking: term statistics by index-internal key."""
 
@@ -72,14 +75,22 @@ class _Part:
 class _Scored:
     """A clause with its postings fetched, ready to match and score documents."""
 
-    def __init__(self, index: Postings, clause: Clause, boost: float, total: int) -> None:
+    def __init__(self, index: Postings, clause: Clause, boost: float, total: int,
+                 phrase_docs: PhraseDocs | None = None) -> None:
         self.boost = boost
         self.word_count = len(clause.words)
         self.terms = [(field, w) for w in clause.words for field in ("title", "body")]
         self.terms += [(field, w) for w, _ in clause.alternates for field in ("title", "body")]
-        self.terms += [(field, w) for w, _ in clause.family for field in ("title", "body")]
+        self.terms += [(field, w) for member, _ in clause.family for w in member.split()
+                       for field in ("title", "body")]
         self.terms += [("concepts", slug) for slug, _ in clause.concepts]
         self.words = [_word(index, w, 1.0, total) for w in clause.words]
+        if clause.phrase and phrase_docs is not None and len(self.words) > 1:
+            # A should clause typed as a phrase ("dry mouth") counts its words only together.
+            together = set(phrase_docs(clause.words))
+            self.words = [_Part({k: f for k, f in p.title.items() if k in together},
+                                {k: f for k, f in p.body.items() if k in together},
+                                p.weight, p.docs & together) for p in self.words]
         self.others = [_word(index, w, weight, total) for w, weight in clause.alternates]
         for slug, weight in clause.concepts:
             self.others += _concept(index, slug, weight, total)
@@ -98,8 +109,10 @@ class _Scored:
         # and does not raise the clause's weight in the query.
         cap = FAMILY_WEIGHT * sum(p.weight for p in self.words)
         self.family: list[tuple[_Part, float]] = []
-        for w, weight in clause.family:
-            part = _word(index, w, FAMILY_WEIGHT, total)
+        for member, weight in clause.family:
+            words = tuple(member.split())
+            part = (_word(index, member, FAMILY_WEIGHT, total) if len(words) == 1
+                    else _phrase(index, words, FAMILY_WEIGHT, total, phrase_docs))
             if part.docs:
                 capped = weight * min(part.weight, cap)
                 self.family.append((_Part(part.title, part.body, capped, part.docs),
@@ -165,6 +178,18 @@ def _word(index: Postings, word: str, boost: float, total: int) -> _Part:
     return _Part(title, body, boost * _idf(total, len(docs)), docs)
 
 
+def _phrase(index: Postings, words: tuple[str, ...], boost: float, total: int,
+            phrase_docs: PhraseDocs | None) -> _Part:
+    """Return the part for words standing together (or, without positions, all present)."""
+    parts = [_word(index, w, 1.0, total) for w in words]
+    docs: Set[int] = set.intersection(*(set(p.docs) for p in parts))
+    if docs and phrase_docs is not None:
+        docs = docs & phrase_docs(words)
+    title = {k: min(p.title.get(k, 0) for p in parts) for k in docs}
+    body = {k: min(p.body.get(k, 0) for p in parts) for k in docs}
+    return _Part({k: f for k, f in title.items() if f}, body, boost * _idf(total, len(docs)), docs)
+
+
 def _concept(index: Postings, slug: str, boost: float, total: int) -> list[_Part]:
     """Return the parts for a concept: named in the post, and named in the post's thread."""
     found = index.postings("concepts", slug)
@@ -180,12 +205,13 @@ def _concept(index: Postings, slug: str, boost: float, total: int) -> list[_Part
 class Ranking:
     """A plan's clauses with their postings: which posts match, and how well."""
 
-    def __init__(self, index: Postings, plan: Plan) -> None:
+    def __init__(self, index: Postings, plan: Plan, phrase_docs: PhraseDocs | None = None) -> None:
+        """:param phrase_docs: where words stand together; family phrases need it to be exact."""
         self._index = index
         total = max(index.doc_count(), 1)
         self._plan = plan
         self.required = [_Scored(index, c, 1.0, total) for c in plan.required]
-        self.should = [_Scored(index, c, 1.0, total) for c in plan.should]
+        self.should = [_Scored(index, c, 1.0, total, phrase_docs) for c in plan.should]
         # Filler words only break ties; a hint at a concept (from an ambiguous word) counts.
         self.optional = [
             _Scored(index, c, FILLER_WEIGHT if c.words else 1.0, total) for c in plan.optional

@@ -54,17 +54,16 @@ ALSO_WEIGHT = 0.5
 
 
 def _weighted(family: WordFamily) -> tuple[tuple[str, float], ...]:
-    """Return (stem, relative weight) for the members of a family, its words first."""
-    found = dict.fromkeys(_single_stems(family.words), 1.0)
-    for word_stem in _single_stems(family.also):
-        found.setdefault(word_stem, ALSO_WEIGHT)
+    """Return (member, relative weight) for the members of a family, its words first."""
+    found = dict.fromkeys(_members(family.words), 1.0)
+    for member in _members(family.also):
+        found.setdefault(member, ALSO_WEIGHT)
     return tuple(found.items())
 
 
-def _single_stems(words: Iterable[str]) -> tuple[str, ...]:
-    """Return the stems of the one-word entries of words, in order, once each."""
-    single = (found for found in map(stems, words) if len(found) == 1)
-    return tuple(dict.fromkeys(found[0] for found in single))
+def _members(words: Iterable[str]) -> tuple[str, ...]:
+    """Return the entries of words as stems (a phrase's joined by spaces), in order, once each."""
+    return tuple(dict.fromkeys(" ".join(found) for found in map(stems, words) if found))
 
 
 def _misspellings(concept: Concept) -> set[str]:
@@ -116,11 +115,12 @@ class Vocabulary:
         self._families: dict[str, tuple[tuple[str, float], ...]] = {}
         for family in by_name.values():
             found = _weighted(family)
-            for word_stem in _single_stems(family.words):
+            for member in _members(family.words):
                 merged = dict(found)
-                merged.update(self._families.get(word_stem, ()))
-                merged.pop(word_stem, None)
-                self._families[word_stem] = tuple(merged.items())
+                merged.update(self._families.get(member, ()))
+                merged.pop(member, None)
+                self._families[member] = tuple(merged.items())
+        self._family_longest = max((k.count(" ") + 1 for k in self._families), default=0)
         self._broader_families: dict[tuple[str, ...], tuple[tuple[str, float], ...]] = {}
         for phrase, names in (broader_families or {}).items():
             members: dict[str, float] = {}
@@ -219,8 +219,18 @@ class Vocabulary:
         return word_stem in self._misspellings
 
     def family(self, word_stem: str) -> tuple[tuple[str, float], ...]:
-        """Return (stem, relative weight) for the search-only family of a query word."""
+        """Return (member, relative weight) for the search-only family of a query word.
+
+        A member of several words is their stems joined by spaces ("dry mouth").
+        """
         return self._families.get(word_stem, ())
+
+    def family_phrase(self, words: Sequence[str], i: int) -> int | None:
+        """Return the end of the longest family phrase of two or more words at words[i]."""
+        for length in range(min(self._family_longest, len(words) - i), 1, -1):
+            if " ".join(words[i : i + length]) in self._families:
+                return i + length
+        return None
 
     def match(
         self, words: Sequence[str], *, slop: int = 0, include_weak: bool = False

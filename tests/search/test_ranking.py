@@ -153,3 +153,29 @@ def test_a_brand_still_ranks_posts_naming_the_brand_first(index):
         ]
     )
     assert search(index, "Lioresal sleepy")[:2] == [36, 37]
+
+
+@pytest.fixture
+def phrase_families(index):
+    index.add(
+        [
+            make_doc(41, "Botox wearing off", "The botox is wearing off at eight weeks."),
+            make_doc(42, "Tizanidine", "Tizanidine stopped working for me after a year."),
+            make_doc(43, "Garden", "I stopped at the garden centre, then worked on the beds."),
+            make_doc(44, "Night tablets", "Since the night tablets my mouth is dry by morning."),
+            make_doc(45, "Winter", "Dry skin on my hands and a mouth ulcer this winter."),
+        ]
+    )
+    return index
+
+
+def test_a_phrase_finds_posts_saying_it_with_another_phrase_of_its_family(phrase_families):
+    found = search(phrase_families, "wearing off")
+    assert found[0] == 41
+    assert 42 in found  # "stopped working" says the same
+    assert 43 not in found  # the words of "stopped working", but apart
+
+
+def test_a_family_phrase_matches_its_words_only_together(phrase_families):
+    assert search(phrase_families, "dry mouth")[0] == 44  # "mouth is dry": the words together
+    assert search(phrase_families, "stopped working") == [42, 41]
