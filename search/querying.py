@@ -62,6 +62,7 @@ class Clause:
     alternates: tuple[tuple[str, float], ...] = ()
     broad: bool = False  # names a group of concepts ("side effects"), not one
     family: tuple[tuple[str, float], ...] = ()
+    hint_for: int | None = None  # a concept hint: counts only where this should clause matched
     synonym: bool = False  # the words misspell the concept's name: they score as the concept
 
 
@@ -239,10 +240,11 @@ def _read_words(
             typed_span = " ".join(s for _, s in stream[span.start : span.end])
             family = vocabulary.family(clause_words[0]) if len(clause_words) == 1 else ()
             if span.weak:
-                # An ambiguous synonym ("heat", "pt") only hints: posts must contain the word,
-                # and those also about the concept rank higher.
+                # An ambiguous synonym ("heat", "pt") only hints: posts must contain the word
+                # (or its family), and those also about the concept rank higher.
                 should.append(Clause(clause_words, typed=typed_span, family=family))
-                optional.append(Clause((), concepts=((span.slug, WEAK_BOOST),)))
+                optional.append(Clause((), concepts=((span.slug, WEAK_BOOST),),
+                                       hint_for=len(should) - 1))
             else:
                 concepts = ((span.slug, 1.0),)
                 # A misspelling means the concept: its rarity must not rank posts spelled the

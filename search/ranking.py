@@ -312,18 +312,24 @@ class Ranking:
         mass = sum(ceilings) or 1.0
         best: list[tuple[float, int]] = []  # a min-heap of (score, key)
 
+        hints = [c.hint_for for c in self._plan.optional]
+
         def score(key: int) -> float:
             total = 0.0
             matched = 0.0
+            scored = []
             for clause in should:
                 part = clause.score(key, lengths, average)
+                scored.append(part)
                 if part:
                     matched += clause.ceiling * clause.credit(key)
                     total += part
             for clause in self.required:
                 total += clause.score(key, lengths, average)
-            for clause in self.optional:
-                total += clause.score(key, lengths, average)
+            for clause, hint_for in zip(self.optional, hints, strict=True):
+                # A concept hinted at by an ambiguous word counts only beside that word.
+                if hint_for is None or (hint_for < len(scored) and scored[hint_for]):
+                    total += clause.score(key, lengths, average)
             if should:
                 total *= (matched / mass) ** COORDINATION
             return total

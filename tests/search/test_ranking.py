@@ -179,3 +179,18 @@ def test_a_phrase_finds_posts_saying_it_with_another_phrase_of_its_family(phrase
 def test_a_family_phrase_matches_its_words_only_together(phrase_families):
     assert search(phrase_families, "dry mouth")[0] == 44  # "mouth is dry": the words together
     assert search(phrase_families, "stopped working") == [42, 41]
+
+
+def test_an_ambiguous_word_hints_at_its_concept_only_in_posts_that_say_it(index):
+    # "heat" hints at the triggers tag, which also covers periods and infections.
+    index.add(
+        [
+            make_doc(51, "Heat", "My spasms get worse in the heat.", tags=("triggers",)),
+            make_doc(52, "Period", "My spasms get worse before my period.", tags=("triggers",)),
+            make_doc(53, "Evenings", "My spasms get worse in the evening too."),
+        ]
+    )
+    results = index.search(SearchQuery("heat spasms worse"))
+    scores = {hit.id: hit.score for hit in results.hits}
+    assert results.hits[0].id == 51
+    assert scores[52] == pytest.approx(scores[53])  # the triggers tag alone earns nothing
