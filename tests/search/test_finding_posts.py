@@ -257,3 +257,11 @@ def test_a_post_is_found_by_its_tags_even_when_its_words_do_not_name_them(index)
     assert search(index, "baclofen") == [2]
     # Both posts say "stiff"; only the one tagged spasticity is about it.
     assert search(index, "spasticity") == [1]
+
+
+def test_a_past_tense_no_suffix_rule_reaches_still_names_its_concept(forum):
+    # "legs give way" is a lay phrase for weakness; "slept" is "sleep".
+    forum.add([make_doc(10, "Stairs", "Halfway up the stairs my legs gave way."),
+               make_doc(11, "Nights", "I slept badly all week.")])
+    assert search(forum, "weakness") == [10]
+    assert search(forum, "sleeping badly") == [11]
