@@ -49,6 +49,18 @@ class WordFamily:
     also: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Combination:
+    """A concept a post names by naming one of concepts beside one of words, anywhere in it.
+
+    Night-time spasms are spasms, jerks or cramps in a post that speaks of bed or the night.
+    """
+
+    slug: str
+    concepts: tuple[str, ...]
+    words: tuple[str, ...]
+
+
 # Members of a family's also list are looser ("cold" for infection): they weigh less.
 ALSO_WEIGHT = 0.5
 
@@ -99,12 +111,19 @@ class Vocabulary:
         broader: Mapping[str, Iterable[str]] | None = None,
         families: Iterable[WordFamily] = (),
         broader_families: Mapping[str, Iterable[str]] | None = None,
+        combinations: Iterable[Combination] = (),
     ) -> None:
         """:param broader: query phrases that name a group of concepts ("muscle relaxants").
 
         :param families: search-only word families; they never name a concept.
         :param broader_families: for a group phrase, the names of families it also reaches.
+        :param combinations: concepts a text names by naming another concept and a word.
         """
+        self._combinations = tuple(
+            (c.slug, frozenset(c.concepts),
+             frozenset(key[0] for key in map(stems, c.words) if len(key) == 1))
+            for c in combinations
+        )
         self.concepts: dict[str, Concept] = {}
         self._broader = {
             key: tuple(slugs)
@@ -201,7 +220,13 @@ class Vocabulary:
             for entry in taxonomy.get("search_groups", ())
             if isinstance(entry, Mapping) and "phrase" in entry
         }
-        return cls(concepts, ambiguous, broader, families, broader_families)
+        combinations = [
+            Combination(str(entry["concept"]), tuple(str(s) for s in entry.get("with", ())),
+                        tuple(str(w) for w in entry.get("words", ())))
+            for entry in taxonomy.get("search_combinations", ())
+            if isinstance(entry, Mapping) and "concept" in entry
+        ]
+        return cls(concepts, ambiguous, broader, families, broader_families, combinations)
 
     def group(
         self, words: Sequence[str], i: int
@@ -292,8 +317,19 @@ class Vocabulary:
         return best
 
     def concepts_in(self, text: str) -> list[str]:
-        """Return the concept slugs named in text, once per mention (weak synonyms ignored)."""
-        return [m.slug for m in self.match(stems(text))]
+        """Return the concept slugs named in text, once per mention (weak synonyms ignored).
+
+        A combination's concept is named once when the text names one of its concepts and
+        has one of its words ("spasms" and "bed": night-time spasms).
+        """
+        words = stems(text)
+        found = [m.slug for m in self.match(words)]
+        if self._combinations and found:
+            named, present = set(found), set(words)
+            for slug, needed, cues in self._combinations:
+                if slug not in named and needed & named and cues & present:
+                    found.append(slug)
+        return found
 
     def fuzzy(self, word: str) -> tuple[str, str] | None:
         """Return (slug, vocabulary word) for a likely misspelling of a drug or symptom name."""

@@ -265,3 +265,11 @@ def test_a_past_tense_no_suffix_rule_reaches_still_names_its_concept(forum):
                make_doc(11, "Nights", "I slept badly all week.")])
     assert search(forum, "weakness") == [10]
     assert search(forum, "sleeping badly") == [11]
+
+
+def test_a_symptom_beside_a_word_for_bedtime_names_the_night_time_symptom(index):
+    index.add([make_doc(12, "Hamstrings", "Every time I get into bed the spasms start."),
+               make_doc(13, "Bedtime reading", "I read in bed most evenings."),
+               make_doc(14, "Afternoons", "The spasms start after lunch.")])
+    assert search(index, "nocturnal spasms")[0] == 12
+    assert 13 not in search(index, "nocturnal spasms")

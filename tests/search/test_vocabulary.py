@@ -67,3 +67,9 @@ def test_a_near_spelling_listed_after_a_drug_name_is_a_misspelling(vocabulary):
     assert not vocabulary.is_misspelling("klonopin")
     assert not vocabulary.is_misspelling("lioresal")
     assert not vocabulary.is_misspelling("baclofen")
+
+
+def test_a_combination_names_its_concept_once_beside_the_concepts_it_combines(vocabulary):
+    assert concepts(vocabulary, "Spasms again: the spasms kept me up all night") == [
+        "spasms", "spasms", "night-spasms"]
+    assert concepts(vocabulary, "I read in bed") == []
