@@ -74,8 +74,17 @@ def _weighted(family: WordFamily) -> tuple[tuple[str, float], ...]:
 
 
 def _members(words: Iterable[str]) -> tuple[str, ...]:
-    """Return the entries of words as stems (a phrase's joined by spaces), in order, once each."""
-    return tuple(dict.fromkeys(" ".join(found) for found in map(stems, words) if found))
+    """Return the entries of words as stems (a phrase's joined by spaces), in order, once each.
+
+    A phrase left with one word once its stop words go ("kick in") would stand for a broader
+    word ("kick"), so it is left out.
+    """
+    found: dict[str, None] = {}
+    for entry in words:
+        key = stems(entry)
+        if len(key) > 1 or (len(key) == 1 and len(entry.split()) == 1):
+            found.setdefault(" ".join(key))
+    return tuple(found)
 
 
 def _misspellings(concept: Concept) -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from search import Vocabulary
 from search.analysis import stems
+from search.vocabulary import WordFamily
 
 
 def concepts(vocabulary: Vocabulary, text: str) -> list[str]:
@@ -73,3 +74,10 @@ def test_a_combination_names_its_concept_once_beside_the_concepts_it_combines(vo
     assert concepts(vocabulary, "Spasms again: the spasms kept me up all night") == [
         "spasms", "spasms", "night-spasms"]
     assert concepts(vocabulary, "I read in bed") == []
+
+
+def test_a_family_phrase_that_stop_words_leave_as_one_word_is_left_out():
+    vocabulary = Vocabulary((), families=[WordFamily("onset", ("take effect", "kick in"))])
+    assert dict(vocabulary.family("tak effect")) == {}  # its only other member is dropped
+    assert vocabulary.family("kick") == ()
+    assert vocabulary.family_phrase(stems("when does it take effect"), 2) == 4
