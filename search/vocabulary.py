@@ -271,6 +271,9 @@ class Vocabulary:
     ) -> list[ConceptMatch]:
         """Find concept phrases in a stem sequence, longest first, left to right.
 
+        A two-word phrase counts either way round, in posts as in queries ("my legs are
+        weak" names "weak legs", "my foot is bouncing" names "bouncing foot").
+
         :param slop: how many extra words may sit inside a multi-word phrase (queries use 1,
             so "legs jump at night" still names "legs at night").
         """
@@ -279,7 +282,7 @@ class Vocabulary:
         n = len(words)
         while i < n:
             swapped = None
-            if slop and i + 1 < n:
+            if i + 1 < n:
                 # Members put two words either way round ("legs weak" for "weak legs").
                 hit = self._phrases.get((words[i + 1], words[i]))
                 swapped = ConceptMatch(hit[0], i, i + 2, hit[1]) if hit else None

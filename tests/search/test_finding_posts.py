@@ -273,3 +273,9 @@ def test_a_symptom_beside_a_word_for_bedtime_names_the_night_time_symptom(index)
                make_doc(14, "Afternoons", "The spasms start after lunch.")])
     assert search(index, "nocturnal spasms")[0] == 12
     assert 13 not in search(index, "nocturnal spasms")
+
+
+def test_a_two_word_lay_phrase_said_the_other_way_round_names_its_concept(index):
+    index.add([make_doc(15, "Evenings", "By the evening my legs are weak and heavy."),
+               make_doc(16, "Mornings", "Weak coffee and a slow start.")])
+    assert search(index, "muscle weakness") == [15]
