@@ -71,7 +71,7 @@ def test_a_near_spelling_listed_after_a_drug_name_is_a_misspelling(vocabulary):
 
 
 def test_a_combination_names_its_concept_once_beside_the_concepts_it_combines(vocabulary):
-    assert concepts(vocabulary, "Spasms again: the spasms kept me up all night") == [
+    assert concepts(vocabulary, "Spasms again: the spasms woke me twice last night") == [
         "spasms", "spasms", "night-spasms"]
     assert concepts(vocabulary, "I read in bed") == []
 
@@ -81,3 +81,9 @@ def test_a_family_phrase_that_stop_words_leave_as_one_word_is_left_out():
     assert dict(vocabulary.family("tak effect")) == {}  # its only other member is dropped
     assert vocabulary.family("kick") == ()
     assert vocabulary.family_phrase(stems("when does it take effect"), 2) == 4
+
+
+def test_lay_words_for_symptoms_name_them(vocabulary):
+    assert concepts(vocabulary, "my knees gave way twice") == ["weakness"]
+    assert concepts(vocabulary, "calves tight again") == ["stiffness"]
+    assert concepts(vocabulary, "up all night again") == ["sleep"]
