@@ -59,6 +59,7 @@ def test_unknown_taxonomy_keys_are_ignored():
 def test_search_families_stand_in_for_a_word_but_name_no_concept(vocabulary):
     assert "hot" in dict(vocabulary.family(stems("heat")[0]))
     assert "uti" in dict(vocabulary.family(stems("infection")[0]))
+    assert "asleep" in dict(vocabulary.family(stems("sleep")[0]))
     assert concepts(vocabulary, "a heatwave and a sauna left me dizzy and queasy") == []
 
 
