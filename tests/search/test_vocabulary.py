@@ -88,3 +88,8 @@ def test_lay_words_for_symptoms_name_them(vocabulary):
     assert concepts(vocabulary, "my knees gave way twice") == ["weakness"]
     assert concepts(vocabulary, "calves tight again") == ["stiffness"]
     assert concepts(vocabulary, "up all night again") == ["sleep"]
+
+
+def test_cold_and_heat_treatments_by_other_names_are_heat_and_cold(vocabulary):
+    assert concepts(vocabulary, "cryotherapy at the gym") == ["heat-cold"]
+    assert concepts(vocabulary, "a hot water bottle on my calves") == ["heat-cold"]
