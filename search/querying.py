@@ -27,12 +27,14 @@ FILLER_WORDS = frozenset(
     been being better can cant could did didnt do does doesnt doing done else ever
     everyone experience experiences feel find finding finds found get gets getting give
     going good got had having he help helped helpful helping helps her here his how idea
-    ideas into just know like lot lots make makes making many may me might more most much
-    must need needs onto other others our people please really recommend should some someone
-    something still suggestion suggestions take takes taking tell than thank thanks their
-    them then there these they thing things think those tip tips tried tries try trying
-    us use used uses using very want wanted way we well went what whats when where
-    whether which while who why will wondering work worked working works would you your
+    ideas into just know like lot lots make makes making many may me might more most
+    much must need needs normal ok okay onto other others our people please question
+    questions really recommend should some someone something still suggestion
+    suggestions take takes taking tell than thank thanks their them then there these
+    they thing things think those tip tips tried tries try trying us use used uses using
+    usual usually very want wanted way we well went what whats when where whether which
+    while who why will wonder wondered wondering work worked working works would you
+    your
     not""".split()
 )
 
