@@ -60,6 +60,7 @@ def test_search_families_stand_in_for_a_word_but_name_no_concept(vocabulary):
     assert "hot" in dict(vocabulary.family(stems("heat")[0]))
     assert "uti" in dict(vocabulary.family(stems("infection")[0]))
     assert "asleep" in dict(vocabulary.family(stems("sleep")[0]))
+    assert stems("pricey")[0] in dict(vocabulary.family(stems("money")[0]))
     assert concepts(vocabulary, "a heatwave and a sauna left me dizzy and queasy") == []
 
 
