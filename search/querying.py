@@ -240,7 +240,7 @@ def _read_words(
             members = [t for t, _ in stream[span.start : span.end] if t.word not in FILLER_WORDS]
             clause_words = tuple(dict.fromkeys(t.stem for t in members)) or (token.stem,)
             typed_span = " ".join(s for _, s in stream[span.start : span.end])
-            family = vocabulary.family(clause_words[0]) if len(clause_words) == 1 else ()
+            family = vocabulary.family(" ".join(clause_words))
             if span.weak:
                 # An ambiguous synonym ("heat", "pt") only hints: posts must contain the word
                 # (or its family), and those also about the concept rank higher.

@@ -194,3 +194,22 @@ def test_an_ambiguous_word_hints_at_its_concept_only_in_posts_that_say_it(index)
     scores = {hit.id: hit.score for hit in results.hits}
     assert results.hits[0].id == 51
     assert scores[52] == pytest.approx(scores[53])  # the triggers tag alone earns nothing
+
+
+def test_one_trigger_named_finds_posts_about_it_not_every_trigger(index):
+    index.add(
+        [
+            make_doc(61, "UTI again", "Another UTI and my spasms are awful.", tags=("triggers",)),
+            make_doc(62, "Constipation", "Constipated all week, spasms awful.", tags=("triggers",)),
+            make_doc(63, "Period week", "My spasms are awful before my period.",
+                     tags=("triggers",)),
+            make_doc(64, "Antibiotics", "On antibiotics for a water infection; spasms awful."),
+            *(make_doc(n, f"Garden {n}", "Roses, lawn and a new shed.") for n in range(65, 75)),
+        ]
+    )
+    results = index.search(SearchQuery("uti spasms"))
+    scores = {hit.id: hit.score for hit in results.hits}
+    assert [hit.id for hit in results.hits][:2] == [61, 64]  # then an infection in other words
+    # Posts about other triggers are only about spasms here: far below.
+    assert max(scores[62], scores[63]) < 0.2 * scores[64]
+    assert {61, 62, 63, 64} <= set(search(index, "what triggers spasms"))
