@@ -209,7 +209,8 @@ class Vocabulary:
                 concepts.append(
                     Concept(slug, name, str(entry.get("kind", "")), tuple(dict.fromkeys(phrases)))
                 )
-        ambiguous = [str(s) for s in taxonomy.get("ambiguous_synonyms", ())]
+        ambiguous = [str(s) for key in ("ambiguous_synonyms", "search_ambiguous")
+                     for s in taxonomy.get(key, ())]
         broader = {
             str(entry["phrase"]): [str(slug) for slug in entry.get("concepts", ())]
             for entry in taxonomy.get("search_groups", ())

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from search import Vocabulary
 from search.analysis import stems
 from search.vocabulary import WordFamily
+from tests.search.conftest import TAXONOMY
 
 
 def concepts(vocabulary: Vocabulary, text: str) -> list[str]:
@@ -94,3 +97,10 @@ def test_lay_words_for_symptoms_name_them(vocabulary):
 def test_cold_and_heat_treatments_by_other_names_are_heat_and_cold(vocabulary):
     assert concepts(vocabulary, "cryotherapy at the gym") == ["heat-cold"]
     assert concepts(vocabulary, "a hot water bottle on my calves") == ["heat-cold"]
+
+
+def test_a_specific_trigger_is_ambiguous_to_search_only(vocabulary):
+    taxonomy = json.loads(TAXONOMY.read_text(encoding="utf-8"))
+    assert "uti" in taxonomy["search_ambiguous"]
+    assert "uti" not in taxonomy["ambiguous_synonyms"]  # tag suggestions still use it
+    assert concepts(vocabulary, "another uti") == []  # it does not tag a post for search
