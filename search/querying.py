@@ -270,8 +270,9 @@ def _read_words(
             if guess is not None:
                 concepts = ((guess[0], FUZZY_BOOST),)
                 corrections.append((typed, guess[1]))
+        # A guessed misspelling, like a listed one, scores as its concept (see above).
         should.append(Clause((token.stem,), concepts=concepts, typed=typed,
-                             family=vocabulary.family(token.stem)))
+                             family=vocabulary.family(token.stem), synonym=bool(concepts)))
     if not should and optional:
         # A search made only of filler words ("how") still has to find something.
         should, optional = optional, []

@@ -213,3 +213,20 @@ def test_one_trigger_named_finds_posts_about_it_not_every_trigger(index):
     # Posts about other triggers are only about spasms here: far below.
     assert max(scores[62], scores[63]) < 0.2 * scores[64]
     assert {61, 62, 63, 64} <= set(search(index, "what triggers spasms"))
+
+
+def test_a_misspelling_search_has_never_seen_counts_no_more_than_the_name_spelt_right(index):
+    index.add(
+        [
+            make_doc(81, "dantroline and the garden", "The dantroline and a garden to dig."),
+            make_doc(82, "Dantrolene not working", "The dantrolene is not working any more."),
+            make_doc(83, "Dantrolene and my liver", "Dantrolene means blood tests for me."),
+            *(make_doc(n, f"Garden {n}", "Roses, lawn and a new shed.") for n in range(85, 95)),
+        ]
+    )
+    assert not index.vocabulary.is_known("dantrolin")
+    results = index.search(SearchQuery("dantroline"))
+    scores = {hit.id: hit.score for hit in results.hits}
+    assert results.hits[0].id == 81  # the spelling typed still comes first
+    # but weighs about as the drug's name would, not as a word only one post contains
+    assert scores[81] < 2 * scores[82]
