@@ -43,7 +43,8 @@ EXACT_SCORING_LIMIT = 4000
 CHAMPIONS = 300
 
 
-PhraseDocs = Callable[[tuple[str, ...]], Set[int]]
+# (words, keys) -> those of keys where the words stand together, in order.
+PhraseDocs = Callable[[tuple[str, ...], Set[int]], Set[int]]
 
 
 class Postings(Protocol):
@@ -87,7 +88,8 @@ class _Scored:
         self.words = [_word(index, w, 1.0, total) for w in clause.words]
         if clause.phrase and phrase_docs is not None and len(self.words) > 1:
             # A should clause typed as a phrase ("dry mouth") counts its words only together.
-            together = set(phrase_docs(clause.words))
+            together = set(phrase_docs(clause.words, set.intersection(
+                *(set(p.docs) for p in self.words))))
             self.words = [_Part({k: f for k, f in p.title.items() if k in together},
                                 {k: f for k, f in p.body.items() if k in together},
                                 p.weight, p.docs & together) for p in self.words]
@@ -184,7 +186,7 @@ def _phrase(index: Postings, words: tuple[str, ...], boost: float, total: int,
     parts = [_word(index, w, 1.0, total) for w in words]
     docs: Set[int] = set.intersection(*(set(p.docs) for p in parts))
     if docs and phrase_docs is not None:
-        docs = docs & phrase_docs(words)
+        docs = set(phrase_docs(words, docs))
     title = {k: min(p.title.get(k, 0) for p in parts) for k in docs}
     body = {k: min(p.body.get(k, 0) for p in parts) for k in docs}
     return _Part({k: f for k, f in title.items() if f}, body, boost * _idf(total, len(docs)), docs)

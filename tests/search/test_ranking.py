@@ -230,3 +230,10 @@ def test_a_misspelling_search_has_never_seen_counts_no_more_than_the_name_spelt_
     assert results.hits[0].id == 81  # the spelling typed still comes first
     # but weighs about as the drug's name would, not as a word only one post contains
     assert scores[81] < 2 * scores[82]
+
+
+def test_a_family_phrase_finds_a_post_added_after_it_was_first_searched(index):
+    index.add([make_doc(91, "Botox", "The botox wore off at eight weeks.")])
+    assert search(index, "wearing off") == [91]
+    index.add([make_doc(92, "Tizanidine", "Tizanidine stopped working for me.")])
+    assert search(index, "wearing off") == [91, 92]
