@@ -242,9 +242,13 @@ def _read_words(
             typed_span = " ".join(s for _, s in stream[span.start : span.end])
             family = vocabulary.family(" ".join(clause_words))
             if span.weak:
-                # An ambiguous synonym ("heat", "pt") only hints: posts must contain the word
-                # (or its family), and those also about the concept rank higher.
-                should.append(Clause(clause_words, typed=typed_span, family=family))
+                # An ambiguous synonym ("stiff", "pt") stands for its concept at a lower
+                # weight, and posts with the word (or its family) about the concept rank
+                # higher. A word for one thing a broad tag lumps ("heat" for triggers) only
+                # hints at the tag, where the word is.
+                loose = () if vocabulary.is_broad(span.slug) else ((span.slug, WEAK_BOOST),)
+                should.append(Clause(clause_words, typed=typed_span, family=family,
+                                     concepts=loose))
                 optional.append(Clause((), concepts=((span.slug, WEAK_BOOST),),
                                        hint_for=len(should) - 1))
             else:

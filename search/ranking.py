@@ -136,6 +136,12 @@ class _Scored:
             found.update(part.docs)
         return found
 
+    def said(self, key: int) -> bool:
+        """Return whether a post has the clause's own words or a word of its family."""
+        return (bool(self.words) and len(self.words) == self.word_count
+                and all(key in p.docs for p in self.words)) or any(
+            key in part.docs for part, _ in self.family)
+
     def credit(self, key: int) -> float:
         """Return how much of the clause's weight a matching post earns for coordination.
 
@@ -319,10 +325,8 @@ class Ranking:
         def score(key: int) -> float:
             total = 0.0
             matched = 0.0
-            scored = []
             for clause in should:
                 part = clause.score(key, lengths, average)
-                scored.append(part)
                 if part:
                     matched += clause.ceiling * clause.credit(key)
                     total += part
@@ -330,7 +334,7 @@ class Ranking:
                 total += clause.score(key, lengths, average)
             for clause, hint_for in zip(self.optional, hints, strict=True):
                 # A concept hinted at by an ambiguous word counts only beside that word.
-                if hint_for is None or (hint_for < len(scored) and scored[hint_for]):
+                if hint_for is None or (hint_for < len(should) and should[hint_for].said(key)):
                     total += clause.score(key, lengths, average)
             if should:
                 total *= (matched / mass) ** COORDINATION

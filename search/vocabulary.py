@@ -121,13 +121,16 @@ class Vocabulary:
         families: Iterable[WordFamily] = (),
         broader_families: Mapping[str, Iterable[str]] | None = None,
         combinations: Iterable[Combination] = (),
+        broad: Iterable[str] = (),
     ) -> None:
         """:param broader: query phrases that name a group of concepts ("muscle relaxants").
 
         :param families: search-only word families; they never name a concept.
         :param broader_families: for a group phrase, the names of families it also reaches.
         :param combinations: concepts a text names by naming another concept and a word.
+        :param broad: slugs of tags that lump several things together (triggers).
         """
+        self._broad_tags = frozenset(broad)
         self._combinations = tuple(
             (c.slug, frozenset(c.concepts),
              frozenset(key[0] for key in map(stems, c.words) if len(key) == 1))
@@ -236,7 +239,9 @@ class Vocabulary:
             for entry in taxonomy.get("search_combinations", ())
             if isinstance(entry, Mapping) and "concept" in entry
         ]
-        return cls(concepts, ambiguous, broader, families, broader_families, combinations)
+        broad_tags = [str(slug) for slug in taxonomy.get("search_broad_tags", ())]
+        return cls(concepts, ambiguous, broader, families, broader_families, combinations,
+                   broad_tags)
 
     def group(
         self, words: Sequence[str], i: int
@@ -248,6 +253,10 @@ class Vocabulary:
             if slugs is not None:
                 return i + length, slugs, self._broader_families.get(key, ())
         return None
+
+    def is_broad(self, slug: str) -> bool:
+        """Return whether a tag lumps several things, so one of its words is not the tag."""
+        return slug in self._broad_tags
 
     def is_misspelling(self, word_stem: str) -> bool:
         """Return whether a stem is a synonym listed as a misspelling of its concept's name."""

@@ -237,3 +237,16 @@ def test_a_family_phrase_finds_a_post_added_after_it_was_first_searched(index):
     assert search(index, "wearing off") == [91]
     index.add([make_doc(92, "Tizanidine", "Tizanidine stopped working for me.")])
     assert search(index, "wearing off") == [91, 92]
+
+
+def test_an_ambiguous_word_finds_its_concept_below_posts_with_the_word(index):
+    index.add(
+        [
+            make_doc(95, "Mornings", "So stiff every morning until I stretch."),
+            make_doc(96, "Tightness", "The tightness in my hamstrings eases by lunch."),
+            make_doc(97, "A UTI again", "Spasms worse with this UTI.", tags=("triggers",)),
+            *(make_doc(n, f"Garden {n}", "Roses, lawn and a new shed.") for n in range(100, 110)),
+        ]
+    )
+    assert search(index, "stiff")[:2] == [95, 96]  # "stiff" is also a drink; the word first
+    assert 97 not in search(index, "heat")  # one trigger named is not the whole triggers tag
