@@ -56,11 +56,18 @@ def _has_vowel(word: str) -> bool:
     return any(ch in _VOWELS for ch in word)
 
 
-# Plurals no suffix rule reaches ("calves" is not "calve"); body parts matter here.
+# Plurals and verb forms no suffix rule reaches ("calves" is not "calve", "slept" is
+# "sleep"); body parts and what legs and sleep do matter here.
 IRREGULAR = {
     "calves": "calf", "halves": "half", "feet": "foot", "teeth": "tooth", "knives": "knife",
     "shelves": "shelf", "selves": "self", "children": "child", "women": "woman", "men": "man",
     "mice": "mouse",
+    "gave": "give", "given": "give", "slept": "sleep", "woke": "wake", "woken": "wake",
+    "wore": "wear", "worn": "wear", "took": "take", "taken": "take", "felt": "feel",
+    "kept": "keep", "fell": "fall", "fallen": "fall", "stood": "stand", "began": "begin",
+    "begun": "begin", "shook": "shake", "shaken": "shake", "ran": "run", "drank": "drink",
+    "drunk": "drink", "swam": "swim", "rode": "ride", "ridden": "ride", "bent": "bend",
+    "caught": "catch", "brought": "bring", "thought": "think", "bought": "buy",
 }
 
 

@@ -35,6 +35,9 @@ class Backend(Postings, Protocol):
     def phrase_docs(self, words: tuple[str, ...]) -> Set[int]:
         """Return the keys of posts with the stems adjacent, in order, in title or body."""
 
+    def phrase_within(self, words: tuple[str, ...], keys: Set[int]) -> Set[int]:
+        """Return those of keys with the stems adjacent, in order, in title or body."""
+
     def all_docs(self) -> Set[int]:
         """Return the keys of every post."""
 
@@ -73,12 +76,12 @@ def run(backend: Backend, query: SearchQuery) -> SearchResults:
         # The member already named the topic (a tag) or the kind of post: within it, a post
         # with any of their words is a candidate, and coordination ranks those with more first.
         plan = plan.loosened()
-    ranking = Ranking(backend, plan)
+    ranking = Ranking(backend, plan, backend.phrase_within)
     docs = _match(backend, ranking, plan, filters, hidden)
     notice = plan.notice
     if not docs and len(plan.should) > 1:
         loose = plan.loosened()
-        loose_ranking = Ranking(backend, loose)
+        loose_ranking = Ranking(backend, loose, backend.phrase_within)
         docs = _match(backend, loose_ranking, loose, filters, hidden)
         if docs:
             plan, ranking, notice = loose, loose_ranking, notice or LOOSE_NOTICE

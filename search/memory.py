@@ -188,6 +188,11 @@ class _MemoryBackend:
             or _contains(self._entries[doc_id].body, words)
         }
 
+    def phrase_within(self, words: tuple[str, ...], keys: Set[int]) -> Set[int]:
+        entries = self._entries
+        return {k for k in keys if k in entries and (_contains(entries[k].title, words)
+                                                     or _contains(entries[k].body, words))}
+
     def all_docs(self) -> Set[int]:
         return self._entries.keys()
 

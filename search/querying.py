@@ -27,12 +27,14 @@ FILLER_WORDS = frozenset(
     been being better can cant could did didnt do does doesnt doing done else ever
     everyone experience experiences feel find finding finds found get gets getting give
     going good got had having he help helped helpful helping helps her here his how idea
-    ideas just know like lot lots make makes making many may me might more most much
-    must need needs other others our people please really recommend should some someone
-    something still suggestion suggestions take takes taking tell than thank thanks their
-    them then there these they thing things think those tip tips tried tries try trying
-    us use used uses using very want wanted way we well went what whats when where
-    whether which while who why will wondering work worked working works would you your
+    ideas into just know like lot lots make makes making many may me might more most
+    much must need needs normal ok okay onto other others our people please question
+    questions really recommend should some someone something still suggestion
+    suggestions take takes taking tell than thank thanks their them then there these
+    they thing things think those tip tips tried tries try trying us use used uses using
+    usual usually very want wanted way we well went what whats when where whether which
+    while who why will wonder wondered wondering work worked working works would you
+    your
     not""".split()
 )
 
@@ -51,7 +53,8 @@ class Clause:
 
     alternates are single stems (a likely correct spelling) that match too, at their weight;
     family holds the search-only word family of the words ("hot" for "heat") with relative
-    weights, matching at ranking.FAMILY_WEIGHT times those of the words' weight.
+    weights, matching at ranking.FAMILY_WEIGHT times those of the words' weight; a member of
+    several words (stems joined by spaces) matches where they stand together, in order.
     """
 
     words: tuple[str, ...]
@@ -61,6 +64,8 @@ class Clause:
     alternates: tuple[tuple[str, float], ...] = ()
     broad: bool = False  # names a group of concepts ("side effects"), not one
     family: tuple[tuple[str, float], ...] = ()
+    hint_for: int | None = None  # a concept hint: counts only where this should clause matched
+    synonym: bool = False  # the words misspell the concept's name: they score as the concept
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +102,7 @@ class Plan:
         return frozenset(
             [w for c in self.scored for w in c.words]
             + [w for c in self.scored for w, _ in c.alternates]
-            + [w for c in self.scored for w, _ in c.family]
+            + [w for c in self.scored for member, _ in c.family for w in member.split()]
         )
 
     @property
@@ -222,21 +227,37 @@ def _read_words(
             i = end
             continue
         span = spans.get(i)
+        phrase_end = vocabulary.family_phrase(words, i) if span is None else None
+        if phrase_end is not None:
+            # A phrase with a search-only family ("wearing off", "dry mouth"): one clause.
+            key = words[i:phrase_end]
+            should.append(Clause(tuple(key), phrase=True,
+                                 typed=" ".join(s for _, s in stream[i:phrase_end]),
+                                 family=vocabulary.family(" ".join(key))))
+            i = phrase_end
+            continue
         if span is not None:
             members = [t for t, _ in stream[span.start : span.end] if t.word not in FILLER_WORDS]
             clause_words = tuple(dict.fromkeys(t.stem for t in members)) or (token.stem,)
             typed_span = " ".join(s for _, s in stream[span.start : span.end])
-            family = vocabulary.family(clause_words[0]) if len(clause_words) == 1 else ()
+            family = vocabulary.family(" ".join(clause_words))
             if span.weak:
-                # An ambiguous synonym ("heat", "pt") only hints: posts must contain the word,
-                # and those also about the concept rank higher.
-                should.append(Clause(clause_words, typed=typed_span, family=family))
-                optional.append(Clause((), concepts=((span.slug, WEAK_BOOST),)))
+                # An ambiguous synonym ("stiff", "pt") stands for its concept at a lower
+                # weight, and posts with the word (or its family) about the concept rank
+                # higher. A word for one thing a broad tag lumps ("heat" for triggers) only
+                # hints at the tag, where the word is.
+                loose = () if vocabulary.is_broad(span.slug) else ((span.slug, WEAK_BOOST),)
+                should.append(Clause(clause_words, typed=typed_span, family=family,
+                                     concepts=loose))
+                optional.append(Clause((), concepts=((span.slug, WEAK_BOOST),),
+                                       hint_for=len(should) - 1))
             else:
                 concepts = ((span.slug, 1.0),)
-                should.append(
-                    Clause(clause_words, concepts=concepts, typed=typed_span, family=family)
-                )
+                # A misspelling means the concept: its rarity must not rank posts spelled the
+                # same wrong way above posts spelling the name right.
+                synonym = len(clause_words) == 1 and vocabulary.is_misspelling(clause_words[0])
+                should.append(Clause(clause_words, concepts=concepts, typed=typed_span,
+                                     family=family, synonym=synonym))
             i = span.end
             continue
         i += 1
@@ -253,8 +274,9 @@ def _read_words(
             if guess is not None:
                 concepts = ((guess[0], FUZZY_BOOST),)
                 corrections.append((typed, guess[1]))
+        # A guessed misspelling, like a listed one, scores as its concept (see above).
         should.append(Clause((token.stem,), concepts=concepts, typed=typed,
-                             family=vocabulary.family(token.stem)))
+                             family=vocabulary.family(token.stem), synonym=bool(concepts)))
     if not should and optional:
         # A search made only of filler words ("how") still has to find something.
         should, optional = optional, []

@@ -43,6 +43,10 @@ EXACT_SCORING_LIMIT = 4000
 CHAMPIONS = 300
 
 
+# (words, keys) -> those of keys where the words stand together, in order.
+PhraseDocs = Callable[[tuple[str, ...], Set[int]], Set[int]]
+
+
 class Postings(Protocol):
     """What an index offers the ranking: term statistics by index-internal key."""
 
@@ -72,14 +76,23 @@ class _Part:
 class _Scored:
     """A clause with its postings fetched, ready to match and score documents."""
 
-    def __init__(self, index: Postings, clause: Clause, boost: float, total: int) -> None:
+    def __init__(self, index: Postings, clause: Clause, boost: float, total: int,
+                 phrase_docs: PhraseDocs | None = None) -> None:
         self.boost = boost
         self.word_count = len(clause.words)
         self.terms = [(field, w) for w in clause.words for field in ("title", "body")]
         self.terms += [(field, w) for w, _ in clause.alternates for field in ("title", "body")]
-        self.terms += [(field, w) for w, _ in clause.family for field in ("title", "body")]
+        self.terms += [(field, w) for member, _ in clause.family for w in member.split()
+                       for field in ("title", "body")]
         self.terms += [("concepts", slug) for slug, _ in clause.concepts]
         self.words = [_word(index, w, 1.0, total) for w in clause.words]
+        if clause.phrase and phrase_docs is not None and len(self.words) > 1:
+            # A should clause typed as a phrase ("dry mouth") counts its words only together.
+            together = set(phrase_docs(clause.words, set.intersection(
+                *(set(p.docs) for p in self.words))))
+            self.words = [_Part({k: f for k, f in p.title.items() if k in together},
+                                {k: f for k, f in p.body.items() if k in together},
+                                p.weight, p.docs & together) for p in self.words]
         self.others = [_word(index, w, weight, total) for w, weight in clause.alternates]
         for slug, weight in clause.concepts:
             self.others += _concept(index, slug, weight, total)
@@ -89,12 +102,19 @@ class _Scored:
         self.ceiling = boost * max(
             [sum(p.weight for p in self.words)] + [p.weight for p in self.others]
         )
+        if clause.synonym and self.others:
+            # Another name for a concept (a brand, a misspelling) scores as the concept's own
+            # name would, however rare the spelling; it still weighs its rarity in the query.
+            cap = max(p.weight for p in self.others) / CONCEPT_WEIGHT
+            self.words = [_Part(p.title, p.body, min(p.weight, cap), p.docs) for p in self.words]
         # A family word weighs below the word typed, however rare it is ("sauna" for "heat"),
         # and does not raise the clause's weight in the query.
         cap = FAMILY_WEIGHT * sum(p.weight for p in self.words)
         self.family: list[tuple[_Part, float]] = []
-        for w, weight in clause.family:
-            part = _word(index, w, FAMILY_WEIGHT, total)
+        for member, weight in clause.family:
+            words = tuple(member.split())
+            part = (_word(index, member, FAMILY_WEIGHT, total) if len(words) == 1
+                    else _phrase(index, words, FAMILY_WEIGHT, total, phrase_docs))
             if part.docs:
                 capped = weight * min(part.weight, cap)
                 self.family.append((_Part(part.title, part.body, capped, part.docs),
@@ -115,6 +135,12 @@ class _Scored:
         for part, _ in self.family:
             found.update(part.docs)
         return found
+
+    def said(self, key: int) -> bool:
+        """Return whether a post has the clause's own words or a word of its family."""
+        return (bool(self.words) and len(self.words) == self.word_count
+                and all(key in p.docs for p in self.words)) or any(
+            key in part.docs for part, _ in self.family)
 
     def credit(self, key: int) -> float:
         """Return how much of the clause's weight a matching post earns for coordination.
@@ -160,6 +186,18 @@ def _word(index: Postings, word: str, boost: float, total: int) -> _Part:
     return _Part(title, body, boost * _idf(total, len(docs)), docs)
 
 
+def _phrase(index: Postings, words: tuple[str, ...], boost: float, total: int,
+            phrase_docs: PhraseDocs | None) -> _Part:
+    """Return the part for words standing together (or, without positions, all present)."""
+    parts = [_word(index, w, 1.0, total) for w in words]
+    docs: Set[int] = set.intersection(*(set(p.docs) for p in parts))
+    if docs and phrase_docs is not None:
+        docs = set(phrase_docs(words, docs))
+    title = {k: min(p.title.get(k, 0) for p in parts) for k in docs}
+    body = {k: min(p.body.get(k, 0) for p in parts) for k in docs}
+    return _Part({k: f for k, f in title.items() if f}, body, boost * _idf(total, len(docs)), docs)
+
+
 def _concept(index: Postings, slug: str, boost: float, total: int) -> list[_Part]:
     """Return the parts for a concept: named in the post, and named in the post's thread."""
     found = index.postings("concepts", slug)
@@ -175,12 +213,13 @@ def _concept(index: Postings, slug: str, boost: float, total: int) -> list[_Part
 class Ranking:
     """A plan's clauses with their postings: which posts match, and how well."""
 
-    def __init__(self, index: Postings, plan: Plan) -> None:
+    def __init__(self, index: Postings, plan: Plan, phrase_docs: PhraseDocs | None = None) -> None:
+        """:param phrase_docs: where words stand together; family phrases need it to be exact."""
         self._index = index
         total = max(index.doc_count(), 1)
         self._plan = plan
         self.required = [_Scored(index, c, 1.0, total) for c in plan.required]
-        self.should = [_Scored(index, c, 1.0, total) for c in plan.should]
+        self.should = [_Scored(index, c, 1.0, total, phrase_docs) for c in plan.should]
         # Filler words only break ties; a hint at a concept (from an ambiguous word) counts.
         self.optional = [
             _Scored(index, c, FILLER_WEIGHT if c.words else 1.0, total) for c in plan.optional
@@ -281,6 +320,8 @@ class Ranking:
         mass = sum(ceilings) or 1.0
         best: list[tuple[float, int]] = []  # a min-heap of (score, key)
 
+        hints = [c.hint_for for c in self._plan.optional]
+
         def score(key: int) -> float:
             total = 0.0
             matched = 0.0
@@ -291,8 +332,10 @@ class Ranking:
                     total += part
             for clause in self.required:
                 total += clause.score(key, lengths, average)
-            for clause in self.optional:
-                total += clause.score(key, lengths, average)
+            for clause, hint_for in zip(self.optional, hints, strict=True):
+                # A concept hinted at by an ambiguous word counts only beside that word.
+                if hint_for is None or (hint_for < len(should) and should[hint_for].said(key)):
+                    total += clause.score(key, lengths, average)
             if should:
                 total *= (matched / mass) ** COORDINATION
             return total

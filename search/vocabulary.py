@@ -49,22 +49,65 @@ class WordFamily:
     also: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Combination:
+    """A concept a post names by naming one of concepts beside one of words, anywhere in it.
+
+    Night-time spasms are spasms, jerks or cramps in a post that speaks of bed or the night.
+    """
+
+    slug: str
+    concepts: tuple[str, ...]
+    words: tuple[str, ...]
+
+
 # Members of a family's also list are looser ("cold" for infection): they weigh less.
 ALSO_WEIGHT = 0.5
 
 
 def _weighted(family: WordFamily) -> tuple[tuple[str, float], ...]:
-    """Return (stem, relative weight) for the members of a family, its words first."""
-    found = dict.fromkeys(_single_stems(family.words), 1.0)
-    for word_stem in _single_stems(family.also):
-        found.setdefault(word_stem, ALSO_WEIGHT)
+    """Return (member, relative weight) for the members of a family, its words first."""
+    found = dict.fromkeys(_members(family.words), 1.0)
+    for member in _members(family.also):
+        found.setdefault(member, ALSO_WEIGHT)
     return tuple(found.items())
 
 
-def _single_stems(words: Iterable[str]) -> tuple[str, ...]:
-    """Return the stems of the one-word entries of words, in order, once each."""
-    single = (found for found in map(stems, words) if len(found) == 1)
-    return tuple(dict.fromkeys(found[0] for found in single))
+def _members(words: Iterable[str]) -> tuple[str, ...]:
+    """Return the entries of words as stems (a phrase's joined by spaces), in order, once each.
+
+    A phrase left with one word once its stop words go ("kick in") would stand for a broader
+    word ("kick"), so it is left out.
+    """
+    found: dict[str, None] = {}
+    for entry in words:
+        key = stems(entry)
+        if len(key) > 1 or (len(key) == 1 and len(entry.split()) == 1):
+            found.setdefault(" ".join(key))
+    return tuple(found)
+
+
+def _misspellings(concept: Concept) -> set[str]:
+    """Return the one-word phrases of concept a letter or two from a phrase listed before them.
+
+    The taxonomy lists a concept's name and brands before their misspellings ("klonopin",
+    then "klonipin"), so the later of two near spellings is the mistake.
+    """
+    found: set[str] = set()
+    earlier: list[str] = []
+    if concept.kind != "treatment":  # symptoms list word forms ("dozy", "dozing"), not typos
+        return found
+    for phrase in concept.phrases:
+        key = stems(phrase)
+        if len(key) != 1:
+            continue
+        word = key[0]
+        if word not in earlier and any(
+            edit_distance(word, other, 2) <= (1 if len(word) < 8 else 2) for other in earlier
+        ):
+            found.add(word)
+        earlier.append(word)
+    return found
 
 
 class Vocabulary:
@@ -77,12 +120,22 @@ class Vocabulary:
         broader: Mapping[str, Iterable[str]] | None = None,
         families: Iterable[WordFamily] = (),
         broader_families: Mapping[str, Iterable[str]] | None = None,
+        combinations: Iterable[Combination] = (),
+        broad: Iterable[str] = (),
     ) -> None:
         """:param broader: query phrases that name a group of concepts ("muscle relaxants").
 
         :param families: search-only word families; they never name a concept.
         :param broader_families: for a group phrase, the names of families it also reaches.
+        :param combinations: concepts a text names by naming another concept and a word.
+        :param broad: slugs of tags that lump several things together (triggers).
         """
+        self._broad_tags = frozenset(broad)
+        self._combinations = tuple(
+            (c.slug, frozenset(c.concepts),
+             frozenset(key[0] for key in map(stems, c.words) if len(key) == 1))
+            for c in combinations
+        )
         self.concepts: dict[str, Concept] = {}
         self._broader = {
             key: tuple(slugs)
@@ -93,11 +146,12 @@ class Vocabulary:
         self._families: dict[str, tuple[tuple[str, float], ...]] = {}
         for family in by_name.values():
             found = _weighted(family)
-            for word_stem in _single_stems(family.words):
+            for member in _members(family.words):
                 merged = dict(found)
-                merged.update(self._families.get(word_stem, ()))
-                merged.pop(word_stem, None)
-                self._families[word_stem] = tuple(merged.items())
+                merged.update(self._families.get(member, ()))
+                merged.pop(member, None)
+                self._families[member] = tuple(merged.items())
+        self._family_longest = max((k.count(" ") + 1 for k in self._families), default=0)
         self._broader_families: dict[tuple[str, ...], tuple[tuple[str, float], ...]] = {}
         for phrase, names in (broader_families or {}).items():
             members: dict[str, float] = {}
@@ -111,8 +165,10 @@ class Vocabulary:
         weak_phrases = {tuple(stems(phrase)) for phrase in ambiguous}
         self._phrases: dict[tuple[str, ...], tuple[str, bool]] = {}
         self._words: dict[str, tuple[str, str]] = {}
+        self._misspellings: set[str] = set()
         for concept in concepts:
             self.concepts[concept.slug] = concept
+            self._misspellings.update(_misspellings(concept))
             for phrase in concept.phrases:
                 key = tuple(stems(phrase))
                 if not key:
@@ -156,7 +212,8 @@ class Vocabulary:
                 concepts.append(
                     Concept(slug, name, str(entry.get("kind", "")), tuple(dict.fromkeys(phrases)))
                 )
-        ambiguous = [str(s) for s in taxonomy.get("ambiguous_synonyms", ())]
+        ambiguous = [str(s) for key in ("ambiguous_synonyms", "search_ambiguous")
+                     for s in taxonomy.get(key, ())]
         broader = {
             str(entry["phrase"]): [str(slug) for slug in entry.get("concepts", ())]
             for entry in taxonomy.get("search_groups", ())
@@ -176,7 +233,15 @@ class Vocabulary:
             for entry in taxonomy.get("search_groups", ())
             if isinstance(entry, Mapping) and "phrase" in entry
         }
-        return cls(concepts, ambiguous, broader, families, broader_families)
+        combinations = [
+            Combination(str(entry["concept"]), tuple(str(s) for s in entry.get("with", ())),
+                        tuple(str(w) for w in entry.get("words", ())))
+            for entry in taxonomy.get("search_combinations", ())
+            if isinstance(entry, Mapping) and "concept" in entry
+        ]
+        broad_tags = [str(slug) for slug in taxonomy.get("search_broad_tags", ())]
+        return cls(concepts, ambiguous, broader, families, broader_families, combinations,
+                   broad_tags)
 
     def group(
         self, words: Sequence[str], i: int
@@ -189,14 +254,35 @@ class Vocabulary:
                 return i + length, slugs, self._broader_families.get(key, ())
         return None
 
+    def is_broad(self, slug: str) -> bool:
+        """Return whether a tag lumps several things, so one of its words is not the tag."""
+        return slug in self._broad_tags
+
+    def is_misspelling(self, word_stem: str) -> bool:
+        """Return whether a stem is a synonym listed as a misspelling of its concept's name."""
+        return word_stem in self._misspellings
+
     def family(self, word_stem: str) -> tuple[tuple[str, float], ...]:
-        """Return (stem, relative weight) for the search-only family of a query word."""
+        """Return (member, relative weight) for the search-only family of a query word.
+
+        A member of several words is their stems joined by spaces ("dry mouth").
+        """
         return self._families.get(word_stem, ())
+
+    def family_phrase(self, words: Sequence[str], i: int) -> int | None:
+        """Return the end of the longest family phrase of two or more words at words[i]."""
+        for length in range(min(self._family_longest, len(words) - i), 1, -1):
+            if " ".join(words[i : i + length]) in self._families:
+                return i + length
+        return None
 
     def match(
         self, words: Sequence[str], *, slop: int = 0, include_weak: bool = False
     ) -> list[ConceptMatch]:
         """Find concept phrases in a stem sequence, longest first, left to right.
+
+        A two-word phrase counts either way round, in posts as in queries ("my legs are
+        weak" names "weak legs", "my foot is bouncing" names "bouncing foot").
 
         :param slop: how many extra words may sit inside a multi-word phrase (queries use 1,
             so "legs jump at night" still names "legs at night").
@@ -206,7 +292,7 @@ class Vocabulary:
         n = len(words)
         while i < n:
             swapped = None
-            if slop and i + 1 < n:
+            if i + 1 < n:
                 # Members put two words either way round ("legs weak" for "weak legs").
                 hit = self._phrases.get((words[i + 1], words[i]))
                 swapped = ConceptMatch(hit[0], i, i + 2, hit[1]) if hit else None
@@ -253,8 +339,19 @@ class Vocabulary:
         return best
 
     def concepts_in(self, text: str) -> list[str]:
-        """Return the concept slugs named in text, once per mention (weak synonyms ignored)."""
-        return [m.slug for m in self.match(stems(text))]
+        """Return the concept slugs named in text, once per mention (weak synonyms ignored).
+
+        A combination's concept is named once when the text names one of its concepts and
+        has one of its words ("spasms" and "bed": night-time spasms).
+        """
+        words = stems(text)
+        found = [m.slug for m in self.match(words)]
+        if self._combinations and found:
+            named, present = set(found), set(words)
+            for slug, needed, cues in self._combinations:
+                if slug not in named and needed & named and cues & present:
+                    found.append(slug)
+        return found
 
     def fuzzy(self, word: str) -> tuple[str, str] | None:
         """Return (slug, vocabulary word) for a likely misspelling of a drug or symptom name."""

@@ -72,6 +72,18 @@ class WhooshBackend:
         q = wq.Or([wq.Phrase("title", list(words)), wq.Phrase("body", list(words))])
         return frozenset(self._searcher.docs_for_query(q))
 
+    def phrase_within(self, words: tuple[str, ...], keys: Set[int]) -> Set[int]:
+        """Return those of keys with the stems adjacent, in order, in title or body.
+
+        The phrases asked for this way are the taxonomy's family phrases, a fixed few, so
+        each is found once per searcher and kept (a phrase query walks every posting).
+        """
+        phrases = self._state.phrases
+        found = phrases.get(words)
+        if found is None:
+            found = phrases[words] = frozenset(self.phrase_docs(words))
+        return found & keys if len(found) < len(keys) else {k for k in keys if k in found}
+
     def all_docs(self) -> Set[int]:
         return self._state.all_docs()
 

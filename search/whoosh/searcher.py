@@ -57,6 +57,7 @@ class SearcherState:
         self.terms: dict[tuple[str, str], dict[int, float]] = {}
         self.term_entries = 0
         self.champions: dict[tuple[str, str], frozenset[int]] = {}
+        self.phrases: dict[tuple[str, ...], frozenset[int]] = {}  # family phrases, found once
         self.doc_count = self.reader.doc_count()
         self.deleted = frozenset(
             offset + docnum

@@ -257,3 +257,25 @@ def test_a_post_is_found_by_its_tags_even_when_its_words_do_not_name_them(index)
     assert search(index, "baclofen") == [2]
     # Both posts say "stiff"; only the one tagged spasticity is about it.
     assert search(index, "spasticity") == [1]
+
+
+def test_a_past_tense_no_suffix_rule_reaches_still_names_its_concept(forum):
+    # "legs give way" is a lay phrase for weakness; "slept" is "sleep".
+    forum.add([make_doc(10, "Stairs", "Halfway up the stairs my legs gave way."),
+               make_doc(11, "Nights", "I slept badly all week.")])
+    assert search(forum, "weakness") == [10]
+    assert search(forum, "sleeping badly")[0] == 11
+
+
+def test_a_symptom_beside_a_word_for_bedtime_names_the_night_time_symptom(index):
+    index.add([make_doc(12, "Hamstrings", "Every time I get into bed the spasms start."),
+               make_doc(13, "Bedtime reading", "I read in bed most evenings."),
+               make_doc(14, "Afternoons", "The spasms start after lunch.")])
+    assert search(index, "nocturnal spasms")[0] == 12
+    assert 13 not in search(index, "nocturnal spasms")
+
+
+def test_a_two_word_lay_phrase_said_the_other_way_round_names_its_concept(index):
+    index.add([make_doc(15, "Evenings", "By the evening my legs are weak and heavy."),
+               make_doc(16, "Mornings", "Weak coffee and a slow start.")])
+    assert search(index, "muscle weakness") == [15]

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from search import Vocabulary
 from search.analysis import stems
+from search.vocabulary import WordFamily
+from tests.search.conftest import TAXONOMY
 
 
 def concepts(vocabulary: Vocabulary, text: str) -> list[str]:
@@ -58,4 +62,45 @@ def test_unknown_taxonomy_keys_are_ignored():
 def test_search_families_stand_in_for_a_word_but_name_no_concept(vocabulary):
     assert "hot" in dict(vocabulary.family(stems("heat")[0]))
     assert "uti" in dict(vocabulary.family(stems("infection")[0]))
+    assert "asleep" in dict(vocabulary.family(stems("sleep")[0]))
+    assert stems("pricey")[0] in dict(vocabulary.family(stems("money")[0]))
     assert concepts(vocabulary, "a heatwave and a sauna left me dizzy and queasy") == []
+
+
+def test_a_near_spelling_listed_after_a_drug_name_is_a_misspelling(vocabulary):
+    assert vocabulary.is_misspelling("klonipin")  # after its brand, klonopin
+    assert vocabulary.is_misspelling("bacolfen")
+    assert not vocabulary.is_misspelling("klonopin")
+    assert not vocabulary.is_misspelling("lioresal")
+    assert not vocabulary.is_misspelling("baclofen")
+
+
+def test_a_combination_names_its_concept_once_beside_the_concepts_it_combines(vocabulary):
+    assert concepts(vocabulary, "Spasms again: the spasms woke me twice last night") == [
+        "spasms", "spasms", "night-spasms"]
+    assert concepts(vocabulary, "I read in bed") == []
+
+
+def test_a_family_phrase_that_stop_words_leave_as_one_word_is_left_out():
+    vocabulary = Vocabulary((), families=[WordFamily("onset", ("take effect", "kick in"))])
+    assert dict(vocabulary.family("tak effect")) == {}  # its only other member is dropped
+    assert vocabulary.family("kick") == ()
+    assert vocabulary.family_phrase(stems("when does it take effect"), 2) == 4
+
+
+def test_lay_words_for_symptoms_name_them(vocabulary):
+    assert concepts(vocabulary, "my knees gave way twice") == ["weakness"]
+    assert concepts(vocabulary, "calves tight again") == ["stiffness"]
+    assert concepts(vocabulary, "up all night again") == ["sleep"]
+
+
+def test_cold_and_heat_treatments_by_other_names_are_heat_and_cold(vocabulary):
+    assert concepts(vocabulary, "cryotherapy at the gym") == ["heat-cold"]
+    assert concepts(vocabulary, "a hot water bottle on my calves") == ["heat-cold"]
+
+
+def test_a_specific_trigger_is_ambiguous_to_search_only(vocabulary):
+    taxonomy = json.loads(TAXONOMY.read_text(encoding="utf-8"))
+    assert "uti" in taxonomy["search_ambiguous"]
+    assert "uti" not in taxonomy["ambiguous_synonyms"]  # tag suggestions still use it
+    assert concepts(vocabulary, "another uti") == []  # it does not tag a post for search
