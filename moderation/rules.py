@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 
 from moderation.document import Mention, Span, holds_any
 from moderation.findings import HIGH, LOW, MEDIUM, POLICY, Context, Finding, amount_text, unit_text
+from moderation.frames import FRAMES
 from moderation.knowledge import Drug
 from moderation.patterns import by_opening_letter
 from moderation.stance import PRESCRIBER
@@ -491,4 +492,5 @@ RULES: tuple[Callable[[Context], Iterator[Finding]], ...] = (
     stopping_dmt,
     unsafe_practice,
     dismisses_medical_advice,
+    *FRAMES,
 )

@@ -36,14 +36,16 @@ _IMPERATIVE = frozenset(
     "take add double triple stop drop quit ditch chuck skip go try keep tell drive switch order "
     "ask top bump up have use mix combine cut push crank split crush buy get message dm pm grab "
     "pop swap borrow share ignore let forget hide carry come jump start increase raise bring "
-    "throw knock put dont don't never avoid wait check call stick pack say be stay".split()
+    "throw knock put dont don't never avoid wait check call stick pack say be stay ramp crank "
+    "trade sell send post stack".split()
 )
 _FILLER = frozenset(
     "just so then and simply honestly seriously really also plus or but guys folks lol tbh "
     "newbie hey hi ok okay yeah please always everyone everybody yall y'all".split()
 )
 _SECOND_PERSON = re.compile(by_opening_letter(
-    r"\b(?:you|your|you're|youre|you'll|u|ya|y'all|yourself|anyone can|everyone should|"
+    r"\b(?:you|your|you're|youre|you'll|u|ya|y'all|yourself|ur|urs|yours|urself|ure|"
+    r"anyone can|everyone should|"
     r"anyone else should|do (?:the same|likewise)|newbies?|hey newbie)\b"
 ))
 _MODAL = re.compile(
@@ -96,7 +98,10 @@ ENDORSE = re.compile(by_opening_letter(
     r"\bgame changer\b|"
     r"\b(?:is|was|it's|its) (?:way |much |so |far )?easier\b|\bnothing happened\b|"
     r"\bnever happened\b|\bslept (?:the whole|like)\b|"
-    r"\bcan't overdose\b|\bjust ask\b|\bkeep (?:any|some|a few)\b)"
+    r"\bcan't overdose\b|\bjust ask\b|\bkeep (?:any|some|a few)\b|\b(?:10|11|100)/10\b|"
+    r"\b(?:highly |fully |totally |strongly |def(?:initely)? |100% )?recommend(?:ed)?(?= *(?:[.!"
+    r"]|$))|\bhits? different\b|\blife ?saver\b|\bswear by\b|\bworks like a charm\b|"
+    r"\bchang(?:ed|es) my life\b)"
 ))
 _GUIDANCE = (
     r"(?:max(?:imum)?|label|limit|cap|doses?|dose thing|titration|taper(?:ing)?|wean(?:ing)?|"
@@ -106,7 +111,8 @@ _GUIDANCE = (
 _DISMISSIVE = (
     r"(?:over[- ]?cautious|overrated|over-rated|fearmongering|fear mongering|scaremongering|"
     r"nanny\w*|a scam|scams|(?:written|made) (?:by|for) (?:lawyers|solicitors)|(?:just )?marketing|"
-    r"a joke|for lightweights|"
+    r"a joke|for (?:lightweights|wimps|amateurs|normies|noobs|newbs|the faint[- ]hearted)|"
+    r"(?:more|just|only|merely) (?:of )?a (?:guideline|suggestion)|"
     r"pointless|nonsense|rubbish|bs|bollocks|a waste of time|unnecessary|overkill|"
     r"(?:them|people) covering themselves|covering themselves|just (?:drags?|dragging))"
 )
@@ -122,6 +128,11 @@ DISMISS = re.compile(by_opening_letter(
     r"going back|asking|waiting|dragging)|\b(?:didn't|don't|did not|do not) see (?:the|"
     r"any) point\b|\bdon't bother\b|\b(?:couldn't|can't) be"
     r" (?:bothered|arsed)\b|\bcan't be bothered\b|\bdidn't bother\b|"
+    r"\b(?:doesn't|doesnt|don't|dont|never|do not|does not) (?:read|follow|care about|go by|"
+    r"listen to|stick to|pay attention to|bother with) (?:the |a |that |your |ur |their )?(?:"
+    r"label|bottle|leaflet|max|maximum|limit|rules|instructions|guidelines|directions)\b|"
+    rf"\b(?:don't|dont|do not|never) let (?:your |ur |the |a |them )?(?:{PRESCRIBER} )?(?:cap|"
+    r"limit|hold) (?:you|u|ya|yourself)\b|"
     r"\bdon't wait (?:for|on) (?:permission|them|the|your|my|a)\b|\bwhy wait\b|\bwithout "
     r"waiting\b|\b(?:don't|do not) let (?:them|em)\b|\b(?:they|doc|neuro|gp) (?:doesn't|"
     r"don't|dont) (?:need|needs) to know\b|\b(?:nobody|no one) needs? to know\b|"
