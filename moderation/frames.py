@@ -33,9 +33,10 @@ _EXCEED = re.compile(by_opening_letter(
     rf"|\b{_PASSING}(?:past|above|beyond|north of) {_DET}{_WRITTEN}\b"
     rf"|\b(?:double|twice|triple|three times|2x|3x) {_DET}{_LIMIT}\b"
     r"|\b(?:above|beyond|past) (?:the )?(?:max|maximum|limit)\b"
+    rf"|\b(?:higher|more|bigger|stronger) than {_DET}(?:{_LIMIT}|{_WRITTEN} (?:says|said|allows))\b"
 ))
 _EXCEED_KEYS = ("exceed", "surpass", "overshoot", "outgrow", "over", "past", "above", "beyond",
-                "north of", "double", "twice", "triple", "three times", "2x", "3x")
+                "north of", "double", "twice", "triple", "three times", "2x", "3x", " than ")
 
 # Raising a dose in other words: ramping, cranking, bumping, pushing it, titrating faster.
 _OBJECT = r"(?:it |them |the \w+ |my \w+ |your \w+ |ur \w+ |that |things )?"
@@ -104,14 +105,54 @@ _BUY_ELSEWHERE = re.compile(by_opening_letter(
     r"import\w*|ship(?:s|ped|ping)?|sourc(?:e|ed|ing)|scor(?:e|ed|ing)|pick(?:ed)? up|grab\w*|"
     r"cop(?:s|ped|ping)?|stock(?:ed)? up) (?:\w+ ){0,4}?(?:from|off|on|via|through|at|in|over) "
     rf"(?:a |an |some |this |that |the |one of those |these )?(?:{_SELLER}|{_ABROAD})\b"
-    rf"|\b{_SELLER} (?:that |which |who )?(?:sells?|ships?|gives?|hands? out|posts?)\b"
+    rf"|\b{_SELLER} (?:place |clinic |company |service |site |shop |account )?(?:that |which |"
+    r"who )?(?:sells?|ships?|gives?|hands? out|posts?|prescribes?|does)\b"
     rf"|\b(?:cheap(?:er)?|cheapest|easy to get|over[- ]the[- ]counter|otc) (?:\w+ ){{0,2}}?"
     rf"(?:in|from|over|abroad) (?:{_ABROAD})?"
     r"|\bno (?:doc|doctor|gp|insurance|questions asked|id|rx|prior auth\w*)\b"
 ))
 _BUY_KEYS = ("buy", "bought", "order", "get", "got", "import", "ship", "sourc", "scor", "pick",
-             "grab", "cop", "stock", "sell", "give", "hand", "post", "cheap", "easy to get",
-             "counter", "otc", "no ")
+             "grab", "cop", "stock", "sell", "give", "hand", "post", "prescribe", "does", "cheap",
+             "easy to get", "counter", "otc", "no ")
+
+
+# Stopping in other words: leaving it out, a break from it, going without.
+_OWNED = r"(?:it|them|the \w+|my \w+|her \w+|his \w+|their \w+|your \w+|ur \w+)"
+_QUIT = re.compile(by_opening_letter(
+    rf"\b(?:leav(?:e|es|ing)|left) {_OWNED} (?:out|at home|behind|off)\b"
+    r"|\b(?:take|takes|took|taking|have|had|having|give (?:yourself|urself|your body)) a "
+    r"(?:break|holiday|rest|vacation|week off|month off) (?:from|off)\b"
+    r"|\b(?:drug|med|meds|pill|tablet) (?:holiday|vacation|break)s?\b"
+    r"|\b(?:go|goes|going|gone|went) without\b"
+    r"|\b(?:don't|dont|didn't|doesn't|do not|did not|does not) need (?:it|them) any ?more\b"
+    r"|\b(?:ditch|bin|dump|scrap|axe|nix|toss|chuck)(?:es|s|ed|ped|ing)? (?:it|them|the lot)\b"
+))
+_QUIT_KEYS = ("leav", "left", "break", "holiday", "rest", "vacation", "off", "without", "need",
+              "ditch", "bin", "dump", "scrap", "axe", "nix", "toss", "chuck")
+_TAPERING = re.compile(r"\b(?:taper\w*|wean\w*|gradual\w*|slowly|step(?:ped|ping)? down|"
+                       r"cut(?:ting)? down|reduc\w*|bit by bit|little by little)\b")
+_WITHDRAWAL = frozenset({"high", "very_high", "moderate"})
+
+# Catching up a missed dose in other words: "take two tonight", "have both later".
+_LATER_TWO = re.compile(
+    r"\b(?:take|took|taking|have|had|pop|popped|do|did)\w* (?:\w+ )?(?:two|2|both|double|twice|"
+    r"an extra|the two|the lot|all of them) (?:\w+ )?(?:tonight|later|tomorrow|this (?:evening|"
+    r"afternoon)|in the (?:morning|evening)|next time|at bedtime|with (?:the )?next)\b"
+)
+_LATER_KEYS = ("tonight", "later", "tomorrow", "this ", "in the", "next", "bedtime")
+_MISSED = re.compile(r"\b(?:miss(?:ed|ing)?|skip(?:ped|ping)?|forg[eo]t\w*|slept through)\b")
+
+# Tampering with a pump in other words: unlocking, hacking, overriding its settings.
+_PUMP_HACK = re.compile(by_opening_letter(
+    r"\b(?:unlock\w*|hack\w*|overrid\w*|bypass\w*|jailbreak\w*|root\w*|crack\w*) (?:\w+ ){0,3}?"
+    r"(?:settings?|bolus(?:es)?|limits?|lockouts?|remote|programmer|pump|clinician mode|"
+    r"menus?|doses?)\b"
+    r"|\b(?:muffl|silenc|mut|cover|tap(?:e|ed|ing) over|unplug)\w* (?:\w+ ){0,3}?(?:alarm|beep|"
+    r"warning|alert)s?\b"
+))
+_PUMP_HACK_KEYS = ("unlock", "hack", "overrid", "bypass", "jailbreak", "root", "crack", "muffl",
+                   "silenc", "mut", "cover", "tap", "unplug")
+_PUMP = re.compile(r"\b(?:pump|pumps|itb|intrathecal)\b")
 
 
 def _held(ctx: Context, start: int, *, inherent: bool = False) -> bool:
@@ -207,11 +248,68 @@ def sourcing_in_other_words(ctx: Context) -> Iterator[Finding]:
 _LAWFUL = re.compile(r"\b(?:legal|illegal|allowed|against the law|lawful|ok|okay|safe|wrong)\b")
 
 
+def stopping_in_other_words(ctx: Context) -> Iterator[Finding]:
+    """Flag approval of stopping a risky medicine, put as a break from it or leaving it out."""
+    mentions = ctx.drugs_with(lambda d: d.withdrawal_risk in _WITHDRAWAL)
+    if not mentions:
+        return
+    for match in ctx.doc.scan(_QUIT, _QUIT_KEYS):
+        sentence = ctx.doc.sentence_at(match.start())
+        if _TAPERING.search(ctx.doc.masked, sentence.start, sentence.end):
+            continue
+        if ctx.stance.is_attributed(sentence, match.start()) or not _held(ctx, match.start()):
+            continue
+        drug = (ctx.doc.drug_before(match.end()) or mentions[0]).drug
+        if drug.withdrawal_risk not in _WITHDRAWAL:
+            drug = mentions[0].drug
+        yield ctx.finding(
+            "abrupt_stop", HIGH, drug, match.start(), match.end(),
+            f"Stopping {drug.generic} suddenly is dangerous: {drug.withdrawal_note}.",
+            f"Thaw dosing knowledge, {drug.generic}: withdrawal risk ({drug.withdrawal_risk})")
+        return
+
+
+def catching_up_in_other_words(ctx: Context) -> Iterator[Finding]:
+    """Flag making up a missed dose by taking two later, said without "catch up"."""
+    if not ctx.doc.medicines or _MISSED.search(ctx.doc.masked) is None:
+        return
+    for match in ctx.doc.scan(_LATER_TWO, _LATER_KEYS):
+        if not ctx.stance.recommends(match.start(), inherent=True):
+            continue
+        drug = ctx.doc.drug_before(match.start()) or ctx.doc.medicines[0]
+        yield ctx.finding(
+            "missed_dose_catch_up", HIGH, drug.drug, match.start(), match.end(),
+            "Taking missed doses all at once can cause an overdose; the usual advice is to skip "
+            "a missed dose rather than double up.",
+            "Ampyra FDA label and Sativex SmPC: no double or extra doses after a missed one")
+        return
+
+
+def pump_hacking(ctx: Context) -> Iterator[Finding]:
+    """Flag unlocking a pump's settings or silencing its alarm, recommended or approved."""
+    if _PUMP.search(ctx.doc.masked) is None:
+        return
+    for match in ctx.doc.scan(_PUMP_HACK, _PUMP_HACK_KEYS):
+        if not ctx.stance.recommends(match.start(), inherent=True):
+            continue
+        yield ctx.finding(
+            "pump_tampering", HIGH, ctx.doc.kb.by_id.get("baclofen-intrathecal"), match.start(),
+            match.end(),
+            "Only the pump team should program, refill or service a baclofen pump; a pump that "
+            "runs empty or is mis-set can cause life-threatening withdrawal or overdose.",
+            "Lioresal Intrathecal / Gablofen US label (boxed warning on abrupt discontinuation)")
+        return
+
+
 FRAMES: tuple[Callable[[Context], Iterator[Finding]], ...] = (
     exceeding_the_limit,
     raising_in_other_words,
     sourcing_in_other_words,
+    stopping_in_other_words,
+    catching_up_in_other_words,
+    pump_hacking,
 )
 # The frames' acts, read for the risk model whatever the stance around them.
 ACTS = {"exceed": _EXCEED, "raise": _RAISE, "at_once": _AT_ONCE, "trade": _SOURCE,
-        "elsewhere": _BUY_ELSEWHERE}
+        "elsewhere": _BUY_ELSEWHERE, "quit": _QUIT, "later_two": _LATER_TWO,
+        "pump_hack": _PUMP_HACK}

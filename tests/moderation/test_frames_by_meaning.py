@@ -92,3 +92,41 @@ def test_a_frame_adds_no_second_finding_for_a_claim_a_rule_already_read() -> Non
 ])
 def test_new_stance_cues_dismiss_or_endorse(text: str, held: bool) -> None:
     assert screen(text, model=None).held is held
+
+
+@pytest.mark.parametrize("text", [
+    "I left the baclofen at home for the whole holiday, best week in ages, no dozy feeling",
+    "Give yourself a break from the diazepam for a month, you don't need it any more, trust me.",
+    "went without my tizanidine all weekend, felt fine, do the same",
+])
+def test_stopping_put_as_a_break_or_leaving_it_out_is_held(text: str) -> None:
+    assert "abrupt_stop" in rules_of(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Taking a break from diazepam this month, my GP is tapering me slowly.",
+    "I left my baclofen at home once and by the evening I was shaking; never again.",
+    "The neuro wants me to have a break from tizanidine, coming down bit by bit.",
+])
+def test_a_supervised_or_regretted_break_is_not_an_abrupt_stop(text: str) -> None:
+    assert "abrupt_stop" not in rules_of(text)
+
+
+@pytest.mark.parametrize(("text", "held"), [
+    ("forgot my fampyra this morning, just take two tonight, simple", True),
+    ("Missed my evening sativex, you can just have both in the morning, works for me.", True),
+    ("Forgot my baclofen this morning, should I take two tonight?", False),
+    ("I skipped a dose yesterday; the pharmacist said never take two later, so I didn't.", False),
+])
+def test_catching_up_a_missed_dose_in_other_words(text: str, held: bool) -> None:
+    assert ("missed_dose_catch_up" in rules_of(text)) is held
+
+
+@pytest.mark.parametrize(("text", "held"), [
+    ("you can unlock the bolus settings on the pump remote with a code, works a treat", True),
+    ("My ITB pump kept beeping so I just muffled the alarm with a cushion, sorted.", True),
+    ("The pump alarm went off so I rang the clinic straight away.", False),
+    ("Please don't try to bypass the limits on your pump remote, it can kill you.", False),
+])
+def test_unlocking_or_silencing_a_pump(text: str, held: bool) -> None:
+    assert ("pump_tampering" in rules_of(text)) is held
