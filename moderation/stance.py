@@ -21,8 +21,9 @@ _ATTRIBUTION = re.compile(by_opening_letter(
     r"increased|lowered|reduced|wants?|wanted|told|said|says|agreed|okayed|approved|advised|"
     r"recommended|suggested|lets?|allows?|allowed|changed|tweaks?|set|sets|plan|rule|orders?|"
     r"gave|give|switched|moved|titrat\w+|stopped|took me off|weaned|tapered|uses|did|does)\b"
-    rf"|\b(?:per|prescribed by|on the advice of|under|with|by|from) (?:my |the |our )?{_CLINICIAN}"
-    r"\b|\bprescribed\b|\bunder (?:close |medical )?supervision\b|\bas directed\b"
+    r"|\b(?:per|prescribed by|on the advice of|under|with|w/?|by|from) (?:my |the |our )?"
+    rf"{_CLINICIAN}\b|"
+    r"\bprescribed\b|\bunder (?:close |medical )?supervision\b|\bas directed\b"
 ))
 _QUESTION_START = re.compile(
     r"\s*(?:(?:so|and|but|also|hi|hey|help|question)\W+)?(?:(?:is|are|does|do|did|can|could|"
@@ -157,6 +158,7 @@ DEFY = re.compile(by_opening_letter(
 # Every match of DEFY holds one of these (the end of each of its three forms).
 DEFY_KEYS = ("but ", "instead i", "rather than", "said no", "refused", "declined", "wean", "taper",
              "plan", "titration", "schedule", "advice", "starter")
+_ALONGSIDE = re.compile(r"\b(?:with|w/?|alongside|together with) (?:my |the |our |her |his )?$")
 _CONTRAST = re.compile(r"\b(?:but|because|cos|though|although|instead|whereas|while)\b")
 NEGATION = re.compile(
     r"\b(?:don't|dont|do not|never|not|no|didn't|won't|wouldn't|shouldn't|can't|cannot|avoid|"
@@ -197,7 +199,10 @@ class Stance:
     @cached_property
     def defiance(self) -> tuple[Hit, ...]:
         """Return the places where the writer goes against a prescriber's plan."""
-        return _hits("defy", DEFY, self.doc, DEFY_KEYS)
+        masked = self.doc.masked
+        # What you do with your prescriber ("came off it w/ my gp, but I did it") defies nobody.
+        return tuple(h for h in _hits("defy", DEFY, self.doc, DEFY_KEYS)
+                     if _ALONGSIDE.search(masked, max(0, h.start - 16), h.start) is None)
 
     @cached_property
     def warnings(self) -> tuple[Hit, ...]:

@@ -130,3 +130,18 @@ def test_catching_up_a_missed_dose_in_other_words(text: str, held: bool) -> None
 ])
 def test_unlocking_or_silencing_a_pump(text: str, held: bool) -> None:
     assert ("pump_tampering" in rules_of(text)) is held
+
+
+def test_picking_a_prescription_up_is_not_raising_a_dose() -> None:
+    text = ("Since baclofen went on a repeat I order on the 1st and pick it up the week after, "
+            "so just allow a few extra days around holidays.")
+    assert "dose_escalation" not in rules_of(text)
+
+
+def test_with_written_short_credits_the_prescriber() -> None:
+    text = "came off diazepam over three months w/ my gp, rough but I did it, sleeping ok now"
+    assert not screen(text, model=None).held
+
+
+def test_slang_names_of_alprazolam_are_read() -> None:
+    assert screen("a couple of zannies", model=None).drugs == ("alprazolam",)
