@@ -228,6 +228,7 @@ class Document:
         self.masked, self.quotes = _mask_quotes(self.low)
         self.blockquotes: tuple[Span, ...] = ()
         self.agreed: tuple[Span, ...] = ()
+        self._scanned: dict[int, list[re.Match[str]]] = {}  # by id: a pattern hashes its text
         if ">" in self.low:
             self._read_blockquotes()
 
@@ -374,8 +375,16 @@ class Document:
              ) -> Iterator[re.Match[str]]:
         """Yield the matches of a pattern in the quote-masked text of the focus stretches.
 
-        :param keys: substrings one of which every match holds; without any, nothing is scanned.
+        :param keys: substrings one of which every match holds (a cheap test that skips the
+            stretches holding none); without any, every stretch is scanned. A pattern is scanned
+            once per post: the rules and the model's cues read the same acts.
         """
+        found = self._scanned.get(id(pattern))
+        if found is None:  # the patterns are the modules' constants, so their ids stay theirs
+            found = self._scanned[id(pattern)] = list(self._scan(pattern, keys))
+        return iter(found)
+
+    def _scan(self, pattern: re.Pattern[str], keys: tuple[str, ...]) -> Iterator[re.Match[str]]:
         masked = self.masked
         for span in self.focus:
             # A match lies within its stretch, so a stretch without a key holds none; the

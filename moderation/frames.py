@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from moderation.document import holds_any
 from moderation.findings import HIGH, POLICY, Context, Finding
 from moderation.patterns import by_opening_letter
 
@@ -91,7 +92,7 @@ _SOURCE = re.compile(by_opening_letter(
 ))
 _SOURCE_KEYS = ("trad", "swap", "exchang", "barter", "guy", "bloke", "dude", "lad", "chap",
                 "fella", "plug", "connect", "mate of", "friend of", "pill mill", "research chem",
-                "post", "send", "mail", "ship", "drop", "bring", "pass", "sort")
+                "i'll", "ill ", "i will", "i can", "i could", "happy to", "glad to")
 # Unsafe when recommended or approved: buying from a site, a platform or another country.
 _SELLER = (r"(?:sites?|websites?|web ?shops?|sellers?|vendors?|suppliers?|market(?:place)?|"
            r"forums?|reddit|instagram|insta|tiktok|discord|facebook|fb|ebay|telegram|whatsapp|"
@@ -111,9 +112,15 @@ _BUY_ELSEWHERE = re.compile(by_opening_letter(
     rf"(?:in|from|over|abroad) (?:{_ABROAD})?"
     r"|\bno (?:doc|doctor|gp|insurance|questions asked|id|rx|prior auth\w*)\b"
 ))
-_BUY_KEYS = ("buy", "bought", "order", "get", "got", "import", "ship", "sourc", "scor", "pick",
-             "grab", "cop", "stock", "sell", "give", "hand", "post", "prescribe", "does", "cheap",
-             "easy to get", "counter", "otc", "no ")
+# Every match of _BUY_ELSEWHERE names a seller, a place abroad, cheapness or "no doctor".
+_BUY_KEYS = ("site", "web", "seller", "vendor", "supplier", "market", "forum", "reddit", "insta",
+             "tiktok", "discord", "facebook", "fb", "ebay", "telegram", "whatsapp", "snap",
+             "health", "online", "abroad", "overseas", "offshore", "border", "duty free", "spain",
+             "portugal", "greece", "cyprus", "turkey", "egypt", "thailand", "bali", "india",
+             "pakistan", "china", "hong kong", "mexico", "tijuana", "canada", "states", "poland",
+             "bulgaria", "romania", "morocco", "dubai", "philippines", "vietnam", "cambodia",
+             "colombia", "cheap", "easy to get", "counter", "otc", "no doc", "no gp", "no ins",
+             "no questions", "no id", "no rx", "no prior")
 
 
 # Stopping in other words: leaving it out, a break from it, going without.
@@ -141,6 +148,7 @@ _LATER_TWO = re.compile(
 )
 _LATER_KEYS = ("tonight", "later", "tomorrow", "this ", "in the", "next", "bedtime")
 _MISSED = re.compile(r"\b(?:miss(?:ed|ing)?|skip(?:ped|ping)?|forg[eo]t\w*|slept through)\b")
+_MISSED_KEYS = ("miss", "skip", "forg", "slept through")
 
 # Tampering with a pump in other words: unlocking, hacking, overriding its settings.
 _PUMP_HACK = re.compile(by_opening_letter(
@@ -271,7 +279,8 @@ def stopping_in_other_words(ctx: Context) -> Iterator[Finding]:
 
 def catching_up_in_other_words(ctx: Context) -> Iterator[Finding]:
     """Flag making up a missed dose by taking two later, said without "catch up"."""
-    if not ctx.doc.medicines or _MISSED.search(ctx.doc.masked) is None:
+    low = ctx.doc.low
+    if not ctx.doc.medicines or not holds_any(low, _MISSED_KEYS) or _MISSED.search(low) is None:
         return
     for match in ctx.doc.scan(_LATER_TWO, _LATER_KEYS):
         if not ctx.stance.recommends(match.start(), inherent=True):
@@ -287,7 +296,8 @@ def catching_up_in_other_words(ctx: Context) -> Iterator[Finding]:
 
 def pump_hacking(ctx: Context) -> Iterator[Finding]:
     """Flag unlocking a pump's settings or silencing its alarm, recommended or approved."""
-    if _PUMP.search(ctx.doc.masked) is None:
+    low = ctx.doc.low
+    if not holds_any(low, ("pump", "itb", "intrathecal")) or _PUMP.search(low) is None:
         return
     for match in ctx.doc.scan(_PUMP_HACK, _PUMP_HACK_KEYS):
         if not ctx.stance.recommends(match.start(), inherent=True):
@@ -310,6 +320,8 @@ FRAMES: tuple[Callable[[Context], Iterator[Finding]], ...] = (
     pump_hacking,
 )
 # The frames' acts, read for the risk model whatever the stance around them.
-ACTS = {"exceed": _EXCEED, "raise": _RAISE, "at_once": _AT_ONCE, "trade": _SOURCE,
-        "elsewhere": _BUY_ELSEWHERE, "quit": _QUIT, "later_two": _LATER_TWO,
-        "pump_hack": _PUMP_HACK}
+# Each with the substrings one of which every match holds, so most posts skip the pattern.
+ACTS = {"exceed": (_EXCEED, _EXCEED_KEYS), "raise": (_RAISE, _RAISE_KEYS),
+        "at_once": (_AT_ONCE, _AT_ONCE_KEYS), "trade": (_SOURCE, _SOURCE_KEYS),
+        "elsewhere": (_BUY_ELSEWHERE, _BUY_KEYS), "quit": (_QUIT, _QUIT_KEYS),
+        "later_two": (_LATER_TWO, _LATER_KEYS), "pump_hack": (_PUMP_HACK, _PUMP_HACK_KEYS)}

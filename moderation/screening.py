@@ -76,7 +76,6 @@ _ACTS = {
     "catch_up": rules._CATCH_UP,
     "hide": rules._HIDING,
     "practice": rules._PRACTICE,
-    **FRAME_ACTS,
 }
 
 
@@ -98,6 +97,8 @@ def cues(ctx: Context, findings: tuple[Finding, ...]) -> list[str]:
     found = [f"rule {f.rule}" for f in findings]
     # Where each act is named near a medicine (the stretches the rules read), found once.
     acts = {name: [m.start() for m in doc.scan(pattern)] for name, pattern in _ACTS.items()}
+    acts.update((name, [m.start() for m in doc.scan(pattern, keys)])
+                for name, (pattern, keys) in FRAME_ACTS.items())
     found.extend("act " + name for name, starts in acts.items() if starts)
     if doc.medicines:
         found.append("drug")
