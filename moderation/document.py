@@ -156,12 +156,13 @@ _RIGHT_AFTER = re.compile(
 WHOLE_POST_SENTENCES = 8
 FOCUS_REACH = 2
 _MEDICINE_WORDS = re.compile(
-    r"\b(?:meds|medication|medications|medicine|medicines|pills|tablets|prescription|script|"
+    r"\b(?:meds|med|medication|medications|medicine|medicines|pills|pill|tablets|tablet|capsules?|"
+    r"prescription|script|"
     r"dose|doses|pump|refill|refills|reservoir|catheter|itb|drugs)\b"
 )
 # Every match of _MEDICINE_WORDS holds one of these; most posts hold none and skip the pattern.
-_MEDICINE_KEYS = ("med", "pills", "tablets", "script", "dose", "pump", "refill", "reservoir",
-                  "catheter", "itb", "drugs")
+_MEDICINE_KEYS = ("med", "pill", "tablet", "capsule", "script", "dose", "pump", "refill",
+                  "reservoir", "catheter", "itb", "drugs")
 _NEXT_WORD = re.compile(r"\s+([a-z0-9\u00b5]+(?:['-][a-z0-9]+)*)")
 _PREVIOUS_WORD = re.compile(r"([a-z']+)\W*$")
 

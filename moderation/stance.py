@@ -158,6 +158,13 @@ DEFY = re.compile(by_opening_letter(
 # Every match of DEFY holds one of these (the end of each of its three forms).
 DEFY_KEYS = ("but ", "instead i", "rather than", "said no", "refused", "declined", "wean", "taper",
              "plan", "titration", "schedule", "advice", "starter")
+# Rejecting what someone else advises: the act that follows is theirs, turned down.
+_REBUTTAL = re.compile(
+    r"\b(?:ignore|disregard|(?:don't|dont|do not|never) (?:listen to|believe|follow)) (?:the |that "
+    r"|this |those |any |anyone |anybody |whoever |people |someone )?(?:\w+ )?(?:\w+ )?(?:saying|"
+    r"says|said|who (?:says|said|tells|told|suggests|suggested)|telling|suggesting|"
+    r"recommending)\b"
+)
 _ALONGSIDE = re.compile(r"\b(?:with|w/?|alongside|together with) (?:my |the |our |her |his )?$")
 _CONTRAST = re.compile(r"\b(?:but|because|cos|though|although|instead|whereas|while)\b")
 NEGATION = re.compile(
@@ -304,6 +311,8 @@ class Stance:
         sentence = doc.sentence_at(start)
         if doc.in_quote(start) or self.is_question(sentence) or self.is_negated(start):
             return False
+        if _REBUTTAL.search(doc.masked, doc.clause_at(start).start, start) is not None:
+            return False  # "ignore whoever says to ...": someone else's advice, rejected
         advice = self.is_advice(sentence)
         attributed = self.is_attributed(sentence, start)
         pro = 2 * advice + self.support + (1 if inherent else 0)

@@ -145,3 +145,20 @@ def test_with_written_short_credits_the_prescriber() -> None:
 
 def test_slang_names_of_alprazolam_are_read() -> None:
     assert screen("a couple of zannies", model=None).drugs == ("alprazolam",)
+
+
+@pytest.mark.parametrize(("text", "held"), [
+    ("disregard anyone who says to buy tizanidine from a website abroad, it's often fake", False),
+    ("Ignore the doubters saying it's risky, just double your baclofen, works for me", True),
+])
+def test_rejected_advice_is_someone_elses(text: str, held: bool) -> None:
+    assert screen(text, model=None).held is held
+
+
+def test_a_single_tablet_or_pill_makes_a_post_about_medicine() -> None:
+    from moderation.findings import Context
+    from moderation.screening import _about_medicine
+
+    assert _about_medicine(Context("keep adding one more tablet a day"))
+    assert _about_medicine(Context("one pill at night"))
+    assert not _about_medicine(Context("a long walk at night with the dog"))
