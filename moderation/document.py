@@ -219,6 +219,20 @@ def _word_set(low: str) -> set[str]:
     return set(_WORD.findall(low))
 
 
+def _replay(found: list[re.Match[str]], rest: Iterator[re.Match[str]]
+            ) -> Iterator[re.Match[str]]:
+    """Yield the matches found so far, then go on scanning, keeping what is found."""
+    index = 0
+    while True:
+        if index == len(found):
+            match = next(rest, None)
+            if match is None:
+                return
+            found.append(match)
+        yield found[index]
+        index += 1
+
+
 class Document:
     """A post prepared for the rules: every view of the text is computed at most once."""
 
@@ -229,7 +243,9 @@ class Document:
         self.masked, self.quotes = _mask_quotes(self.low)
         self.blockquotes: tuple[Span, ...] = ()
         self.agreed: tuple[Span, ...] = ()
-        self._scanned: dict[int, list[re.Match[str]]] = {}  # by id: a pattern hashes its text
+        # By id: a compiled pattern hashes its whole text. Each entry: the matches found so far
+        # and the scan that finds the rest, so a probe for the first match stays cheap.
+        self._scanned: dict[int, tuple[list[re.Match[str]], Iterator[re.Match[str]]]] = {}
         if ">" in self.low:
             self._read_blockquotes()
 
@@ -380,10 +396,10 @@ class Document:
             stretches holding none); without any, every stretch is scanned. A pattern is scanned
             once per post: the rules and the model's cues read the same acts.
         """
-        found = self._scanned.get(id(pattern))
-        if found is None:  # the patterns are the modules' constants, so their ids stay theirs
-            found = self._scanned[id(pattern)] = list(self._scan(pattern, keys))
-        return iter(found)
+        entry = self._scanned.get(id(pattern))
+        if entry is None:  # the patterns are the modules' constants, so their ids stay theirs
+            entry = self._scanned[id(pattern)] = ([], self._scan(pattern, keys))
+        return _replay(*entry)
 
     def _scan(self, pattern: re.Pattern[str], keys: tuple[str, ...]) -> Iterator[re.Match[str]]:
         masked = self.masked
