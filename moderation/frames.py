@@ -87,12 +87,17 @@ _SOURCE = re.compile(by_opening_letter(
     rf"|\b{_DEALER} (?:\w+ ){{0,4}}?(?:sells?|selling|sold|ships?|does|deals?|gets?|hooks?|"
     r"sorts?)\b"
     r"|\bresearch chem\w*"
-    r"|\b(?:i'll|ill|i will|i can|i could|happy to|glad to) (?:post|send|mail|ship|drop|bring|"
-    r"pass|sort) (?:you|u|ya|some|a few|a couple|a strip|a box)\b"
 ))
+# Offering to pass some on ("I'll post you some"): found by the verb, then the offer before
+# it, since "i" opens so many words that the engine would try the offer everywhere.
+_OFFER = re.compile(by_opening_letter(
+    r"\b(?:post|send|mail|ship|drop|bring|pass|sort) (?:you|u|ya|some|a few|a couple|a strip|"
+    r"a box)\b"
+))
+_OFFER_KEYS = ("post", "send", "mail", "ship", "drop", "bring", "pass", "sort")
+_OFFERING = re.compile(r"\b(?:i'll|ill|i will|i can|i could|happy to|glad to) $")
 _SOURCE_KEYS = ("trad", "swap", "exchang", "barter", "guy", "bloke", "dude", "lad", "chap",
-                "fella", "plug", "connect", "mate of", "friend of", "pill mill", "research chem",
-                "i'll", "ill ", "i will", "i can", "i could", "happy to", "glad to")
+                "fella", "plug", "connect", "mate of", "friend of", "pill mill", "research chem")
 # Unsafe when recommended or approved: buying from a site, a platform or another country.
 _SELLER = (r"(?:sites?|websites?|web ?shops?|sellers?|vendors?|suppliers?|market(?:place)?|"
            r"forums?|reddit|instagram|insta|tiktok|discord|facebook|fb|ebay|telegram|whatsapp|"
@@ -224,12 +229,18 @@ def _taken(ctx: Context, pos: int) -> bool:
             or ctx.stance.is_advice(ctx.doc.sentence_at(pos)))
 
 
+def _offered(ctx: Context, start: int) -> bool:
+    """Tell whether the words before an offset offer something ("I'll", "happy to")."""
+    return _OFFERING.search(ctx.doc.masked, max(0, start - 10), start) is not None
+
+
 def sourcing_in_other_words(ctx: Context) -> Iterator[Finding]:
     """Flag trading medicine, or buying it from a dealer, a site or another country."""
     mentions = ctx.drugs_with(lambda d: d.id != "cannabis")
     if not mentions:
         return
     found = [(m, True) for m in ctx.doc.scan(_SOURCE, _SOURCE_KEYS)]
+    found.extend((m, True) for m in ctx.doc.scan(_OFFER, _OFFER_KEYS) if _offered(ctx, m.start()))
     found.extend((m, False) for m in ctx.doc.scan(_BUY_ELSEWHERE, _BUY_KEYS))
     for match, inherent in found:
         if ctx.stance.is_negated(match.start()):
@@ -323,5 +334,6 @@ FRAMES: tuple[Callable[[Context], Iterator[Finding]], ...] = (
 # Each with the substrings one of which every match holds, so most posts skip the pattern.
 ACTS = {"exceed": (_EXCEED, _EXCEED_KEYS), "raise": (_RAISE, _RAISE_KEYS),
         "at_once": (_AT_ONCE, _AT_ONCE_KEYS), "trade": (_SOURCE, _SOURCE_KEYS),
+        "offer": (_OFFER, _OFFER_KEYS),
         "elsewhere": (_BUY_ELSEWHERE, _BUY_KEYS), "quit": (_QUIT, _QUIT_KEYS),
         "later_two": (_LATER_TWO, _LATER_KEYS), "pump_hack": (_PUMP_HACK, _PUMP_HACK_KEYS)}
