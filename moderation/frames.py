@@ -36,8 +36,10 @@ _EXCEED = re.compile(by_opening_letter(
     r"|\b(?:above|beyond|past) (?:the )?(?:max|maximum|limit)\b"
     rf"|\b(?:higher|more|bigger|stronger) than {_DET}(?:{_LIMIT}|{_WRITTEN} (?:says|said|allows))\b"
 ))
-_EXCEED_KEYS = ("exceed", "surpass", "overshoot", "outgrow", "over", "past", "above", "beyond",
-                "north of", "double", "twice", "triple", "three times", "2x", "3x", " than ")
+# Every match ends with a limit or where it is written, or opens with a verb of exceeding.
+_EXCEED_KEYS = ("exceed", "surpass", "overshoot", "outgrow", "max", "limit", "cap", "ceiling",
+                "recommended", "label", "leaflet", "bottle", "packet", "box", "instructions",
+                "guideline")
 
 # Raising a dose in other words: ramping, cranking, bumping, pushing it, titrating faster.
 _OBJECT = r"(?:it |them |the \w+ |my \w+ |your \w+ |ur \w+ |that |things )?"
@@ -96,14 +98,14 @@ _OFFER = re.compile(by_opening_letter(
 ))
 _OFFER_KEYS = ("post", "send", "mail", "ship", "drop", "bring", "pass", "sort")
 _OFFERING = re.compile(r"\b(?:i'll|ill|i will|i can|i could|happy to|glad to) $")
-_SOURCE_KEYS = ("trad", "swap", "exchang", "barter", "guy", "bloke", "dude", "lad", "chap",
-                "fella", "plug", "connect", "mate of", "friend of", "pill mill", "research chem")
+_SOURCE_KEYS = ("trad", "swap", "exchang", "barter", "guy ", "bloke ", "dude ", "lad ", "chap ",
+                "fella ", "plug ", "connect ", "mate of", "friend of", "pill mill", "research chem")
 # Unsafe when recommended or approved: buying from a site, a platform or another country.
 _SELLER = (r"(?:sites?|websites?|web ?shops?|sellers?|vendors?|suppliers?|market(?:place)?|"
            r"forums?|reddit|instagram|insta|tiktok|discord|facebook|fb|ebay|telegram|whatsapp|"
            r"snap(?:chat)?|telehealth|tele-?health|online (?:clinic|doctor|doc|shop|store))")
 _ABROAD = (r"(?:abroad|overseas|offshore|(?:over|across) the border|duty free|spain|"
-           r"portugal|greece|cyprus|turkey|egypt|thailand|bali|india|pakistan|china|hong kong|"
+           r"portugal|greece|cyprus|egypt|thailand|bali|india|pakistan|china|hong kong|"
            r"mexico|tijuana|canada|the states|poland|bulgaria|romania|morocco|dubai|the "
            r"philippines|vietnam|cambodia|colombia)")
 _BUY_ELSEWHERE = re.compile(by_opening_letter(
@@ -121,7 +123,7 @@ _BUY_ELSEWHERE = re.compile(by_opening_letter(
 _BUY_KEYS = ("site", "web", "seller", "vendor", "supplier", "market", "forum", "reddit", "insta",
              "tiktok", "discord", "facebook", "fb", "ebay", "telegram", "whatsapp", "snap",
              "health", "online", "abroad", "overseas", "offshore", "border", "duty free", "spain",
-             "portugal", "greece", "cyprus", "turkey", "egypt", "thailand", "bali", "india",
+             "portugal", "greece", "cyprus", "egypt", "thailand", " bali", "india",
              "pakistan", "china", "hong kong", "mexico", "tijuana", "canada", "states", "poland",
              "bulgaria", "romania", "morocco", "dubai", "philippines", "vietnam", "cambodia",
              "colombia", "cheap", "easy to get", "counter", "otc", "no doc", "no gp", "no ins",
@@ -151,7 +153,8 @@ _LATER_TWO = re.compile(
     r"an extra|the two|the lot|all of them) (?:\w+ )?(?:tonight|later|tomorrow|this (?:evening|"
     r"afternoon)|in the (?:morning|evening)|next time|at bedtime|with (?:the )?next)\b"
 )
-_LATER_KEYS = ("tonight", "later", "tomorrow", "this ", "in the", "next", "bedtime")
+_LATER_KEYS = ("tonight", "later", "tomorrow", "evening", "afternoon", "morning", "next",
+               "bedtime")
 _MISSED = re.compile(r"\b(?:miss(?:ed|ing)?|skip(?:ped|ping)?|forg[eo]t\w*|slept through)\b")
 _MISSED_KEYS = ("miss", "skip", "forg", "slept through")
 
