@@ -156,12 +156,13 @@ _RIGHT_AFTER = re.compile(
 WHOLE_POST_SENTENCES = 8
 FOCUS_REACH = 2
 _MEDICINE_WORDS = re.compile(
-    r"\b(?:meds|medication|medications|medicine|medicines|pills|tablets|prescription|script|"
+    r"\b(?:meds|med|medication|medications|medicine|medicines|pills|pill|tablets|tablet|capsules?|"
+    r"prescription|script|"
     r"dose|doses|pump|refill|refills|reservoir|catheter|itb|drugs)\b"
 )
 # Every match of _MEDICINE_WORDS holds one of these; most posts hold none and skip the pattern.
-_MEDICINE_KEYS = ("med", "pills", "tablets", "script", "dose", "pump", "refill", "reservoir",
-                  "catheter", "itb", "drugs")
+_MEDICINE_KEYS = ("med", "pill", "tablet", "capsule", "script", "dose", "pump", "refill",
+                  "reservoir", "catheter", "itb", "drugs")
 _NEXT_WORD = re.compile(r"\s+([a-z0-9\u00b5]+(?:['-][a-z0-9]+)*)")
 _PREVIOUS_WORD = re.compile(r"([a-z']+)\W*$")
 
@@ -218,6 +219,20 @@ def _word_set(low: str) -> set[str]:
     return set(_WORD.findall(low))
 
 
+def _replay(found: list[re.Match[str]], rest: Iterator[re.Match[str]]
+            ) -> Iterator[re.Match[str]]:
+    """Yield the matches found so far, then go on scanning, keeping what is found."""
+    index = 0
+    while True:
+        if index == len(found):
+            match = next(rest, None)
+            if match is None:
+                return
+            found.append(match)
+        yield found[index]
+        index += 1
+
+
 class Document:
     """A post prepared for the rules: every view of the text is computed at most once."""
 
@@ -228,6 +243,9 @@ class Document:
         self.masked, self.quotes = _mask_quotes(self.low)
         self.blockquotes: tuple[Span, ...] = ()
         self.agreed: tuple[Span, ...] = ()
+        # By id: a compiled pattern hashes its whole text. Each entry: the matches found so far
+        # and the scan that finds the rest, so a probe for the first match stays cheap.
+        self._scanned: dict[int, tuple[list[re.Match[str]], Iterator[re.Match[str]]]] = {}
         if ">" in self.low:
             self._read_blockquotes()
 
@@ -374,8 +392,16 @@ class Document:
              ) -> Iterator[re.Match[str]]:
         """Yield the matches of a pattern in the quote-masked text of the focus stretches.
 
-        :param keys: substrings one of which every match holds; without any, nothing is scanned.
+        :param keys: substrings one of which every match holds (a cheap test that skips the
+            stretches holding none); without any, every stretch is scanned. A pattern is scanned
+            once per post: the rules and the model's cues read the same acts.
         """
+        entry = self._scanned.get(id(pattern))
+        if entry is None:  # the patterns are the modules' constants, so their ids stay theirs
+            entry = self._scanned[id(pattern)] = ([], self._scan(pattern, keys))
+        return _replay(*entry)
+
+    def _scan(self, pattern: re.Pattern[str], keys: tuple[str, ...]) -> Iterator[re.Match[str]]:
         masked = self.masked
         for span in self.focus:
             # A match lies within its stretch, so a stretch without a key holds none; the

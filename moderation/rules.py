@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 
 from moderation.document import Mention, Span, holds_any
 from moderation.findings import HIGH, LOW, MEDIUM, POLICY, Context, Finding, amount_text, unit_text
+from moderation.frames import FRAMES
 from moderation.knowledge import Drug
 from moderation.patterns import by_opening_letter
 from moderation.stance import PRESCRIBER
@@ -100,11 +101,10 @@ _ESCALATE = re.compile(by_opening_letter(
     r"tripl(?:e|ed|ing)|(?:add(?:ed|ing)?|take|took|have|pop(?:ped)?|throw in|adding) (?:in )?"
     r"(?:an? |one |my )?(?:extra|another|more|fifth|sixth|additional|one more|couple more|second"
     r" dose)|extra (?:dose|one|tablet|pill|capsule|spray)s?|have another|take more|top(?:ped|ping)?"
-    r" (?:it |them |yourself )?up|bump(?:ed|ing)? (?:it |them |\w+ \w+ )?up|up(?:ped|ping)? (?:it"
-    r"|my|the|your|them)|go(?:ing)? up|went up|jump(?:ed)? (?:straight )?(?:up )?to|(?:went|go|"
-    r"going)"
-    r" straight (?:up )?to|straight (?:up )?to (?:the )?(?:full|max|top)|worked (?:myself|"
-    r"my way) up|crank(?:ed)? (?:it )?up"
+    r" (?:it |them |yourself )?up|bump(?:ed|ing)? (?:it |them |\w+ \w+ )?up|up(?<!\bit up)"
+    r"(?<!pick up)(?:ped|ping)? (?:it|my|the|your|them)|go(?:ing)? up|went up|jump(?:ed)? "
+    r"(?:straight )?(?:up )?to|(?:went|go|going) straight (?:up )?to|straight (?:up )?to (?:the )?"
+    r"(?:full|max|top)|worked (?:myself|my way) up|crank(?:ed)? (?:it )?up"
     r"|increas(?:e|ed|ing) (?:it|my|the|your)|rais(?:e|ed|ing) (?:it|my|the|your)|more (?:is|"
     r"=) (?:better|best)|"
     r"skip the (?:\w+ )?(?:titration|starter|build|taper)|more if)\b"
@@ -491,4 +491,5 @@ RULES: tuple[Callable[[Context], Iterator[Finding]], ...] = (
     stopping_dmt,
     unsafe_practice,
     dismisses_medical_advice,
+    *FRAMES,
 )

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from moderation import rules
 from moderation.document import _MEDICINE_WORDS
 from moderation.findings import Context, Finding
+from moderation.frames import ACTS as FRAME_ACTS
+from moderation.frames import FRAMES
 from moderation.model import RiskModel, features_of, shipped_model
 from moderation.rules import RULES
 
@@ -77,12 +79,26 @@ _ACTS = {
 }
 
 
+def findings_of(ctx: Context) -> tuple[Finding, ...]:
+    """Return the rules' findings on a post, one per rule: a frame that reads the same claim as
+    a rule in other words adds no second finding."""
+    found: list[Finding] = []
+    for rule in RULES:
+        for finding in rule(ctx):
+            if rule in FRAMES and any(f.rule == finding.rule for f in found):
+                continue
+            found.append(finding)
+    return tuple(found)
+
+
 def cues(ctx: Context, findings: tuple[Finding, ...]) -> list[str]:
     """Return the rules' readings of a post as named features for the model."""
     doc, stance = ctx.doc, ctx.stance
     found = [f"rule {f.rule}" for f in findings]
     # Where each act is named near a medicine (the stretches the rules read), found once.
     acts = {name: [m.start() for m in doc.scan(pattern)] for name, pattern in _ACTS.items()}
+    acts.update((name, [m.start() for m in doc.scan(pattern, keys)])
+                for name, (pattern, keys) in FRAME_ACTS.items())
     found.extend("act " + name for name, starts in acts.items() if starts)
     if doc.medicines:
         found.append("drug")
@@ -149,7 +165,7 @@ def _paragraph_risk(text: str, model: RiskModel) -> float:
         ctx = Context(paragraph)
         if not ctx.doc.medicines:
             continue
-        findings = tuple(finding for rule in RULES for finding in rule(ctx))
+        findings = findings_of(ctx)
         best = max(best, model.score(features_of(ctx.doc, cues(ctx, findings))))
     return best
 
@@ -167,7 +183,7 @@ def screen(text: str, *, thresholds: Thresholds = DEFAULT_THRESHOLDS,
     :param model: the risk model to use; True for the one shipped, None or False for none.
     """
     ctx = Context(text)
-    findings = tuple(finding for rule in RULES for finding in rule(ctx))
+    findings = findings_of(ctx)
     drugs = tuple(dict.fromkeys(m.drug.generic for m in ctx.doc.medicines if not m.negated))
     ruled = any(f.rule not in NOTICE_RULES for f in findings)
     if model is True:

@@ -21,8 +21,9 @@ _ATTRIBUTION = re.compile(by_opening_letter(
     r"increased|lowered|reduced|wants?|wanted|told|said|says|agreed|okayed|approved|advised|"
     r"recommended|suggested|lets?|allows?|allowed|changed|tweaks?|set|sets|plan|rule|orders?|"
     r"gave|give|switched|moved|titrat\w+|stopped|took me off|weaned|tapered|uses|did|does)\b"
-    rf"|\b(?:per|prescribed by|on the advice of|under|with|by|from) (?:my |the |our )?{_CLINICIAN}"
-    r"\b|\bprescribed\b|\bunder (?:close |medical )?supervision\b|\bas directed\b"
+    r"|\b(?:per|prescribed by|on the advice of|under|with|w/?|by|from) (?:my |the |our )?"
+    rf"{_CLINICIAN}\b|"
+    r"\bprescribed\b|\bunder (?:close |medical )?supervision\b|\bas directed\b"
 ))
 _QUESTION_START = re.compile(
     r"\s*(?:(?:so|and|but|also|hi|hey|help|question)\W+)?(?:(?:is|are|does|do|did|can|could|"
@@ -36,14 +37,16 @@ _IMPERATIVE = frozenset(
     "take add double triple stop drop quit ditch chuck skip go try keep tell drive switch order "
     "ask top bump up have use mix combine cut push crank split crush buy get message dm pm grab "
     "pop swap borrow share ignore let forget hide carry come jump start increase raise bring "
-    "throw knock put dont don't never avoid wait check call stick pack say be stay".split()
+    "throw knock put dont don't never avoid wait check call stick pack say be stay ramp crank "
+    "trade sell send post stack".split()
 )
 _FILLER = frozenset(
     "just so then and simply honestly seriously really also plus or but guys folks lol tbh "
     "newbie hey hi ok okay yeah please always everyone everybody yall y'all".split()
 )
 _SECOND_PERSON = re.compile(by_opening_letter(
-    r"\b(?:you|your|you're|youre|you'll|u|ya|y'all|yourself|anyone can|everyone should|"
+    r"\b(?:you|your|you're|youre|you'll|u|ya|y'all|yourself|ur|urs|yours|urself|ure|"
+    r"anyone can|everyone should|"
     r"anyone else should|do (?:the same|likewise)|newbies?|hey newbie)\b"
 ))
 _MODAL = re.compile(
@@ -96,7 +99,10 @@ ENDORSE = re.compile(by_opening_letter(
     r"\bgame changer\b|"
     r"\b(?:is|was|it's|its) (?:way |much |so |far )?easier\b|\bnothing happened\b|"
     r"\bnever happened\b|\bslept (?:the whole|like)\b|"
-    r"\bcan't overdose\b|\bjust ask\b|\bkeep (?:any|some|a few)\b)"
+    r"\bcan't overdose\b|\bjust ask\b|\bkeep (?:any|some|a few)\b|\b(?:10|11|100)/10\b|"
+    r"\b(?:highly |fully |totally |strongly |def(?:initely)? |100% )?recommend(?:ed)?(?= *(?:[.!"
+    r"]|$))|\bhits? different\b|\blife ?saver\b|\bswear by\b|\bworks like a charm\b|"
+    r"\bchang(?:ed|es) my life\b)"
 ))
 _GUIDANCE = (
     r"(?:max(?:imum)?|label|limit|cap|doses?|dose thing|titration|taper(?:ing)?|wean(?:ing)?|"
@@ -106,7 +112,8 @@ _GUIDANCE = (
 _DISMISSIVE = (
     r"(?:over[- ]?cautious|overrated|over-rated|fearmongering|fear mongering|scaremongering|"
     r"nanny\w*|a scam|scams|(?:written|made) (?:by|for) (?:lawyers|solicitors)|(?:just )?marketing|"
-    r"a joke|for lightweights|"
+    r"a joke|for (?:lightweights|wimps|amateurs|normies|noobs|newbs|the faint[- ]hearted)|"
+    r"(?:more|just|only|merely) (?:of )?a (?:guideline|suggestion)|"
     r"pointless|nonsense|rubbish|bs|bollocks|a waste of time|unnecessary|overkill|"
     r"(?:them|people) covering themselves|covering themselves|just (?:drags?|dragging))"
 )
@@ -122,6 +129,11 @@ DISMISS = re.compile(by_opening_letter(
     r"going back|asking|waiting|dragging)|\b(?:didn't|don't|did not|do not) see (?:the|"
     r"any) point\b|\bdon't bother\b|\b(?:couldn't|can't) be"
     r" (?:bothered|arsed)\b|\bcan't be bothered\b|\bdidn't bother\b|"
+    r"\b(?:doesn't|doesnt|don't|dont|never|do not|does not) (?:read|follow|care about|go by|"
+    r"listen to|stick to|pay attention to|bother with) (?:the |a |that |your |ur |their )?(?:"
+    r"label|bottle|leaflet|max|maximum|limit|rules|instructions|guidelines|directions)\b|"
+    rf"\b(?:don't|dont|do not|never) let (?:your |ur |the |a |them )?(?:{PRESCRIBER} )?(?:cap|"
+    r"limit|hold) (?:you|u|ya|yourself)\b|"
     r"\bdon't wait (?:for|on) (?:permission|them|the|your|my|a)\b|\bwhy wait\b|\bwithout "
     r"waiting\b|\b(?:don't|do not) let (?:them|em)\b|\b(?:they|doc|neuro|gp) (?:doesn't|"
     r"don't|dont) (?:need|needs) to know\b|\b(?:nobody|no one) needs? to know\b|"
@@ -146,6 +158,14 @@ DEFY = re.compile(by_opening_letter(
 # Every match of DEFY holds one of these (the end of each of its three forms).
 DEFY_KEYS = ("but ", "instead i", "rather than", "said no", "refused", "declined", "wean", "taper",
              "plan", "titration", "schedule", "advice", "starter")
+# Rejecting what someone else advises: the act that follows is theirs, turned down.
+_REBUTTAL = re.compile(
+    r"\b(?:ignore|disregard|(?:don't|dont|do not|never) (?:listen to|believe|follow)) (?:the |that "
+    r"|this |those |any |anyone |anybody |whoever |people |someone )?(?:\w+ )?(?:\w+ )?(?:saying|"
+    r"says|said|who (?:says|said|tells|told|suggests|suggested)|telling|suggesting|"
+    r"recommending)\b"
+)
+_ALONGSIDE = re.compile(r"\b(?:with|w/?|alongside|together with) (?:my |the |our |her |his )?$")
 _CONTRAST = re.compile(r"\b(?:but|because|cos|though|although|instead|whereas|while)\b")
 NEGATION = re.compile(
     r"\b(?:don't|dont|do not|never|not|no|didn't|won't|wouldn't|shouldn't|can't|cannot|avoid|"
@@ -186,7 +206,10 @@ class Stance:
     @cached_property
     def defiance(self) -> tuple[Hit, ...]:
         """Return the places where the writer goes against a prescriber's plan."""
-        return _hits("defy", DEFY, self.doc, DEFY_KEYS)
+        masked = self.doc.masked
+        # What you do with your prescriber ("came off it w/ my gp, but I did it") defies nobody.
+        return tuple(h for h in _hits("defy", DEFY, self.doc, DEFY_KEYS)
+                     if _ALONGSIDE.search(masked, max(0, h.start - 16), h.start) is None)
 
     @cached_property
     def warnings(self) -> tuple[Hit, ...]:
@@ -288,6 +311,8 @@ class Stance:
         sentence = doc.sentence_at(start)
         if doc.in_quote(start) or self.is_question(sentence) or self.is_negated(start):
             return False
+        if _REBUTTAL.search(doc.masked, doc.clause_at(start).start, start) is not None:
+            return False  # "ignore whoever says to ...": someone else's advice, rejected
         advice = self.is_advice(sentence)
         attributed = self.is_attributed(sentence, start)
         pro = 2 * advice + self.support + (1 if inherent else 0)

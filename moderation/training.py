@@ -7,8 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from moderation.findings import Context
 from moderation.model import FEATURES, MODEL_PATH, RiskModel, features_of, fit_text, train
-from moderation.rules import RULES
-from moderation.screening import cues
+from moderation.screening import cues, findings_of
 
 MODEL_VERSION_PREFIX = "risk-lr"
 DATA = MODEL_PATH.parent
@@ -19,7 +18,7 @@ def vectorise(records: Sequence[Mapping[str, str]]) -> tuple[list[dict[int, floa
     vectors, labels = [], []
     for record in records:
         ctx = Context(record["text"])
-        findings = tuple(finding for rule in RULES for finding in rule(ctx))
+        findings = findings_of(ctx)
         vectors.append(features_of(ctx.doc, cues(ctx, findings)))
         labels.append(1 if record["label"] == "unsafe" else 0)
     return vectors, labels
