@@ -6,13 +6,13 @@ other fields (`id`, `kind`, `writer`) are kept for reports.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from moderation.crisis import evidence, screen_crisis
 from moderation.crisis_model import CrisisModel, fit
+from moderation.evaluation import json_lines
 
 LABELS = ("crisis", "not_crisis")
 # The learned reader's threshold, chosen on the leave-one-writer-out scores for recall
@@ -26,15 +26,8 @@ def read_sentences(path: Path) -> list[dict[str, str]]:
     :raise ValueError: a line is not JSON, or has no text or no known label (names the line).
     """
     records = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"line {number}: not valid JSON ({error.msg})") from None
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str) \
-                or record.get("label") not in LABELS:
+    for number, record in json_lines(path):
+        if not isinstance(record.get("text"), str) or record.get("label") not in LABELS:
             raise ValueError(f"line {number}: needs a 'text' and a 'label' "
                              f"({' or '.join(LABELS)})")
         records.append(record)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,13 +14,11 @@ LABELS = ("unsafe", "safe")
 _FIELDS = ("id", "text", "label", "category")
 
 
-def read_labelled(path: str | Path) -> list[dict[str, Any]]:
-    """Read labelled posts from a JSON-lines file.
+def json_lines(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield each non-empty line of a JSON-lines file as (line number, object).
 
-    :raise ValueError: a line is not a JSON object with string id, text, label and category,
-        or its label is neither "unsafe" nor "safe"; the message names the line number.
+    :raise ValueError: a line is not a JSON object; the message names the line number.
     """
-    records: list[dict[str, Any]] = []
     with Path(path).open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -31,14 +29,25 @@ def read_labelled(path: str | Path) -> list[dict[str, Any]]:
                 raise ValueError(f"line {number}: not valid JSON ({error.msg})") from None
             if not isinstance(record, dict):
                 raise ValueError(f"line {number}: expected a JSON object")
-            for field in _FIELDS:
-                if not isinstance(record.get(field), str):
-                    raise ValueError(f"line {number}: field {field!r} must be a string")
-            if record["label"] not in LABELS:
-                raise ValueError(
-                    f"line {number}: label must be 'unsafe' or 'safe', not {record['label']!r}"
-                )
-            records.append(record)
+            yield number, record
+
+
+def read_labelled(path: str | Path) -> list[dict[str, Any]]:
+    """Read labelled posts from a JSON-lines file.
+
+    :raise ValueError: a line is not a JSON object with string id, text, label and category,
+        or its label is neither "unsafe" nor "safe"; the message names the line number.
+    """
+    records: list[dict[str, Any]] = []
+    for number, record in json_lines(path):
+        for name in _FIELDS:
+            if not isinstance(record.get(name), str):
+                raise ValueError(f"line {number}: field {name!r} must be a string")
+        if record["label"] not in LABELS:
+            raise ValueError(
+                f"line {number}: label must be 'unsafe' or 'safe', not {record['label']!r}"
+            )
+        records.append(record)
     return records
 
 

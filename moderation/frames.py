@@ -291,6 +291,18 @@ def stopping_in_other_words(ctx: Context) -> Iterator[Finding]:
         return
 
 
+
+def catch_up_finding(ctx: Context, match: re.Match[str]) -> Finding:
+    """Return the finding for making up missed doses by taking them together (the rules'
+    "catch up" and this module's "two later" say the same)."""
+    drug = ctx.doc.drug_before(match.start()) or ctx.doc.medicines[0]
+    return ctx.finding(
+        "missed_dose_catch_up", HIGH, drug.drug, match.start(), match.end(),
+        "Taking missed doses all at once can cause an overdose; the usual advice is to skip "
+        "a missed dose rather than double up.",
+        "Ampyra FDA label and Sativex SmPC: no double or extra doses after a missed one")
+
+
 def catching_up_in_other_words(ctx: Context) -> Iterator[Finding]:
     """Flag making up a missed dose by taking two later, said without "catch up"."""
     low = ctx.doc.low
@@ -299,12 +311,7 @@ def catching_up_in_other_words(ctx: Context) -> Iterator[Finding]:
     for match in ctx.doc.scan(_LATER_TWO, _LATER_KEYS):
         if not ctx.stance.recommends(match.start(), inherent=True):
             continue
-        drug = ctx.doc.drug_before(match.start()) or ctx.doc.medicines[0]
-        yield ctx.finding(
-            "missed_dose_catch_up", HIGH, drug.drug, match.start(), match.end(),
-            "Taking missed doses all at once can cause an overdose; the usual advice is to skip "
-            "a missed dose rather than double up.",
-            "Ampyra FDA label and Sativex SmPC: no double or extra doses after a missed one")
+        yield catch_up_finding(ctx, match)
         return
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 from moderation.document import Mention, Span, holds_any
 from moderation.findings import HIGH, LOW, MEDIUM, POLICY, Context, Finding, amount_text, unit_text
-from moderation.frames import FRAMES
+from moderation.frames import FRAMES, catch_up_finding
 from moderation.knowledge import Drug
 from moderation.patterns import by_opening_letter
 from moderation.stance import PRESCRIBER
@@ -334,12 +334,7 @@ def missed_dose_catch_up(ctx: Context) -> Iterator[Finding]:
     for match in ctx.doc.scan(_CATCH_UP):
         if not ctx.stance.recommends(match.start(), inherent=True):
             continue
-        drug = ctx.doc.drug_before(match.start()) or ctx.doc.medicines[0]
-        yield ctx.finding(
-            "missed_dose_catch_up", HIGH, drug.drug, match.start(), match.end(),
-            "Taking missed doses all at once can cause an overdose; the usual advice is to skip "
-            "a missed dose rather than double up.",
-            "Ampyra FDA label and Sativex SmPC: no double or extra doses after a missed one")
+        yield catch_up_finding(ctx, match)
         return
 
 

@@ -22,23 +22,9 @@ def _read(file: Path) -> list[dict[str, str]]:
 
 def _everyday(files: tuple[Path, ...]) -> list[str]:
     """Read ordinary posts (JSON lines with a 'text', or a 'title' and 'body')."""
-    texts = []
-    for file in files:
-        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                post = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise click.ClickException(f"{file}: line {number}: not valid JSON "
-                                           f"({error.msg})") from None
-            text = post.get("text") if isinstance(post, dict) else None
-            if not isinstance(text, str) and isinstance(post, dict):
-                text = "\n\n".join(str(post[k]) for k in ("title", "body") if post.get(k))
-            if not text:
-                raise click.ClickException(f"{file}: line {number}: needs a 'text' or a 'body'")
-            texts.append(text)
-    return texts
+    from forum.commands.moderation import read_post_texts
+
+    return [text for file in files for text in read_post_texts(file)]
 
 
 @group.command("screen")

@@ -31,7 +31,8 @@ def _read(file: Path) -> list[dict]:
         raise click.ClickException(f"{file}: {error}") from None
 
 
-def _read_benign(file: Path) -> list[str]:
+def read_post_texts(file: Path) -> list[str]:
+    """Read posts (JSON lines with a 'text', or a 'title' and 'body') as texts."""
     texts = []
     for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -113,7 +114,7 @@ def train_model(files: tuple[Path, ...], out: Path | None, seed: int,
     from moderation import model, training
 
     records = [r for file in files for r in _read(file)]
-    extra = _read_benign(extra_safe_file) if extra_safe_file is not None else []
+    extra = read_post_texts(extra_safe_file) if extra_safe_file is not None else []
     built = training.fit(records, version=training.model_version(records, seed, extra),
                          seed=seed, extra_safe=extra)
     target = out or model.MODEL_PATH
