@@ -17,7 +17,7 @@ from moderation.evaluation import json_lines
 LABELS = ("crisis", "not_crisis")
 # The learned reader's threshold, chosen on the leave-one-writer-out scores for recall
 # (bench/crisis_lowo.py): a missed cry for help costs far more than a help box not needed.
-THRESHOLD = 0.40
+THRESHOLD = 0.45
 
 
 def read_sentences(path: Path) -> list[dict[str, str]]:

@@ -60,10 +60,8 @@ def test_someone_else_at_risk_is_not_the_author_in_crisis():
 
 
 def test_a_threat_to_the_author_is_danger_and_a_thing_is_not():
-    # The rules' reading; the learned reader scores the second sentence just over its
-    # threshold (a known false alarm, see bench/crisis_lowo.py).
     assert screen_crisis("He said he'll hurt me if I tell anyone.").families == (DANGER,)
-    assert not screen_crisis("This weather is going to kill me.", learned=False).in_crisis
+    assert not screen_crisis("This weather is going to kill me.").in_crisis
 
 
 def test_findings_name_their_family_and_span():
