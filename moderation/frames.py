@@ -13,7 +13,16 @@ import re
 from collections.abc import Callable, Iterator
 
 from moderation.document import holds_any
-from moderation.findings import HIGH, POLICY, Context, Finding
+from moderation.findings import (
+    HIGH,
+    POLICY,
+    Context,
+    Finding,
+    abrupt_stop_finding,
+    catch_up_finding,
+    escalation_finding,
+    pump_finding,
+)
 from moderation.patterns import by_opening_letter
 
 # What a limit goes by: the maximum, a cap, a ceiling; and where it is written, which one goes
@@ -171,21 +180,13 @@ _PUMP_HACK_KEYS = ("unlock", "hack", "overrid", "bypass", "jailbreak", "root", "
 _PUMP = re.compile(r"\b(?:pump|pumps|itb|intrathecal)\b")
 
 
-def _held(ctx: Context, start: int, *, inherent: bool = False) -> bool:
-    """Tell whether the post recommends or approves the act at an offset, as the rules do."""
-    if not ctx.stance.recommends(start, inherent=inherent):
-        return False
-    sentence = ctx.doc.sentence_at(start)
-    return inherent or bool(ctx.stance.support) or ctx.stance.is_advice(sentence)
-
-
 def exceeding_the_limit(ctx: Context) -> Iterator[Finding]:
     """Flag advice or approval of going past a medicine's maximum, said without a number."""
     mentions = ctx.drugs_with(lambda d: d.max_daily is not None or d.max_single is not None)
     if not mentions:
         return
     for match in ctx.doc.scan(_EXCEED, _EXCEED_KEYS):
-        if not _held(ctx, match.start()):
+        if not ctx.stance.advocates(match.start()):
             continue
         drug = (ctx.doc.drug_before(match.end()) or mentions[0]).drug
         limit = drug.max_daily or drug.max_single
@@ -210,13 +211,10 @@ def raising_in_other_words(ctx: Context) -> Iterator[Finding]:
         sentence = ctx.doc.sentence_at(match.start())
         if ctx.stance.is_attributed(sentence, match.start()) and not ctx.stance.defiance:
             continue
-        if not _held(ctx, match.start()):
+        if not ctx.stance.advocates(match.start()):
             continue
         drug = (ctx.doc.drug_before(match.end()) or mentions[0]).drug
-        yield ctx.finding(
-            "dose_escalation", HIGH, drug, match.start(), match.end(),
-            f"Raising a {drug.generic} dose without the prescriber risks an overdose; "
-            "dose changes should go through the person who prescribes it.", POLICY)
+        yield escalation_finding(ctx, drug, match.start(), match.end(), POLICY)
         return
 
 
@@ -255,7 +253,7 @@ def sourcing_in_other_words(ctx: Context) -> Iterator[Finding]:
             if not inherent or ctx.stance.is_warning() or _LAWFUL.search(
                     ctx.doc.masked, sentence.start, sentence.end):
                 continue
-        elif not _held(ctx, match.start(), inherent=inherent):
+        elif not ctx.stance.advocates(match.start(), inherent=inherent):
             continue
         target = (ctx.doc.drug_before(match.end()) or mentions[0]).drug
         yield ctx.finding(
@@ -279,28 +277,15 @@ def stopping_in_other_words(ctx: Context) -> Iterator[Finding]:
         sentence = ctx.doc.sentence_at(match.start())
         if _TAPERING.search(ctx.doc.masked, sentence.start, sentence.end):
             continue
-        if ctx.stance.is_attributed(sentence, match.start()) or not _held(ctx, match.start()):
+        if ctx.stance.is_attributed(sentence, match.start()):
+            continue
+        if not ctx.stance.advocates(match.start()):
             continue
         drug = (ctx.doc.drug_before(match.end()) or mentions[0]).drug
         if drug.withdrawal_risk not in _WITHDRAWAL:
             drug = mentions[0].drug
-        yield ctx.finding(
-            "abrupt_stop", HIGH, drug, match.start(), match.end(),
-            f"Stopping {drug.generic} suddenly is dangerous: {drug.withdrawal_note}.",
-            f"Thaw dosing knowledge, {drug.generic}: withdrawal risk ({drug.withdrawal_risk})")
+        yield abrupt_stop_finding(ctx, drug, match.start(), match.end())
         return
-
-
-
-def catch_up_finding(ctx: Context, match: re.Match[str]) -> Finding:
-    """Return the finding for making up missed doses by taking them together (the rules'
-    "catch up" and this module's "two later" say the same)."""
-    drug = ctx.doc.drug_before(match.start()) or ctx.doc.medicines[0]
-    return ctx.finding(
-        "missed_dose_catch_up", HIGH, drug.drug, match.start(), match.end(),
-        "Taking missed doses all at once can cause an overdose; the usual advice is to skip "
-        "a missed dose rather than double up.",
-        "Ampyra FDA label and Sativex SmPC: no double or extra doses after a missed one")
 
 
 def catching_up_in_other_words(ctx: Context) -> Iterator[Finding]:
@@ -311,7 +296,7 @@ def catching_up_in_other_words(ctx: Context) -> Iterator[Finding]:
     for match in ctx.doc.scan(_LATER_TWO, _LATER_KEYS):
         if not ctx.stance.recommends(match.start(), inherent=True):
             continue
-        yield catch_up_finding(ctx, match)
+        yield catch_up_finding(ctx, match.start(), match.end())
         return
 
 
@@ -323,12 +308,7 @@ def pump_hacking(ctx: Context) -> Iterator[Finding]:
     for match in ctx.doc.scan(_PUMP_HACK, _PUMP_HACK_KEYS):
         if not ctx.stance.recommends(match.start(), inherent=True):
             continue
-        yield ctx.finding(
-            "pump_tampering", HIGH, ctx.doc.kb.by_id.get("baclofen-intrathecal"), match.start(),
-            match.end(),
-            "Only the pump team should program, refill or service a baclofen pump; a pump that "
-            "runs empty or is mis-set can cause life-threatening withdrawal or overdose.",
-            "Lioresal Intrathecal / Gablofen US label (boxed warning on abrupt discontinuation)")
+        yield pump_finding(ctx, match.start(), match.end())
         return
 
 

@@ -6,8 +6,21 @@ import re
 from collections.abc import Callable, Iterator
 
 from moderation.document import Mention, Span, holds_any
-from moderation.findings import HIGH, LOW, MEDIUM, POLICY, Context, Finding, amount_text, unit_text
-from moderation.frames import FRAMES, catch_up_finding
+from moderation.findings import (
+    HIGH,
+    LOW,
+    MEDIUM,
+    POLICY,
+    Context,
+    Finding,
+    abrupt_stop_finding,
+    amount_text,
+    catch_up_finding,
+    escalation_finding,
+    pump_finding,
+    unit_text,
+)
+from moderation.frames import FRAMES
 from moderation.knowledge import Drug
 from moderation.patterns import by_opening_letter
 from moderation.stance import PRESCRIBER
@@ -89,10 +102,7 @@ def abrupt_stop(ctx: Context) -> Iterator[Finding]:
                 f"Stopping {drug.generic} without the neurologist can bring MS activity back, "
                 "sometimes worse than before.", drug.withdrawal_note or POLICY)
             return
-        yield ctx.finding(
-            "abrupt_stop", HIGH, drug, match.start(), match.end(),
-            f"Stopping {drug.generic} suddenly is dangerous: {drug.withdrawal_note}.",
-            f"Thaw dosing knowledge, {drug.generic}: withdrawal risk ({drug.withdrawal_risk})")
+        yield abrupt_stop_finding(ctx, drug, match.start(), match.end())
         return
 
 
@@ -120,17 +130,10 @@ def dose_escalation(ctx: Context) -> Iterator[Finding]:
         sentence = ctx.doc.sentence_at(match.start())
         if ctx.stance.is_attributed(sentence) and not ctx.stance.defiance:
             continue
-        if not ctx.stance.recommends(match.start()):
+        if not ctx.stance.advocates(match.start()):
             continue
-        if not (ctx.stance.support or ctx.stance.is_advice(sentence)):
-            continue
-        target = ctx.doc.drug_before(match.end()) or mentions[0]
-        drug = target.drug
-        yield ctx.finding(
-            "dose_escalation", HIGH, drug, match.start(), match.end(),
-            f"Raising a {drug.generic} dose without the prescriber risks an overdose; "
-            "dose changes should go through the person who prescribes it.",
-            _max_source(drug))
+        drug = (ctx.doc.drug_before(match.end()) or mentions[0]).drug
+        yield escalation_finding(ctx, drug, match.start(), match.end(), _max_source(drug))
         return
 
 
@@ -303,15 +306,10 @@ def pump_tampering(ctx: Context) -> Iterator[Finding]:
     """Flag self-programming, DIY refills, ignored alarms and skipped refills of an ITB pump."""
     if not (holds_any(ctx.doc.low, _PUMP_KEYS) and _PUMP_CONTEXT.search(ctx.doc.low)):
         return
-    itb = ctx.doc.kb.by_id.get("baclofen-intrathecal")
     for match in ctx.doc.scan(_TAMPER):
         if not ctx.stance.recommends(match.start(), inherent=True):
             continue
-        yield ctx.finding(
-            "pump_tampering", HIGH, itb, match.start(), match.end(),
-            "Only the pump team should program, refill or service a baclofen pump; a pump that "
-            "runs empty or is mis-set can cause life-threatening withdrawal or overdose.",
-            "Lioresal Intrathecal / Gablofen US label (boxed warning on abrupt discontinuation)")
+        yield pump_finding(ctx, match.start(), match.end())
         return
 
 
@@ -334,7 +332,7 @@ def missed_dose_catch_up(ctx: Context) -> Iterator[Finding]:
     for match in ctx.doc.scan(_CATCH_UP):
         if not ctx.stance.recommends(match.start(), inherent=True):
             continue
-        yield catch_up_finding(ctx, match)
+        yield catch_up_finding(ctx, match.start(), match.end())
         return
 
 
@@ -463,10 +461,7 @@ def unsafe_practice(ctx: Context) -> Iterator[Finding]:
             drugs = [m for m in drugs if "prolonged" in (m.drug.route or "")]
         if not drugs:
             continue
-        sentence = ctx.doc.sentence_at(match.start())
-        if not (ctx.stance.support or ctx.stance.is_advice(sentence)):
-            continue
-        if not ctx.stance.recommends(match.start()):
+        if not ctx.stance.advocates(match.start()):
             continue
         why, source = _PRACTICE_WHY[kind]
         yield ctx.finding("unsafe_practice", HIGH, drugs[0].drug, match.start(), match.end(),

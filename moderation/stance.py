@@ -299,6 +299,13 @@ class Stance:
             return True
         return self.is_advice(sentence)  # "be careful", "talk to your pharmacist": to the reader
 
+    def advocates(self, start: int, *, inherent: bool = False) -> bool:
+        """Tell whether the post recommends the act at an offset and says so as advice or with
+        approval; an act unsafe in itself (`inherent`) needs only the recommending."""
+        if not self.recommends(start, inherent=inherent):
+            return False
+        return inherent or bool(self.support) or self.is_advice(self.doc.sentence_at(start))
+
     def recommends(self, start: int, *, inherent: bool = False,
                    ignore: re.Pattern[str] | None = None) -> bool:
         """Tell whether the post recommends or approves the act described at an offset.
