@@ -27,7 +27,7 @@ from moderation.crisis_training import (  # noqa: E402
     Figures,
     fold_models,
     leave_one_writer_out,
-    measure,
+    measure_both,
     read_sentences,
     train,
 )
@@ -132,8 +132,7 @@ def main() -> None:
         print(f"model trained on every training writer: {model.version}")
     for path in args.test:
         records = read_sentences(path)
-        rules = measure(records, lambda t: screen_crisis(t, learned=False).in_crisis)
-        both = measure(records, lambda t: screen_crisis(t, model=model).in_crisis)
+        rules, both = measure_both(records, model)
         print(f"untouched {path.name:<22} rules P {rules.precision:.2f} R {rules.recall:.2f} | "
               f"rules + model P {both.precision:.2f} R {both.recall:.2f} F1 {both.f1:.2f} "
               f"(n {len(records)})")

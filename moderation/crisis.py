@@ -210,11 +210,11 @@ def _about(cue: Cue, match: re.Match[str], text: str) -> str | None:
 def evidence(findings: Iterable[CrisisFinding]) -> list[str]:
     """Return the rules' findings as the learned reader sees them (whom, how strong, and
     whether they add up for the author or for someone else)."""
-    findings = tuple(findings)
-    named = [f"{f.about}{'strong' if f.strong else 'weak'}" for f in findings]
-    if _fires(f for f in findings if f.about == SELF):
+    screen = CrisisScreen(tuple(findings))
+    named = [f"{f.about}{'strong' if f.strong else 'weak'}" for f in screen.findings]
+    if screen.rules_fire:
         named.append("fires")
-    elif _fires(f for f in findings if f.about == OTHER):
+    elif screen.about_someone_else:
         named.append("other")
     return named
 

@@ -213,7 +213,7 @@ class CrisisModel:
         found = list(evidence)
         whole = self._score(text, found)
         pieces = windows(text)
-        if len(pieces) <= 1:
+        if not pieces:
             return whole
         return max(whole, WINDOW_WEIGHT * max(self._score(piece, found) for piece in pieces))
 

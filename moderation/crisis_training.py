@@ -12,7 +12,7 @@ from pathlib import Path
 
 from moderation.crisis import evidence, screen_crisis
 from moderation.crisis_model import CrisisModel, fit
-from moderation.evaluation import json_lines
+from moderation.evaluation import json_lines, rates
 
 LABELS = ("crisis", "not_crisis")
 # The learned reader's threshold, chosen on the leave-one-writer-out scores for recall
@@ -65,18 +65,15 @@ class Figures:
 
     @property
     def precision(self) -> float:
-        caught = self.true_positives + self.false_positives
-        return self.true_positives / caught if caught else 0.0
+        return rates(self.true_positives, self.false_positives, self.false_negatives)[0]
 
     @property
     def recall(self) -> float:
-        wanted = self.true_positives + self.false_negatives
-        return self.true_positives / wanted if wanted else 0.0
+        return rates(self.true_positives, self.false_positives, self.false_negatives)[1]
 
     @property
     def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return rates(self.true_positives, self.false_positives, self.false_negatives)[2]
 
     def as_dict(self) -> dict[str, object]:
         return {"n": self.n, "precision": round(self.precision, 3),
@@ -111,19 +108,16 @@ def fold_models(sets: Mapping[str, Sequence[Mapping[str, str]]], *,
             for held in sets}
 
 
+def measure_both(records: Sequence[Mapping[str, str]], model: CrisisModel | None
+                 ) -> tuple[Figures, Figures]:
+    """Score the rules alone, then the rules with a learned reader, on labelled sentences."""
+    return (measure(records, lambda text: screen_crisis(text, learned=False).in_crisis),
+            measure(records, lambda text: screen_crisis(text, model=model).in_crisis))
+
+
 def leave_one_writer_out(sets: Mapping[str, Sequence[Mapping[str, str]]],
                          models: Mapping[str, CrisisModel], *, threshold: float = THRESHOLD
                          ) -> dict[str, tuple[Figures, Figures]]:
     """Score each writer (rules alone, rules + the reader not trained on them)."""
-    def by_rules(text: str) -> bool:
-        return screen_crisis(text, learned=False).in_crisis
-
-    scores = {}
-    for held, rows in sets.items():
-        model = replace(models[held], threshold=threshold)
-
-        def by_both(text: str, model: CrisisModel = model) -> bool:
-            return screen_crisis(text, model=model).in_crisis
-
-        scores[held] = (measure(rows, by_rules), measure(rows, by_both))
-    return scores
+    return {held: measure_both(rows, replace(models[held], threshold=threshold))
+            for held, rows in sets.items()}

@@ -51,10 +51,16 @@ def read_labelled(path: str | Path) -> list[dict[str, Any]]:
     return records
 
 
-def _figures(tp: int, fp: int, fn: int) -> dict[str, float]:
+def rates(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    """Return precision, recall and F1 from true positives, false positives, false negatives."""
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def _figures(tp: int, fp: int, fn: int) -> dict[str, float]:
+    precision, recall, f1 = rates(tp, fp, fn)
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 

@@ -90,24 +90,14 @@ def evaluate(files: tuple[Path, ...], model_file: Path | None, as_json: bool) ->
     The shipped reader learned from the files in tests/moderation/crisis*: scoring it on them
     is in-sample (bench/crisis_lowo.py gives the held-out figures).
     """
-    from moderation.crisis import screen_crisis
     from moderation.crisis_model import CrisisModel, shipped_model
-    from moderation.crisis_training import measure
+    from moderation.crisis_training import measure_both
 
     try:
         model = CrisisModel.load(model_file) if model_file else shipped_model()
     except (ValueError, KeyError) as error:
         raise click.ClickException(f"{model_file}: not a crisis model ({error})") from None
-    def by_rules(text: str) -> bool:
-        return screen_crisis(text, learned=False).in_crisis
-
-    def by_both(text: str) -> bool:
-        return screen_crisis(text, model=model).in_crisis
-
-    results = []
-    for file in files:
-        records = _read(file)
-        results.append((file, measure(records, by_rules), measure(records, by_both)))
+    results = [(file, *measure_both(_read(file), model)) for file in files]
     if as_json:
         click.echo(json.dumps({"model": model.version if model else None, "files": [
             {"file": str(file), "rules": rules.as_dict(), "rules_and_model": both.as_dict()}

@@ -62,7 +62,6 @@ def help_for(post: Post) -> Help | None:
     return _help.get(post)
 
 
-
 def why(post: Post) -> str:
     """Say in plain words why the crisis screen raised a post (read again from its text).
 
