@@ -28,7 +28,7 @@ from forum.models import (
     Status,
     utcnow,
 )
-from forum.services import audit, members
+from forum.services import audit, crisis, members
 from forum.services.drafts import ExperienceInput, apply_edit, validate_edit
 from forum.services.screening import (
     highlight,
@@ -146,6 +146,7 @@ class QueueEntry:
     held_before: int
     removed_before: int
     waiting_too_long: bool
+    crisis_reason: str | None = None  # for a crisis item: which reader raised it, and why
 
     @property
     def severity_name(self) -> str:
@@ -214,7 +215,8 @@ def queue_entries(items: list[ReviewItem], now: datetime | None = None) -> list[
             reports=reports.get(post.id, []),
             held_before=max(0, reviewed.get(post.author_id, 0) - 1),
             removed_before=removed.get(post.author_id, 0) - this_removed,
-            waiting_too_long=now - item.created_at > WAITING_TOO_LONG))
+            waiting_too_long=now - item.created_at > WAITING_TOO_LONG,
+            crisis_reason=crisis.why(post) if item.source == crisis.CRISIS_SOURCE else None))
     return entries
 
 

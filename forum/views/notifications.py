@@ -54,8 +54,7 @@ def init_app(app: Flask) -> None:
             return notifications.unread_count(current_user)
         return {"unread_notifications": unread, "can_appeal": _can_appeal,
                 "appeal_status": _appeal_status, "follows_thread": _follows_thread,
-                "follows_tag": _follows_tag, "appeal_details": _appeal_details,
-                "crisis_why": crisis.why}
+                "follows_tag": _follows_tag, "appeal_details": _appeal_details}
 
 
 def _appeal_details(item) -> dict | None:
