@@ -50,6 +50,18 @@ def test_posts_naming_no_medicine_are_never_queued_by_the_model():
     assert result.risk == 0.0 and not result.check_soon
 
 
+def test_a_reply_naming_no_medicine_is_still_read_by_the_model():
+    # Replies often name none of the medicines they are about: "another one", "the tens",
+    # a pump's handset. They are read, and advice to take more is checked.
+    for text in ("Honestly just give him a second one at teatime, we always do.",
+                 "Have another couple of the tens when it's bad, it won't hurt you."):
+        result = screen(text)
+        assert result.risk and result.risk > 0.0
+        assert result.check_soon or result.held, text
+    everyday = screen("I'll take another look at the bus times and let you know.")
+    assert everyday.risk == 0.0 and not everyday.check_soon
+
+
 def test_the_shipped_model_reads_plain_text_too():
     shipped = shipped_model()
     assert shipped.text is not None
