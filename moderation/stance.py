@@ -77,7 +77,20 @@ WARNING = re.compile(
     r"not safe|unsafe|harm|fatal|"
     r"died|death|breathing problems|stopped breathing|rebound|from strangers|(?:told|tells|"
     r"telling) (?:me|us) off|"
-    r"reputable)\b"
+    r"reputable|"
+    # What came of it, told as a caution: a fall, a fracture, breathing that slowed, nobody
+    # able to wake him, the ambulance, resus or intensive care.
+    r"ambulance|paramedics?|resus|intensive care|hospitali[sz]ed|(?:rushed|taken|carted|"
+    r"blue[- ]lighted|admitted|sent) (?:off )?(?:to|into|in) (?:a ?& ?e|hospital|the er|icu)|"
+    r"(?:couldn't|could not|can't) (?:wake|rouse|breathe)|(?:broke|broken|fractured) (?:my|his|"
+    r"her|their|a|both) \w+|(?:fell|keeled|went) (?:over|down)|(?:a|bad|nasty) fall|"
+    r"slow(?:ed|s)? (?:down )?(?:your |his |her |my |their |the )?breathing|breathing (?:was|"
+    r"went|got) (?:slow|shallow)|passed out|blacked out|collapsed|relapsed?|think twice|"
+    r"so (?:that )?(?:nobody|no one|you) (?:else )?(?:don't |doesn't |won't )?"
+    r"(?:copies|copy|does|do|makes?|learns?|ends? up)|"
+    # Things that must not go together, and medicine that is not what it says.
+    r"(?:don't|do not|doesn't|does not|never) mix|mustn't|must not|counterfeit|fakes?|"
+    r"not touching)\b"
 )
 ENDORSE = re.compile(by_opening_letter(
     r"(?:\b\d+% recommend|\bhighly recommend|\bi recommend|\brecommend(?:ed)? it|\bwould "
@@ -115,7 +128,10 @@ _DISMISSIVE = (
     r"a joke|for (?:lightweights|wimps|amateurs|normies|noobs|newbs|the faint[- ]hearted)|"
     r"(?:more|just|only|merely) (?:of )?a (?:guideline|suggestion)|"
     r"pointless|nonsense|rubbish|bs|bollocks|a waste of time|unnecessary|overkill|"
-    r"(?:them|people) covering themselves|covering themselves|just (?:drags?|dragging))"
+    r"(?:them|people) covering themselves|covering themselves|just (?:drags?|dragging)|"
+    # The warning is someone else's problem: overblown, or meant for other people.
+    r"overblown|over-?hyped|blown out of proportion|liability|(?:aimed at|meant for|written for|"
+    r"made for) (?:\w+ ){0,2}(?:people|drinkers|users|folk|grannies|lightweights|beginners))"
 )
 DISMISS = re.compile(by_opening_letter(
     r"\b(?:screw|forget|sod|ignore|bin|stuff|never mind|bugger) (?:the |all the |your )?"
@@ -134,6 +150,7 @@ DISMISS = re.compile(by_opening_letter(
     r"label|bottle|leaflet|max|maximum|limit|rules|instructions|guidelines|directions)\b|"
     rf"\b(?:don't|dont|do not|never) let (?:your |ur |the |a |them )?(?:{PRESCRIBER} )?(?:cap|"
     r"limit|hold) (?:you|u|ya|yourself)\b|"
+    r"\b(?:don't|dont|do not|never) let (?:\w+ ){1,3}(?:scare|worry|fool|put) (?:you|u|ya)\b|"
     r"\bdon't wait (?:for|on) (?:permission|them|the|your|my|a)\b|\bwhy wait\b|\bwithout "
     r"waiting\b|\b(?:don't|do not) let (?:them|em)\b|\b(?:they|doc|neuro|gp) (?:doesn't|"
     r"don't|dont) (?:need|needs) to know\b|\b(?:nobody|no one) needs? to know\b|"
@@ -171,6 +188,17 @@ NEGATION = re.compile(
     r"\b(?:don't|dont|do not|never|not|no|didn't|won't|wouldn't|shouldn't|can't|cannot|avoid|"
     r"without|stop|refuse|instead of)\b[^.!?,]{0,20}$"
 )
+
+
+# How many sentences after an act may tell what came of it.
+_AFTER_ACT = 2
+
+
+def _sentences_after(sentences: tuple[Span, ...], act: Span, later: Span) -> int:
+    """Return how many sentences `later` comes after `act` (0 when it is not after it)."""
+    if later.start <= act.start or act not in sentences or later not in sentences:
+        return 0
+    return sentences.index(later) - sentences.index(act)
 
 
 @dataclass(frozen=True)
@@ -279,10 +307,10 @@ class Stance:
     def _cautions(self, warning: Hit, act: Span) -> bool:
         """Tell whether a warning speaks of the act in a sentence, so it may outweigh it.
 
-        A caution word counts in the act's own sentence, or in another sentence that names a
-        medicine or speaks to the reader ("be careful", "don't"); a caution that is itself negated
-        ("not unsafe") waves the danger away and never counts, nor does a caution word that
-        stands alone in its clause.
+        A caution word counts in the act's own sentence or the two after it (what came of it),
+        or in another sentence that names a medicine or speaks to the reader ("be careful",
+        "don't"); a caution that is itself negated ("not unsafe") waves the danger away and
+        never counts, nor does a caution word that stands alone in its clause.
         """
         if self.is_negated(warning.start):
             return False
@@ -293,6 +321,8 @@ class Stance:
         sentence = doc.sentence_at(warning.start)
         if sentence == act:
             return True
+        if _AFTER_ACT >= _sentences_after(doc.sentences, act, sentence) > 0:
+            return True  # what came of it, told just after: "Then I fell and broke my wrist."
         if any(sentence.start <= m.start < sentence.end for m in doc.medicines):
             return True
         if _WARN_IMPERATIVE.search(doc.masked, sentence.start, sentence.end) is not None:
