@@ -54,12 +54,16 @@ def model_version(records: Sequence[Mapping[str, str]], seed: int,
                   extra_safe: Sequence[str] = ()) -> str:
     """Name a model by what it learned from: a digest of the posts, the seed and the knowledge.
 
-    The same files, seed and knowledge always give the same name; a change to any, a new one.
+    The same files, seed, knowledge and rules always give the same name; a change to any, a
+    new one (the rules' readings of a post are the model's cues, so new rules, new weights).
     """
     digest = hashlib.sha256(str(seed).encode())
     for data in sorted(DATA.glob("*.json")):  # the knowledge the rules' cues come from
         if not data.name.startswith("risk-model"):
             digest.update(data.read_bytes())
+    for code in sorted(DATA.parent.glob("*.py")):  # the rules and readers themselves
+        if not code.name.startswith("crisis"):
+            digest.update(code.read_bytes())
     for record in records:
         digest.update(record["label"].encode() + b"\0" + record["text"].encode("utf-8") + b"\0")
     for text in extra_safe:
