@@ -35,9 +35,15 @@ BUCKETS = 1 << 18
 FEATURES = 8  # raised whenever the features change, so a model names the features it needs
 MODEL_PATH = Path(__file__).parent / "data" / "risk-model.json"
 _WORD = re.compile(r"[a-z\u00b5]+(?:'[a-z]+)?|\d+(?:\.\d+)?|[!?+>]")
-_NUMBER = re.compile(r"\d")
 OPTIONS = {"bigrams": True, "chars": True, "cue": 1.0, "floor": 40, "focus": True}
-_BLANK = re.compile(r"[^\n]")
+
+
+def _blank(text: str) -> str:
+    """Return the text with every character but the line breaks made a blank.
+
+    As `re.sub("[^\\n]", " ", text)` would, some fifty times faster on a long stretch.
+    """
+    return "\n".join(" " * len(line) for line in text.split("\n"))
 
 
 @lru_cache(maxsize=1 << 17)
@@ -59,10 +65,10 @@ def _tokens(doc: Document) -> list[str]:
         kept = []
         pos = 0
         for span in focus:
-            kept.append(_BLANK.sub(" ", text[pos : span.start]))
+            kept.append(_blank(text[pos : span.start]))
             kept.append(text[span.start : span.end])
             pos = span.end
-        kept.append(_BLANK.sub(" ", text[pos:]))
+        kept.append(_blank(text[pos:]))
         text = "".join(kept)
     mentions = sorted((m.start, m.end, m.drug) for m in doc.mentions)
     quoted = [b for b in doc.blockquotes if b not in doc.agreed]
@@ -88,7 +94,7 @@ def _tokens(doc: Document) -> list[str]:
 def _word_tokens(text: str) -> list[str]:
     out = []
     for word in _WORD.findall(text):
-        if _NUMBER.match(word):
+        if word[0].isdecimal():  # a number: what \d matches, without the regex engine
             value = float(word)
             word = "<n>" if value < 10 else "<nn>" if value < 100 else "<nnn>"
         out.append(word)
@@ -111,6 +117,12 @@ def _word_buckets(token: str) -> tuple[int, ...]:
     return tuple(buckets)
 
 
+@lru_cache(maxsize=1 << 17)
+def _pair_bucket(first: str, second: str) -> int:
+    """Return the bucket of a word pair; cached on the two words, so no joined string is built."""
+    return _bucket("b " + first + " " + second)
+
+
 def features_of(doc: Document, cues: Iterable[str] = ()) -> dict[int, float]:
     """Return the hashed features of a read post; see `features`."""
     tokens = _tokens(doc)
@@ -118,8 +130,7 @@ def features_of(doc: Document, cues: Iterable[str] = ()) -> dict[int, float]:
     for token in set(tokens):
         found.update(_word_buckets(token))
     if OPTIONS["bigrams"]:
-        found.update(_bucket("b " + a + " " + b)
-                     for a, b in zip(tokens, tokens[1:], strict=False))
+        found.update(map(_pair_bucket, tokens, tokens[1:]))
     scale = 1.0 / math.sqrt(max(len(found), OPTIONS["floor"]))
     vector = dict.fromkeys(found, scale)
     for cue in cues:
