@@ -11,6 +11,7 @@ from functools import cache, cached_property
 from pathlib import Path
 
 from moderation.knowledge import Drug, Knowledge, knowledge
+from moderation.patterns import by_opening_letter
 
 # Same-length replacements only, so offsets into the normalised text are offsets into the post.
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
@@ -155,11 +156,11 @@ _RIGHT_AFTER = re.compile(
 # the medicine talk they qualify.
 WHOLE_POST_SENTENCES = 8
 FOCUS_REACH = 2
-_MEDICINE_WORDS = re.compile(
+_MEDICINE_WORDS = re.compile(by_opening_letter(
     r"\b(?:meds|med|medication|medications|medicine|medicines|pills|pill|tablets|tablet|capsules?|"
     r"prescription|script|"
     r"dose|doses|pump|refill|refills|reservoir|catheter|itb|drugs)\b"
-)
+))
 # Every match of _MEDICINE_WORDS holds one of these; most posts hold none and skip the pattern.
 _MEDICINE_KEYS = ("med", "pill", "tablet", "capsule", "script", "dose", "pump", "refill",
                   "reservoir", "catheter", "itb", "drugs")
@@ -246,6 +247,7 @@ class Document:
         # By id: a compiled pattern hashes its whole text. Each entry: the matches found so far
         # and the scan that finds the rest, so a probe for the first match stays cheap.
         self._scanned: dict[int, tuple[list[re.Match[str]], Iterator[re.Match[str]]]] = {}
+        self._clauses: dict[Span, tuple[Span, ...]] = {}  # the stance asks again and again
         if ">" in self.low:
             self._read_blockquotes()
 
@@ -284,7 +286,11 @@ class Document:
 
     def clauses(self, sentence: Span) -> tuple[Span, ...]:
         """Return the clauses of a sentence."""
-        return _split(self.masked, _CLAUSE_END, sentence.start, sentence.end)
+        found = self._clauses.get(sentence)
+        if found is None:
+            found = self._clauses[sentence] = _split(self.masked, _CLAUSE_END, sentence.start,
+                                                     sentence.end)
+        return found
 
     def clause_at(self, pos: int) -> Span:
         """Return the clause holding a character offset."""
@@ -360,20 +366,25 @@ class Document:
         return None
 
     @cached_property
+    def medicine_words(self) -> tuple[int, ...]:
+        """Return where the post speaks of medication, doses or a pump ("meds", "dose")."""
+        if not holds_any(self.low, _MEDICINE_KEYS):
+            return ()
+        return tuple(m.start() for m in _MEDICINE_WORDS.finditer(self.low))
+
+    @cached_property
     def focus(self) -> tuple[Span, ...]:
         """Return the stretches that talk about medicines: their sentences and the neighbours.
 
         Stance and act cues are looked for only here, which keeps long posts fast.
         """
-        medicine_words = holds_any(self.low, _MEDICINE_KEYS)
-        if not self.mentions and not (medicine_words and _MEDICINE_WORDS.search(self.low)):
+        if not self.mentions and not self.medicine_words:
             return ()
         sentences = self.sentences
         if len(sentences) <= WHOLE_POST_SENTENCES:
             return (Span(0, len(self.text)),)
         marks = [m.start for m in self.mentions]
-        if medicine_words:
-            marks.extend(m.start() for m in _MEDICINE_WORDS.finditer(self.low))
+        marks.extend(self.medicine_words)
         wanted: set[int] = set()
         for pos in marks:
             index = bisect_right(self._sentence_starts, pos) - 1

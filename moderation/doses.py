@@ -213,20 +213,23 @@ def _strengths(doc: Document, kb: Knowledge, matches: list[re.Match[str]]) -> di
 
 
 
-def _by_first_letter(words: set[str]) -> str:
-    """Return an alternation of words grouped by first letter, so most tries cost one check."""
+def _by_first_letter(words: set[str]) -> list[str]:
+    """Return alternations of words, one per first letter, so most tries cost one check."""
     groups: dict[str, list[str]] = {}
     for word in sorted(words, key=len, reverse=True):
         groups.setdefault(word[0], []).append(re.escape(word[1:]))
-    return "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items())
+    return [f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items()]
 
 
 # Every word here is followed by \b, so at most one matches at a place and their order is free.
-_NUMBER_START = re.compile(
-    r"\d|(?:"
-    + _by_first_letter({*_ONES, *_TENS, "half", "a hundred", "a couple", "a dozen", "a half"})
-    + r")\b"
+_NUMBER_WORDS = _by_first_letter(
+    {*_ONES, *_TENS, "half", "a hundred", "a couple", "a dozen", "a half"}
 )
+_NUMBER_START = re.compile(r"\d|(?:" + "|".join(_NUMBER_WORDS) + r")\b")
+# The same pattern for ASCII text, where \d is one of ten characters: when every alternative
+# opens with a character, the regex engine jumps to the characters that can open a match
+# instead of trying the pattern at every place (about three times faster).
+_ASCII_NUMBER_START = re.compile("|".join([*"0123456789", *(w + r"\b" for w in _NUMBER_WORDS)]))
 
 
 def _in_frequency(masked: str, pos: int, start: int, end: int) -> bool:
@@ -244,7 +247,8 @@ def _candidates(doc: Document, pattern: re.Pattern[str]) -> list[re.Match[str]]:
     masked = doc.masked
     found = []
     last_end = -1
-    for start_match in doc.scan(_NUMBER_START):
+    starts = _ASCII_NUMBER_START if masked.isascii() else _NUMBER_START
+    for start_match in doc.scan(starts):
         start = start_match.start()
         if start < last_end or (start and (masked[start - 1].isalnum()
                                            or masked[start - 1] in ".,")):

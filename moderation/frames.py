@@ -157,11 +157,11 @@ _TAPERING = re.compile(r"\b(?:taper\w*|wean\w*|gradual\w*|slowly|step(?:ped|ping
 _WITHDRAWAL = frozenset({"high", "very_high", "moderate"})
 
 # Catching up a missed dose in other words: "take two tonight", "have both later".
-_LATER_TWO = re.compile(
+_LATER_TWO = re.compile(by_opening_letter(
     r"\b(?:take|took|taking|have|had|pop|popped|do|did)\w* (?:\w+ )?(?:two|2|both|double|twice|"
     r"an extra|the two|the lot|all of them) (?:\w+ )?(?:tonight|later|tomorrow|this (?:evening|"
     r"afternoon)|in the (?:morning|evening)|next time|at bedtime|with (?:the )?next)\b"
-)
+))
 _LATER_KEYS = ("tonight", "later", "tomorrow", "evening", "afternoon", "morning", "next",
                "bedtime")
 _MISSED = re.compile(r"\b(?:miss(?:ed|ing)?|skip(?:ped|ping)?|forg[eo]t\w*|slept through)\b")

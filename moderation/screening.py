@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 
 from moderation import rules
-from moderation.document import _MEDICINE_WORDS
 from moderation.findings import Context, Finding
 from moderation.frames import ACTS as FRAME_ACTS
 from moderation.frames import FRAMES
@@ -122,7 +121,7 @@ def _frames(ctx: Context, acts: dict[str, list[int]]) -> list[str]:
     """Return claim frames: an act near a medicine, with how the sentence puts it."""
     doc, stance = ctx.doc, ctx.stance
     marks = [m.start for m in doc.medicines]
-    marks.extend(m.start() for m in _MEDICINE_WORDS.finditer(doc.low))
+    marks.extend(doc.medicine_words)
     frames = set()
     seen = set()
     for pos in sorted(marks):
@@ -173,7 +172,7 @@ def _paragraph_risk(text: str, model: RiskModel) -> float:
 def _about_medicine(ctx: Context) -> bool:
     """Tell whether a post names a medicine or speaks of medication, doses or a pump."""
     doc = ctx.doc
-    return bool(doc.mentions) or _MEDICINE_WORDS.search(doc.low) is not None
+    return bool(doc.mentions) or bool(doc.medicine_words)
 
 
 def screen(text: str, *, thresholds: Thresholds = DEFAULT_THRESHOLDS,

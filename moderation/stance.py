@@ -59,7 +59,7 @@ _WARN_IMPERATIVE = re.compile(by_opening_letter(
     r"drinking|double|exceed|crush|crushing|try|trying|combine|combining|convert|assume|let|"
     r"touch|come off|quit|drop|increase|up|raise|self|order|borrow|give|drive|fiddle|mess)\b"
 ))
-WARNING = re.compile(
+WARNING = re.compile(by_opening_letter(
     r"\b(?:dangerous|danger|risky|not worth|isn't worth|for a (?:good )?reason|glad (?:i|"
     r"we) (?:didn't|never|did not)|learn(?:ed|t) (?:my|the hard)|lesson|scary|scared|terrified|"
     r"warn\w*|careful|be safe|"
@@ -78,7 +78,7 @@ WARNING = re.compile(
     r"died|death|breathing problems|stopped breathing|rebound|from strangers|(?:told|tells|"
     r"telling) (?:me|us) off|"
     r"reputable)\b"
-)
+))
 ENDORSE = re.compile(by_opening_letter(
     r"(?:\b\d+% recommend|\bhighly recommend|\bi recommend|\brecommend(?:ed)? it|\bwould "
     r"recommend|\btry it\b|\btry this\b|\bgive (?:it|them|this) a (?:go|try|whirl)|\bdo it\b|"
@@ -167,10 +167,10 @@ _REBUTTAL = re.compile(
 )
 _ALONGSIDE = re.compile(r"\b(?:with|w/?|alongside|together with) (?:my |the |our |her |his )?$")
 _CONTRAST = re.compile(r"\b(?:but|because|cos|though|although|instead|whereas|while)\b")
-NEGATION = re.compile(
+NEGATION = re.compile(by_opening_letter(
     r"\b(?:don't|dont|do not|never|not|no|didn't|won't|wouldn't|shouldn't|can't|cannot|avoid|"
     r"without|stop|refuse|instead of)\b[^.!?,]{0,20}$"
-)
+))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation import document, doses, rules, stance
+from moderation import document, doses, frames, rules, stance
 from moderation.patterns import by_opening_letter
 
 DEV_SET = Path(__file__).resolve().parents[2].parent / "shared" / "moderation" / "dev-set.jsonl"
@@ -70,6 +70,8 @@ GROUPED = [
     (rules._STOP, "_STOP"), (rules._ABRUPT, "_ABRUPT"), (rules._ESCALATE, "_ESCALATE"),
     (rules._SOURCING, "_SOURCING"), (rules._TAMPER, "_TAMPER"), (rules._HIDING, "_HIDING"),
     (stance.DISMISS, "DISMISS"), (stance.DEFY, "DEFY"), (stance._ATTRIBUTION, "_ATTRIBUTION"),
+    (stance.WARNING, "WARNING"), (stance.NEGATION, "NEGATION"),
+    (document._MEDICINE_WORDS, "_MEDICINE_WORDS"), (frames._LATER_TWO, "_LATER_TWO"),
 ]
 
 
@@ -94,6 +96,21 @@ def test_by_opening_letter_leaves_a_pattern_it_cannot_reorder_safely() -> None:
     grouped = re.compile(by_opening_letter(r"\b(?:just |simply )?(?:stop|quit|stopped)\b"))
     assert [m.group() for m in grouped.finditer("i just stopped, quit; simply stop. xstop")] == [
         "just stopped", "quit", "simply stop"]
+
+
+NUMBERS = ("1,200 mg, 2.5, ten, often, someone, twenty-one, a hundred and fifty, pizza half, "
+           "a couple, a dozen, x3, 600/d, half a tablet")
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_ascii_number_starts_are_the_number_starts(source: str) -> None:
+    found = 0
+    for text in [*texts(source), document.fold(NUMBERS)]:
+        if text.isascii():
+            spans = [m.span() for m in doses._NUMBER_START.finditer(text)]
+            assert [m.span() for m in doses._ASCII_NUMBER_START.finditer(text)] == spans
+            found += len(spans)
+    assert found
 
 
 FREQUENCIES = (
