@@ -191,7 +191,7 @@ def _tfidf(counts: Counter[int], idf: dict[int, float]) -> dict[int, float]:
     return {b: v / norm for b, v in vector.items()}
 
 
-def _block_score(columns: npt.NDArray[np.intp], idf: npt.NDArray[np.float64],
+def _block_score(columns: npt.NDArray[np.integer[Any]], idf: npt.NDArray[np.float64],
                  weights: npt.NDArray[np.float64]) -> float:
     """Return the weighted sum of one block's unit-length TF-IDF, from the columns it holds."""
     if not columns.size:
@@ -201,9 +201,6 @@ def _block_score(columns: npt.NDArray[np.intp], idf: npt.NDArray[np.float64],
     values = idf[found] * (1.0 + np.log(counts[found]))
     squares = float(values @ values)
     return float(values @ weights[found]) / math.sqrt(squares) if squares else 0.0
-
-
-_NO_COLUMNS = np.zeros(0, dtype=np.intp)
 
 
 class _Columns:
@@ -228,9 +225,9 @@ class _Columns:
         word_column, self.word_idf, self.word_weights = pack(reader.word_idf)
 
         @lru_cache(maxsize=1 << 16)
-        def letters(word: str) -> npt.NDArray[np.intp]:
+        def letters(word: str) -> bytes:  # int32 columns: a post's are joined in one step
             runs = [letter_column[b] for b in _letter_runs(word) if b in letter_column]
-            return np.array(runs, dtype=np.intp)
+            return np.array(runs, dtype=np.int32).tobytes()
 
         @lru_cache(maxsize=1 << 16)
         def word(name: str) -> int:
@@ -271,7 +268,7 @@ class TextReader:
         columns = self._columns
         low = text.lower()
         words = low.split()
-        letters = np.concatenate(list(map(columns.letters, words))) if words else _NO_COLUMNS
+        letters = np.frombuffer(b"".join(map(columns.letters, words)), dtype=np.int32)
         found = _text_words(low)
         named = np.array([*map(columns.word, found), *map(columns.pair, found, found[1:])],
                          dtype=np.intp)

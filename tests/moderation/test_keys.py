@@ -72,6 +72,7 @@ GROUPED = [
     (stance.DISMISS, "DISMISS"), (stance.DEFY, "DEFY"), (stance._ATTRIBUTION, "_ATTRIBUTION"),
     (stance.WARNING, "WARNING"), (stance.NEGATION, "NEGATION"),
     (document._MEDICINE_WORDS, "_MEDICINE_WORDS"), (frames._LATER_TWO, "_LATER_TWO"),
+    (rules._COMBINE, "_COMBINE"),
 ]
 
 
@@ -96,6 +97,19 @@ def test_by_opening_letter_leaves_a_pattern_it_cannot_reorder_safely() -> None:
     grouped = re.compile(by_opening_letter(r"\b(?:just |simply )?(?:stop|quit|stopped)\b"))
     assert [m.group() for m in grouped.finditer("i just stopped, quit; simply stop. xstop")] == [
         "just stopped", "quit", "simply stop"]
+
+
+COUNTS = "two of the 10s, three more of my 4mg, a couple of those .5s, 2 of them 8 mg, 1 of the 10"
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_every_count_of_tablets_holds_the_hint(source: str) -> None:
+    found = 0
+    for text in [*texts(source), document.fold(COUNTS)]:
+        for match in doses._COUNT_OF.finditer(text):
+            assert doses._COUNT_OF_HINT.search(match.group()), match.group()
+            found += 1
+    assert found
 
 
 NUMBERS = ("1,200 mg, 2.5, ten, often, someone, twenty-one, a hundred and fifty, pizza half, "
