@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
-from itertools import chain, repeat
+from itertools import chain
 from operator import mul
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ BUCKETS = 1 << 18
 FEATURES = 8  # raised whenever the features change, so a model names the features it needs
 MODEL_PATH = Path(__file__).parent / "data" / "risk-model.json"
 _WORD = re.compile(r"[a-z\u00b5]+(?:'[a-z]+)?|\d+(?:\.\d+)?|[!?+>]")
+_DIGIT = re.compile(r"\d")
 OPTIONS = {"bigrams": True, "chars": True, "cue": 1.0, "floor": 40, "focus": True}
 
 
@@ -92,13 +93,16 @@ def _tokens(doc: Document) -> list[str]:
 
 
 def _word_tokens(text: str) -> list[str]:
-    out = []
-    for word in _WORD.findall(text):
-        if word[0].isdecimal():  # a number: what \d matches, without the regex engine
-            value = float(word)
-            word = "<n>" if value < 10 else "<nn>" if value < 100 else "<nnn>"
-        out.append(word)
-    return out
+    words = _WORD.findall(text)
+    if _DIGIT.search(text) is None:  # most stretches: no number to replace by its size
+        return words
+    # A token opening with a decimal digit (what \d matches) is a number.
+    return [_size(word) if word[0].isdecimal() else word for word in words]
+
+
+def _size(number: str) -> str:
+    value = float(number)
+    return "<n>" if value < 10 else "<nn>" if value < 100 else "<nnn>"
 
 
 def features(text: str, cues: Iterable[str] = ()) -> dict[int, float]:
@@ -224,18 +228,23 @@ class _Columns:
         letter_column, self.letter_idf, self.letter_weights = pack(reader.letter_idf)
         word_column, self.word_idf, self.word_weights = pack(reader.word_idf)
 
+        # Columns as int32 bytes: a post's are joined in one step, with no array per word.
         @lru_cache(maxsize=1 << 16)
-        def letters(word: str) -> bytes:  # int32 columns: a post's are joined in one step
+        def letters(word: str) -> bytes:
             runs = [letter_column[b] for b in _letter_runs(word) if b in letter_column]
             return np.array(runs, dtype=np.int32).tobytes()
 
+        def column(name: str) -> bytes:  # nothing for a bucket the idf does not know
+            found = word_column.get(_bucket("tw " + name))
+            return b"" if found is None else np.int32(found).tobytes()
+
         @lru_cache(maxsize=1 << 16)
-        def word(name: str) -> int:
-            return word_column.get(_bucket("tw " + name), -1)
+        def word(name: str) -> bytes:
+            return column(name)
 
         @lru_cache(maxsize=1 << 17)
-        def pair(first: str, second: str) -> int:  # two arguments: no joined string to build
-            return word_column.get(_bucket("tw " + first + " " + second), -1)
+        def pair(first: str, second: str) -> bytes:  # two arguments: no joined string to build
+            return column(first + " " + second)
 
         self.letters = letters
         self.word = word
@@ -270,11 +279,11 @@ class TextReader:
         words = low.split()
         letters = np.frombuffer(b"".join(map(columns.letters, words)), dtype=np.int32)
         found = _text_words(low)
-        named = np.array([*map(columns.word, found), *map(columns.pair, found, found[1:])],
-                         dtype=np.intp)
+        named = b"".join([*map(columns.word, found), *map(columns.pair, found, found[1:])])
         total = (self.bias
                  + _block_score(letters, columns.letter_idf, columns.letter_weights)
-                 + _block_score(named[named >= 0], columns.word_idf, columns.word_weights))
+                 + _block_score(np.frombuffer(named, dtype=np.int32), columns.word_idf,
+                                columns.word_weights))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
 
     def as_dict(self) -> dict[str, Any]:
@@ -304,10 +313,18 @@ class RiskModel:
     weights: dict[int, float]
     text: TextReader | None = None
 
+    @cached_property
+    def _by_bucket(self) -> list[float]:
+        """Return the weights as a list over every bucket: indexing it is twice as fast as
+        `dict.get` with a default, and the sum adds the same products in the same order."""
+        weights = [0.0] * BUCKETS
+        for bucket, weight in self.weights.items():
+            weights[bucket] = weight
+        return weights
+
     def score(self, vector: dict[int, float]) -> float:
         """Return the probability that a post with these features is unsafe."""
-        weights = self.weights
-        total = sum(map(mul, map(weights.get, vector, repeat(0.0)), vector.values()))
+        total = sum(map(mul, map(self._by_bucket.__getitem__, vector), vector.values()))
         if total < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-total))

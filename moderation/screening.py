@@ -122,6 +122,7 @@ def _frames(ctx: Context, acts: dict[str, list[int]]) -> list[str]:
     doc, stance = ctx.doc, ctx.stance
     marks = [m.start for m in doc.medicines]
     marks.extend(doc.medicine_words)
+    present = [(name, starts) for name, starts in acts.items() if starts]  # most are absent
     frames = set()
     seen = set()
     for pos in sorted(marks):
@@ -142,7 +143,7 @@ def _frames(ctx: Context, acts: dict[str, list[int]]) -> list[str]:
         if mode in ("question", "advice"):  # the stance of every sentence naming a medicine
             frames.add(f"frame {mode}")
         lo = doc.sentence_at(max(0, sentence.start - 2)).start  # and the sentence before
-        frames.update(f"frame {name} {mode}" for name, starts in acts.items()
+        frames.update(f"frame {name} {mode}" for name, starts in present
                       if any(lo <= start < sentence.end for start in starts))
     return sorted(frames)
 
