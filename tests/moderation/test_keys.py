@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from moderation import document, doses, frames, rules, stance
-from moderation.patterns import by_opening_letter
+from moderation.patterns import _alternatives, by_opening_letter
 
 DEV_SET = Path(__file__).resolve().parents[2].parent / "shared" / "moderation" / "dev-set.jsonl"
 KEYED = [
@@ -72,7 +72,8 @@ GROUPED = [
     (stance.DISMISS, "DISMISS"), (stance.DEFY, "DEFY"), (stance._ATTRIBUTION, "_ATTRIBUTION"),
     (stance.WARNING, "WARNING"), (stance.NEGATION, "NEGATION"),
     (document._MEDICINE_WORDS, "_MEDICINE_WORDS"), (frames._LATER_TWO, "_LATER_TWO"),
-    (rules._COMBINE, "_COMBINE"),
+    (rules._COMBINE, "_COMBINE"), (stance.ENDORSE, "ENDORSE"), (frames._EXCEED, "_EXCEED"),
+    (frames._BUY_ELSEWHERE, "_BUY_ELSEWHERE"),
 ]
 
 
@@ -82,13 +83,26 @@ GROUPED = [
 def test_patterns_grouped_by_opening_letter_find_what_the_word_lists_do(
     pattern: re.Pattern[str], name: str, source: str
 ) -> None:
-    # The word list as written is the pattern with its letter groups undone.
-    assert "(?<!\\w" in pattern.pattern, name
-    spelled = re.compile(re.sub(r"(\w)\(\?<!\\w\1\)", r"\\b\1", pattern.pattern))
+    # The word list as written is the pattern with its letter groups undone: each group's
+    # look-behind, or the one word boundary over many groups, a \b before each alternative.
+    if pattern.pattern.startswith("\\b(?:") and "(?<!\\w" not in pattern.pattern:
+        inside = pattern.pattern.removeprefix("\\b(?:").removesuffix(")")
+        spelled = re.compile("|".join("\\b" + part for part in _alternatives(inside)))
+    else:
+        assert "(?<!\\w" in pattern.pattern, name
+        spelled = re.compile(re.sub(r"(\w)\(\?<!\\w\1\)", r"\\b\1", pattern.pattern))
     for text in texts(source):
         assert [(m.span(), m.lastgroup) for m in pattern.finditer(text)] == [
             (m.span(), m.lastgroup) for m in spelled.finditer(text)
         ]
+
+
+def test_many_letter_groups_sit_under_one_word_boundary() -> None:
+    words = [f"{letter}x{letter}" for letter in "abcdefghijklmnopqrstuvwxyz"]
+    grouped = by_opening_letter(r"\b(?:" + "|".join(words) + r")\b")
+    assert grouped.startswith(r"\b(?:") and "(?<!" not in grouped
+    text = "axa, xbxb bxb zxz. cxcx"
+    assert [m.group() for m in re.finditer(grouped, text)] == ["axa", "bxb", "zxz"]
 
 
 def test_by_opening_letter_leaves_a_pattern_it_cannot_reorder_safely() -> None:
