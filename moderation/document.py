@@ -220,14 +220,26 @@ def _word_set(low: str) -> set[str]:
     return set(_WORD.findall(low))
 
 
-def _replay(found: list[re.Match[str]], rest: Iterator[re.Match[str]]
-            ) -> Iterator[re.Match[str]]:
+class _Scan:
+    """A pattern's matches found so far in a post, and the scan that finds the rest (None once
+    it has found them all: they are then replayed from the list, with no generator)."""
+
+    __slots__ = ("found", "rest")
+
+    def __init__(self, rest: Iterator[re.Match[str]]) -> None:
+        self.found: list[re.Match[str]] = []
+        self.rest: Iterator[re.Match[str]] | None = rest
+
+
+def _replay(scan: _Scan) -> Iterator[re.Match[str]]:
     """Yield the matches found so far, then go on scanning, keeping what is found."""
+    found = scan.found
     index = 0
     while True:
         if index == len(found):
-            match = next(rest, None)
+            match = next(scan.rest, None) if scan.rest is not None else None
             if match is None:
+                scan.rest = None
                 return
             found.append(match)
         yield found[index]
@@ -246,7 +258,7 @@ class Document:
         self.agreed: tuple[Span, ...] = ()
         # By id: a compiled pattern hashes its whole text. Each entry: the matches found so far
         # and the scan that finds the rest, so a probe for the first match stays cheap.
-        self._scanned: dict[int, tuple[list[re.Match[str]], Iterator[re.Match[str]]]] = {}
+        self._scanned: dict[int, _Scan] = {}
         self._clauses: dict[Span, tuple[Span, ...]] = {}  # the stance asks again and again
         if ">" in self.low:
             self._read_blockquotes()
@@ -409,8 +421,10 @@ class Document:
         """
         entry = self._scanned.get(id(pattern))
         if entry is None:  # the patterns are the modules' constants, so their ids stay theirs
-            entry = self._scanned[id(pattern)] = ([], self._scan(pattern, keys))
-        return _replay(*entry)
+            entry = self._scanned[id(pattern)] = _Scan(self._scan(pattern, keys))
+        if entry.rest is None:
+            return iter(entry.found)
+        return _replay(entry)
 
     def _scan(self, pattern: re.Pattern[str], keys: tuple[str, ...]) -> Iterator[re.Match[str]]:
         masked = self.masked

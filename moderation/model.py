@@ -34,7 +34,12 @@ from moderation.document import Document
 BUCKETS = 1 << 18
 FEATURES = 8  # raised whenever the features change, so a model names the features it needs
 MODEL_PATH = Path(__file__).parent / "data" / "risk-model.json"
-_WORD = re.compile(r"[a-z\u00b5]+(?:'[a-z]+)?|\d+(?:\.\d+)?|[!?+>]")
+# [a-z\u00b5]+(?:'[a-z]+)?|\d+(?:\.\d+)?|[!?+>], written to open with one character class
+# and go on by what that character was: the regex engine then skips ahead over the blanks
+# (most of a long post, outside its focus) instead of trying three alternatives at each.
+_WORD = re.compile(
+    r"[a-z\u00b5\d!?+>](?:(?<=[a-z\u00b5])[a-z\u00b5]*(?:'[a-z]+)?|(?<=\d)\d*(?:\.\d+)?|)"
+)
 _DIGIT = re.compile(r"\d")
 OPTIONS = {"bigrams": True, "chars": True, "cue": 1.0, "floor": 40, "focus": True}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation import document, doses, frames, rules, stance
+from moderation import document, doses, frames, model, rules, stance
 from moderation.patterns import _alternatives, by_opening_letter
 
 DEV_SET = Path(__file__).resolve().parents[2].parent / "shared" / "moderation" / "dev-set.jsonl"
@@ -139,6 +139,14 @@ def test_ascii_number_starts_are_the_number_starts(source: str) -> None:
             assert [m.span() for m in doses._ASCII_NUMBER_START.finditer(text)] == spans
             found += len(spans)
     assert found
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_model_words_open_with_a_class_and_find_the_plain_words(source: str) -> None:
+    plain = re.compile(r"[a-z\u00b5]+(?:'[a-z]+)?|\d+(?:\.\d+)?|[!?+>]")
+    extra = "don't 2.5mg x3 >> +1 µg ok?! it's 10.25 ' '' 3. .5 ab'c'd \u0663\u0664 tab"
+    for text in [*texts(source), document.fold(extra)]:
+        assert model._WORD.findall(text) == plain.findall(text)
 
 
 FREQUENCIES = (
