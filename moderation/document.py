@@ -133,17 +133,20 @@ def _sentences(text: str) -> tuple[Span, ...]:
     """Split text as _split would with a pattern whose dash breaks open with the blank before."""
     spans = []
     cursor = 0
-    pos = 0
-    while (match := _SENTENCE_END.search(text, pos)) is not None:
+    breaks = _SENTENCE_END.finditer(text)
+    while (match := next(breaks, None)) is not None:
         start = match.start()
         if text[start] in "-=":
             start -= 1
             if start < cursor:  # the previous break took the blank, so this is no break
-                pos = match.start() + 1
+                # The dash's match took the blank after it too; a line break there can
+                # itself be a break, so the search goes on from it.
+                if text[match.start() + 1] == "\n":
+                    breaks = _SENTENCE_END.finditer(text, match.start() + 1)
                 continue
         if start > cursor and text[cursor:start].strip():
             spans.append(Span(cursor, match.end()))
-        cursor = pos = match.end()
+        cursor = match.end()
     if cursor < len(text) and text[cursor:].strip():
         spans.append(Span(cursor, len(text)))
     return tuple(spans)

@@ -33,6 +33,8 @@ _QUESTION_START = re.compile(
     r"\b|anyone know|has anyone|wondering|i wonder|any advice|any tips)"
 )
 _RHETORICAL = re.compile(r"\b\w+ who\?")
+_TOLD_TO = re.compile(r"\b(?:told|tell|telling|advised|got) (?:my|his|her|him|them)\b.{0,30}\bto"
+                      r" (?:take|stop|add|double|go|up)\b")
 _IMPERATIVE = frozenset(
     "take add double triple stop drop quit ditch chuck skip go try keep tell drive switch order "
     "ask top bump up have use mix combine cut push crank split crush buy get message dm pm grab "
@@ -192,6 +194,9 @@ class Stance:
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
+        # Sentence by sentence: the rules and the model's frames ask about the same ones.
+        self._questions: dict[Span, bool] = {}
+        self._advice: dict[Span, bool] = {}
 
     @cached_property
     def endorsements(self) -> tuple[Hit, ...]:
@@ -225,17 +230,26 @@ class Stance:
 
     def is_question(self, sentence: Span) -> bool:
         """Tell whether a sentence asks something."""
-        text = _RHETORICAL.sub("", self.doc.masked[sentence.start : sentence.end])
-        return "?" in text or _QUESTION_START.match(text) is not None
+        asked = self._questions.get(sentence)
+        if asked is None:
+            text = _RHETORICAL.sub("", self.doc.masked[sentence.start : sentence.end])
+            asked = self._questions[sentence] = (
+                "?" in text or _QUESTION_START.match(text) is not None)
+        return asked
 
     def is_advice(self, sentence: Span) -> bool:
         """Tell whether a sentence tells the reader (or someone else) what to do."""
+        advises = self._advice.get(sentence)
+        if advises is None:
+            advises = self._advice[sentence] = self._advises(sentence)
+        return advises
+
+    def _advises(self, sentence: Span) -> bool:
         doc = self.doc
         text = doc.masked[sentence.start : sentence.end]
         if _SECOND_PERSON.search(text) and _MODAL.search(text):
             return True
-        if re.search(r"\b(?:told|tell|telling|advised|got) (?:my|his|her|him|them)\b.{0,30}\bto"
-                     r" (?:take|stop|add|double|go|up)\b", text):
+        if _TOLD_TO.search(text):
             return True
         for clause in doc.clauses(sentence):
             words: list[str] = []
