@@ -209,11 +209,9 @@ def holds_any(text: str, keys: tuple[str, ...]) -> bool:
 
 
 def _holds_any_within(text: str, keys: tuple[str, ...], start: int, end: int) -> bool:
-    """Tell whether text[start:end] holds any of the keys, without copying that stretch."""
-    for key in keys:
-        if text.find(key, start, end) >= 0:
-            return True
-    return False
+    """Tell whether text[start:end] holds any of the keys."""
+    # Copying the stretch once costs less than a method call with bounds for every key.
+    return holds_any(text[start:end], keys)
 
 
 def _word_set(low: str) -> set[str]:

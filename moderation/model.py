@@ -135,9 +135,7 @@ def _pair_bucket(first: str, second: str) -> int:
 def features_of(doc: Document, cues: Iterable[str] = ()) -> dict[int, float]:
     """Return the hashed features of a read post; see `features`."""
     tokens = _tokens(doc)
-    found: set[int] = set()
-    for token in set(tokens):
-        found.update(_word_buckets(token))
+    found: set[int] = set(chain.from_iterable(map(_word_buckets, set(tokens))))
     if OPTIONS["bigrams"]:
         found.update(map(_pair_bucket, tokens, tokens[1:]))
     scale = 1.0 / math.sqrt(max(len(found), OPTIONS["floor"]))
