@@ -106,6 +106,7 @@ def _word_tokens(text: str) -> list[str]:
 
 
 def _size(number: str) -> str:
+    """Return the token for a number: how many digits it has before the point, up to three."""
     value = float(number)
     return "<n>" if value < 10 else "<nn>" if value < 100 else "<nnn>"
 
@@ -265,6 +266,7 @@ class TextReader:
 
     @cached_property
     def _columns(self) -> _Columns:
+        """Return the tables packed for scoring, on first use (a loaded or a fitted reader)."""
         return _Columns(self)
 
     def vector(self, text: str) -> dict[int, float]:
