@@ -87,14 +87,19 @@ def _tokens(doc: Document) -> list[str]:
         for start, end, drug in mentions:
             if start < pos or end > line_end:
                 continue
-            tokens.extend(mark + t for t in _word_tokens(text[pos:start]))
+            tokens.extend(_marked(mark, _word_tokens(text[pos:start])))
             kind = sorted(drug.classes)[0] if drug.classes else drug.kind
             tokens.append(f"{mark}<drug>")
             tokens.append(f"{mark}<{kind}>")
             pos = end
-        tokens.extend(mark + t for t in _word_tokens(text[pos:line_end]))
+        tokens.extend(_marked(mark, _word_tokens(text[pos:line_end])))
         line_start = line_end + 1
     return tokens
+
+
+def _marked(mark: str, words: list[str]) -> list[str]:
+    """Return the words with a mark before each; most lines are unmarked and pass as they are."""
+    return [mark + word for word in words] if mark else words
 
 
 def _word_tokens(text: str) -> list[str]:
@@ -242,17 +247,14 @@ class _Columns:
             found = word_column.get(_bucket("tw " + name))
             return b"" if found is None else np.int32(found).tobytes()
 
-        @lru_cache(maxsize=1 << 16)
-        def word(name: str) -> bytes:
-            return column(name)
-
         @lru_cache(maxsize=1 << 17)
-        def pair(first: str, second: str) -> bytes:  # two arguments: no joined string to build
-            return column(first + " " + second)
+        def step(first: str, second: str) -> bytes:
+            """Return the columns a word adds after the one before it: itself and the pair."""
+            return column(second) + column(first + " " + second)
 
         self.letters = letters
-        self.word = word
-        self.pair = pair
+        self.first = column
+        self.step = step
 
 
 @dataclass(frozen=True)
@@ -284,7 +286,10 @@ class TextReader:
         words = low.split()
         letters = np.frombuffer(b"".join(map(columns.letters, words)), dtype=np.int32)
         found = _text_words(low)
-        named = b"".join([*map(columns.word, found), *map(columns.pair, found, found[1:])])
+        # A block's columns count the same in any order: each word comes with its pair.
+        named = b"".join(map(columns.step, found, found[1:]))
+        if found:
+            named += columns.first(found[0])
         total = (self.bias
                  + _block_score(letters, columns.letter_idf, columns.letter_weights)
                  + _block_score(np.frombuffer(named, dtype=np.int32), columns.word_idf,
