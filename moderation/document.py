@@ -11,6 +11,7 @@ from functools import cache, cached_property
 from pathlib import Path
 
 from moderation.knowledge import Drug, Knowledge, knowledge
+from moderation.patterns import by_opening_letter
 
 # Same-length replacements only, so offsets into the normalised text are offsets into the post.
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
@@ -132,17 +133,20 @@ def _sentences(text: str) -> tuple[Span, ...]:
     """Split text as _split would with a pattern whose dash breaks open with the blank before."""
     spans = []
     cursor = 0
-    pos = 0
-    while (match := _SENTENCE_END.search(text, pos)) is not None:
+    breaks = _SENTENCE_END.finditer(text)
+    while (match := next(breaks, None)) is not None:
         start = match.start()
         if text[start] in "-=":
             start -= 1
             if start < cursor:  # the previous break took the blank, so this is no break
-                pos = match.start() + 1
+                # The dash's match took the blank after it too; a line break there can
+                # itself be a break, so the search goes on from it.
+                if text[match.start() + 1] == "\n":
+                    breaks = _SENTENCE_END.finditer(text, match.start() + 1)
                 continue
         if start > cursor and text[cursor:start].strip():
             spans.append(Span(cursor, match.end()))
-        cursor = pos = match.end()
+        cursor = match.end()
     if cursor < len(text) and text[cursor:].strip():
         spans.append(Span(cursor, len(text)))
     return tuple(spans)
@@ -155,11 +159,11 @@ _RIGHT_AFTER = re.compile(
 # the medicine talk they qualify.
 WHOLE_POST_SENTENCES = 8
 FOCUS_REACH = 2
-_MEDICINE_WORDS = re.compile(
+_MEDICINE_WORDS = re.compile(by_opening_letter(
     r"\b(?:meds|med|medication|medications|medicine|medicines|pills|pill|tablets|tablet|capsules?|"
     r"prescription|script|"
     r"dose|doses|pump|refill|refills|reservoir|catheter|itb|drugs)\b"
-)
+))
 # Every match of _MEDICINE_WORDS holds one of these; most posts hold none and skip the pattern.
 _MEDICINE_KEYS = ("med", "pill", "tablet", "capsule", "script", "dose", "pump", "refill",
                   "reservoir", "catheter", "itb", "drugs")
@@ -205,11 +209,9 @@ def holds_any(text: str, keys: tuple[str, ...]) -> bool:
 
 
 def _holds_any_within(text: str, keys: tuple[str, ...], start: int, end: int) -> bool:
-    """Tell whether text[start:end] holds any of the keys, without copying that stretch."""
-    for key in keys:
-        if text.find(key, start, end) >= 0:
-            return True
-    return False
+    """Tell whether text[start:end] holds any of the keys."""
+    # Copying the stretch once costs less than a method call with bounds for every key.
+    return holds_any(text[start:end], keys)
 
 
 def _word_set(low: str) -> set[str]:
@@ -219,14 +221,26 @@ def _word_set(low: str) -> set[str]:
     return set(_WORD.findall(low))
 
 
-def _replay(found: list[re.Match[str]], rest: Iterator[re.Match[str]]
-            ) -> Iterator[re.Match[str]]:
+class _Scan:
+    """A pattern's matches found so far in a post, and the scan that finds the rest (None once
+    it has found them all: they are then replayed from the list, with no generator)."""
+
+    __slots__ = ("found", "rest")
+
+    def __init__(self, rest: Iterator[re.Match[str]]) -> None:
+        self.found: list[re.Match[str]] = []
+        self.rest: Iterator[re.Match[str]] | None = rest
+
+
+def _replay(scan: _Scan) -> Iterator[re.Match[str]]:
     """Yield the matches found so far, then go on scanning, keeping what is found."""
+    found = scan.found
     index = 0
     while True:
         if index == len(found):
-            match = next(rest, None)
+            match = next(scan.rest, None) if scan.rest is not None else None
             if match is None:
+                scan.rest = None
                 return
             found.append(match)
         yield found[index]
@@ -245,7 +259,8 @@ class Document:
         self.agreed: tuple[Span, ...] = ()
         # By id: a compiled pattern hashes its whole text. Each entry: the matches found so far
         # and the scan that finds the rest, so a probe for the first match stays cheap.
-        self._scanned: dict[int, tuple[list[re.Match[str]], Iterator[re.Match[str]]]] = {}
+        self._scanned: dict[int, _Scan] = {}
+        self._clauses: dict[Span, tuple[Span, ...]] = {}  # the stance asks again and again
         if ">" in self.low:
             self._read_blockquotes()
 
@@ -284,7 +299,11 @@ class Document:
 
     def clauses(self, sentence: Span) -> tuple[Span, ...]:
         """Return the clauses of a sentence."""
-        return _split(self.masked, _CLAUSE_END, sentence.start, sentence.end)
+        found = self._clauses.get(sentence)
+        if found is None:
+            found = self._clauses[sentence] = _split(self.masked, _CLAUSE_END, sentence.start,
+                                                     sentence.end)
+        return found
 
     def clause_at(self, pos: int) -> Span:
         """Return the clause holding a character offset."""
@@ -360,20 +379,25 @@ class Document:
         return None
 
     @cached_property
+    def medicine_words(self) -> tuple[int, ...]:
+        """Return where the post speaks of medication, doses or a pump ("meds", "dose")."""
+        if not holds_any(self.low, _MEDICINE_KEYS):
+            return ()
+        return tuple(m.start() for m in _MEDICINE_WORDS.finditer(self.low))
+
+    @cached_property
     def focus(self) -> tuple[Span, ...]:
         """Return the stretches that talk about medicines: their sentences and the neighbours.
 
         Stance and act cues are looked for only here, which keeps long posts fast.
         """
-        medicine_words = holds_any(self.low, _MEDICINE_KEYS)
-        if not self.mentions and not (medicine_words and _MEDICINE_WORDS.search(self.low)):
+        if not self.mentions and not self.medicine_words:
             return ()
         sentences = self.sentences
         if len(sentences) <= WHOLE_POST_SENTENCES:
             return (Span(0, len(self.text)),)
         marks = [m.start for m in self.mentions]
-        if medicine_words:
-            marks.extend(m.start() for m in _MEDICINE_WORDS.finditer(self.low))
+        marks.extend(self.medicine_words)
         wanted: set[int] = set()
         for pos in marks:
             index = bisect_right(self._sentence_starts, pos) - 1
@@ -398,8 +422,10 @@ class Document:
         """
         entry = self._scanned.get(id(pattern))
         if entry is None:  # the patterns are the modules' constants, so their ids stay theirs
-            entry = self._scanned[id(pattern)] = ([], self._scan(pattern, keys))
-        return _replay(*entry)
+            entry = self._scanned[id(pattern)] = _Scan(self._scan(pattern, keys))
+        if entry.rest is None:
+            return iter(entry.found)
+        return _replay(entry)
 
     def _scan(self, pattern: re.Pattern[str], keys: tuple[str, ...]) -> Iterator[re.Match[str]]:
         masked = self.masked

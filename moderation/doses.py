@@ -78,6 +78,10 @@ _COUNT_OF = re.compile(
     rf"\b(?P<count>\d{{1,2}}|{_WORDNUM}|a couple)\s+(?:(?:more|extra)\s+)?of\s+(?:the|my|those|"
     rf"these|your|his|her|their|them)\s+(?P<strength>{_DIGITS})(?=\s*(?:mg|mgs)?(?:'?s)?\b)"
 )
+# What every count of tablets holds: most posts hold none and skip _COUNT_OF, which has no
+# fixed opening and so is tried at every place; this opens with "of", which the regex engine
+# finds as fast as a substring.
+_COUNT_OF_HINT = re.compile(r"of\s+(?:the|my|those|these|your|his|her|their|them)\s+[\d.]")
 # "another two", "an extra one", "a third one": tablets on top of a dose already taken.
 _ANOTHER = re.compile(
     r"\b(?:another|an extra|extra|(?:a|one) more|a further|a second|a third|a fourth)\s*$"
@@ -213,20 +217,23 @@ def _strengths(doc: Document, kb: Knowledge, matches: list[re.Match[str]]) -> di
 
 
 
-def _by_first_letter(words: set[str]) -> str:
-    """Return an alternation of words grouped by first letter, so most tries cost one check."""
+def _by_first_letter(words: set[str]) -> list[str]:
+    """Return alternations of words, one per first letter, so most tries cost one check."""
     groups: dict[str, list[str]] = {}
     for word in sorted(words, key=len, reverse=True):
         groups.setdefault(word[0], []).append(re.escape(word[1:]))
-    return "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items())
+    return [f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items()]
 
 
 # Every word here is followed by \b, so at most one matches at a place and their order is free.
-_NUMBER_START = re.compile(
-    r"\d|(?:"
-    + _by_first_letter({*_ONES, *_TENS, "half", "a hundred", "a couple", "a dozen", "a half"})
-    + r")\b"
+_NUMBER_WORDS = _by_first_letter(
+    {*_ONES, *_TENS, "half", "a hundred", "a couple", "a dozen", "a half"}
 )
+_NUMBER_START = re.compile(r"\d|(?:" + "|".join(_NUMBER_WORDS) + r")\b")
+# The same pattern for ASCII text, where \d is one of ten characters: when every alternative
+# opens with a character, the regex engine jumps to the characters that can open a match
+# instead of trying the pattern at every place (about three times faster).
+_ASCII_NUMBER_START = re.compile("|".join([*"0123456789", *(w + r"\b" for w in _NUMBER_WORDS)]))
 
 
 def _in_frequency(masked: str, pos: int, start: int, end: int) -> bool:
@@ -244,7 +251,8 @@ def _candidates(doc: Document, pattern: re.Pattern[str]) -> list[re.Match[str]]:
     masked = doc.masked
     found = []
     last_end = -1
-    for start_match in doc.scan(_NUMBER_START):
+    starts = _ASCII_NUMBER_START if masked.isascii() else _NUMBER_START
+    for start_match in doc.scan(starts):
         start = start_match.start()
         if start < last_end or (start and (masked[start - 1].isalnum()
                                            or masked[start - 1] in ".,")):
@@ -278,7 +286,7 @@ def quantities(doc: Document, kb: Knowledge | None = None) -> tuple[Quantity, ..
     strengths = _strengths(doc, kb, matches)
     counted: dict[int, float] = {}  # where a strength starts -> how many tablets of it
     count_words: set[int] = set()
-    if " of " in doc.masked:
+    if " of " in doc.masked and _COUNT_OF_HINT.search(doc.masked):
         for counting in _COUNT_OF.finditer(doc.masked):
             number = _count_word(counting.group("count"))
             if number:

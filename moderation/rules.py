@@ -143,9 +143,11 @@ def _max_source(drug: Drug) -> str:
     return POLICY
 
 
-_COMBINE = re.compile(r"\+|&|\b(?:plus|with|together|on top of|after|alongside|and|mixed|mix|"
-                      r"combo|combined|both|kept|keep|still|carr(?:y|ied) on|while|whilst|"
-                      r"during|same time)\b")
+# Every alternative opens with a character (the words grouped by letter), so the regex engine
+# jumps to the characters that can open a match.
+_COMBINE = re.compile(r"\+|&|" + by_opening_letter(
+    r"\b(?:plus|with|together|on top of|after|alongside|and|mixed|mix|combo|combined|both|kept|"
+    r"keep|still|carr(?:y|ied) on|while|whilst|during|same time)\b"))
 
 
 _PERSON_WORDS = (r"husband|hubby|wife|partner|mum|mom|dad|son|daughter|friend|mate|sister|"

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 
 from moderation import rules
-from moderation.document import _MEDICINE_WORDS
 from moderation.findings import Context, Finding
 from moderation.frames import ACTS as FRAME_ACTS
 from moderation.frames import FRAMES
@@ -122,7 +121,8 @@ def _frames(ctx: Context, acts: dict[str, list[int]]) -> list[str]:
     """Return claim frames: an act near a medicine, with how the sentence puts it."""
     doc, stance = ctx.doc, ctx.stance
     marks = [m.start for m in doc.medicines]
-    marks.extend(m.start() for m in _MEDICINE_WORDS.finditer(doc.low))
+    marks.extend(doc.medicine_words)
+    present = [(name, starts) for name, starts in acts.items() if starts]  # most are absent
     frames = set()
     seen = set()
     for pos in sorted(marks):
@@ -143,7 +143,7 @@ def _frames(ctx: Context, acts: dict[str, list[int]]) -> list[str]:
         if mode in ("question", "advice"):  # the stance of every sentence naming a medicine
             frames.add(f"frame {mode}")
         lo = doc.sentence_at(max(0, sentence.start - 2)).start  # and the sentence before
-        frames.update(f"frame {name} {mode}" for name, starts in acts.items()
+        frames.update(f"frame {name} {mode}" for name, starts in present
                       if any(lo <= start < sentence.end for start in starts))
     return sorted(frames)
 
@@ -195,7 +195,7 @@ _DOSING_TALK = re.compile(
 def _about_medicine(ctx: Context) -> bool:
     """Tell whether a post names a medicine or speaks of medication, doses or a pump."""
     doc = ctx.doc
-    return (bool(doc.mentions) or _MEDICINE_WORDS.search(doc.low) is not None
+    return (bool(doc.mentions) or bool(doc.medicine_words)
             or _DOSING_TALK.search(doc.low) is not None)
 
 

@@ -33,6 +33,8 @@ _QUESTION_START = re.compile(
     r"\b|anyone know|has anyone|wondering|i wonder|any advice|any tips)"
 )
 _RHETORICAL = re.compile(r"\b\w+ who\?")
+_TOLD_TO = re.compile(r"\b(?:told|tell|telling|advised|got) (?:my|his|her|him|them)\b.{0,30}\bto"
+                      r" (?:take|stop|add|double|go|up)\b")
 _IMPERATIVE = frozenset(
     "take add double triple stop drop quit ditch chuck skip go try keep tell drive switch order "
     "ask top bump up have use mix combine cut push crank split crush buy get message dm pm grab "
@@ -59,7 +61,7 @@ _WARN_IMPERATIVE = re.compile(by_opening_letter(
     r"drinking|double|exceed|crush|crushing|try|trying|combine|combining|convert|assume|let|"
     r"touch|come off|quit|drop|increase|up|raise|self|order|borrow|give|drive|fiddle|mess)\b"
 ))
-WARNING = re.compile(
+WARNING = re.compile(by_opening_letter(
     r"\b(?:dangerous|danger|risky|not worth|isn't worth|for a (?:good )?reason|glad (?:i|"
     r"we) (?:didn't|never|did not)|learn(?:ed|t) (?:my|the hard)|lesson|scary|scared|terrified|"
     r"warn\w*|careful|be safe|"
@@ -91,7 +93,7 @@ WARNING = re.compile(
     # Things that must not go together, and medicine that is not what it says.
     r"(?:don't|do not|doesn't|does not|never) mix|mustn't|must not|counterfeit|fakes?|"
     r"not touching)\b"
-)
+))
 ENDORSE = re.compile(by_opening_letter(
     r"(?:\b\d+% recommend|\bhighly recommend|\bi recommend|\brecommend(?:ed)? it|\bwould "
     r"recommend|\btry it\b|\btry this\b|\bgive (?:it|them|this) a (?:go|try|whirl)|\bdo it\b|"
@@ -184,10 +186,10 @@ _REBUTTAL = re.compile(
 )
 _ALONGSIDE = re.compile(r"\b(?:with|w/?|alongside|together with) (?:my |the |our |her |his )?$")
 _CONTRAST = re.compile(r"\b(?:but|because|cos|though|although|instead|whereas|while)\b")
-NEGATION = re.compile(
+NEGATION = re.compile(by_opening_letter(
     r"\b(?:don't|dont|do not|never|not|no|didn't|won't|wouldn't|shouldn't|can't|cannot|avoid|"
     r"without|stop|refuse|instead of)\b[^.!?,]{0,20}$"
-)
+))
 
 
 # How many sentences after an act may tell what came of it.
@@ -220,6 +222,9 @@ class Stance:
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
+        # Sentence by sentence: the rules and the model's frames ask about the same ones.
+        self._questions: dict[Span, bool] = {}
+        self._advice: dict[Span, bool] = {}
 
     @cached_property
     def endorsements(self) -> tuple[Hit, ...]:
@@ -253,17 +258,26 @@ class Stance:
 
     def is_question(self, sentence: Span) -> bool:
         """Tell whether a sentence asks something."""
-        text = _RHETORICAL.sub("", self.doc.masked[sentence.start : sentence.end])
-        return "?" in text or _QUESTION_START.match(text) is not None
+        asked = self._questions.get(sentence)
+        if asked is None:
+            text = _RHETORICAL.sub("", self.doc.masked[sentence.start : sentence.end])
+            asked = self._questions[sentence] = (
+                "?" in text or _QUESTION_START.match(text) is not None)
+        return asked
 
     def is_advice(self, sentence: Span) -> bool:
         """Tell whether a sentence tells the reader (or someone else) what to do."""
+        advises = self._advice.get(sentence)
+        if advises is None:
+            advises = self._advice[sentence] = self._advises(sentence)
+        return advises
+
+    def _advises(self, sentence: Span) -> bool:
         doc = self.doc
         text = doc.masked[sentence.start : sentence.end]
         if _SECOND_PERSON.search(text) and _MODAL.search(text):
             return True
-        if re.search(r"\b(?:told|tell|telling|advised|got) (?:my|his|her|him|them)\b.{0,30}\bto"
-                     r" (?:take|stop|add|double|go|up)\b", text):
+        if _TOLD_TO.search(text):
             return True
         for clause in doc.clauses(sentence):
             words: list[str] = []
