@@ -132,7 +132,8 @@ _DISMISSIVE = (
     r"pointless|nonsense|rubbish|bs|bollocks|a waste of time|unnecessary|overkill|"
     r"(?:them|people) covering themselves|covering themselves|just (?:drags?|dragging)|"
     # The warning is someone else's problem: overblown, or meant for other people.
-    r"overblown|over-?hyped|blown out of proportion|liability|(?:aimed at|meant for|written for|"
+    r"overblown|over-?hyped|blown out of proportion|(?:because of|for|about) (?:the |their )?"
+    r"liability|liability reasons|(?:aimed at|meant for|written for|"
     r"made for) (?:\w+ ){0,2}(?:people|drinkers|users|folk|grannies|lightweights|beginners))"
 )
 DISMISS = re.compile(by_opening_letter(

@@ -65,3 +65,12 @@ WAVED_AWAY = [
 @pytest.mark.parametrize("text", WAVED_AWAY)
 def test_a_warning_waved_away_as_someone_elses_is_still_held(text):
     assert screen(text, model=False).held
+
+
+def test_liability_waves_a_warning_away_only_when_it_is_the_reason_given():
+    prescribed = ("My neuro put me on 90 mg of baclofen a day. Before that my legs were a "
+                  "liability on the stairs.")
+    assert not screen(prescribed, model=False).held
+    advice = ("Doctors only go slow with tizanidine because of liability. Go up 4 mg every day "
+              "until it works.")
+    assert screen(advice, model=False).held
