@@ -188,7 +188,7 @@ _DOSING_TALK = re.compile(
     r"(?: (?:him|her|them|yourself|myself))? (?:an? )?(?:another|extra|more|double|second|"
     r"third|fourth|couple|few)(?: ones?| of (?:them|those|these|mine|yours|his|hers))?"
     r"(?=\s*(?:[.,;:!?)]|$|(?:when|if|at|before|after|and|or|on|in|with|then|too)\b))"
-    r"|\bdoubl(?:e|ed|ing) (?:up|it|them|that)\b|\b(?:bump|up|upped|upping|top|topped) "
+    r"|\bdoubl(?:e|ed|ing) (?:up|it|them|that)\b|\b(?:bump|bumped|top|topped) "
     r"(?:it|them|him|her|yours?|mine) up\b")
 
 
