@@ -167,6 +167,27 @@ _MEDICINE_WORDS = re.compile(by_opening_letter(
 # Every match of _MEDICINE_WORDS holds one of these; most posts hold none and skip the pattern.
 _MEDICINE_KEYS = ("med", "pill", "tablet", "capsule", "script", "dose", "pump", "refill",
                   "reservoir", "catheter", "itb", "drugs")
+# How people speak of taking a medicine without naming it: its units, its forms (tablet,
+# spray, patch, drops, jab, bolus), where it comes from (chemist, leaflet, prescription), its
+# limits, a pump's controls, a strength by its number ("three of the tens") and taking or
+# giving more of it ("take another", "give her a second one", "double up"), but not more of
+# something named ("take another look", "have a few drinks"). A reply often names none of the
+# medicines it is about. Only lets the model read a post (`Document.speaks_of_medicine`); the
+# rules still read the stretches around a medicine or a `_MEDICINE_WORDS` word.
+_DOSING_TALK = re.compile(
+    r"\b(?:mgs?|mcg|\u00b5g|ug|mls?|milligrams?|micrograms?|millilit(?:re|er)s?|"
+    r"sprays?|spraying|puffs?|patch(?:es)?|drops|syrup|solution|tabs|caps|gummies|edibles?|"
+    r"jabs?|injections?|vials?|syringes?|bolus(?:es)?|"
+    r"chemists?|pharmac(?:y|ies|ists?)|leaflets?|prescri(?:bed|ber|ption)s?|dosages?|dosing|"
+    r"overdos(?:e|ed|ing)|sedatives?|painkillers?|relaxants?|max|maximum|limits?|"
+    r"programmers?|handsets?|lockouts?|alarms?)\b"
+    r"|\b(?:of|the) (?:\d+s|twos|fours|fives|tens|twenties|twenty-fives|fifties)\b"
+    r"|\b(?:take|took|taking|have|had|pop|popped|add|added|give|gave|giving)"
+    r"(?: (?:him|her|them|yourself|myself))? (?:an? )?(?:another|extra|more|double|second|"
+    r"third|fourth|couple|few)(?: ones?| of (?:them|those|these|mine|yours|his|hers))?"
+    r"(?=\s*(?:[.,;:!?)]|$|(?:when|if|at|before|after|and|or|on|in|with|then|too)\b))"
+    r"|\bdoubl(?:e|ed|ing) (?:up|it|them|that)\b|\b(?:bump|bumped|top|topped) "
+    r"(?:it|them|him|her|yours?|mine) up\b")
 _NEXT_WORD = re.compile(r"\s+([a-z0-9\u00b5]+(?:['-][a-z0-9]+)*)")
 _PREVIOUS_WORD = re.compile(r"([a-z']+)\W*$")
 
@@ -206,12 +227,6 @@ def holds_any(text: str, keys: tuple[str, ...]) -> bool:
         if key in text:
             return True
     return False
-
-
-def _holds_any_within(text: str, keys: tuple[str, ...], start: int, end: int) -> bool:
-    """Tell whether text[start:end] holds any of the keys."""
-    # Copying the stretch once costs less than a method call with bounds for every key.
-    return holds_any(text[start:end], keys)
 
 
 def _word_set(low: str) -> set[str]:
@@ -290,12 +305,17 @@ class Document:
     def _sentence_starts(self) -> list[int]:
         return [span.start for span in self.sentences]
 
-    def sentence_at(self, pos: int) -> Span:
-        """Return the sentence holding a character offset."""
+    def sentence_index(self, pos: int) -> int | None:
+        """Return the index of the sentence holding a character offset (None between them)."""
         index = bisect_right(self._sentence_starts, pos) - 1
         if index >= 0 and pos < self.sentences[index].end:
-            return self.sentences[index]
-        return Span(0, len(self.text))
+            return index
+        return None
+
+    def sentence_at(self, pos: int) -> Span:
+        """Return the sentence holding a character offset."""
+        index = self.sentence_index(pos)
+        return self.sentences[index] if index is not None else Span(0, len(self.text))
 
     def clauses(self, sentence: Span) -> tuple[Span, ...]:
         """Return the clauses of a sentence."""
@@ -386,6 +406,13 @@ class Document:
         return tuple(m.start() for m in _MEDICINE_WORDS.finditer(self.low))
 
     @cached_property
+    def speaks_of_medicine(self) -> bool:
+        """Tell whether the post names a medicine, speaks of medication, doses or a pump, or
+        of taking one without naming it ("give her another one", "three of the tens")."""
+        return (bool(self.mentions) or bool(self.medicine_words)
+                or _DOSING_TALK.search(self.low) is not None)
+
+    @cached_property
     def focus(self) -> tuple[Span, ...]:
         """Return the stretches that talk about medicines: their sentences and the neighbours.
 
@@ -400,8 +427,8 @@ class Document:
         marks.extend(self.medicine_words)
         wanted: set[int] = set()
         for pos in marks:
-            index = bisect_right(self._sentence_starts, pos) - 1
-            if index >= 0 and pos < sentences[index].end:
+            index = self.sentence_index(pos)
+            if index is not None:
                 wanted.update(range(index - FOCUS_REACH, index + FOCUS_REACH + 1))
         spans: list[Span] = []
         for index in sorted(i for i in wanted if 0 <= i < len(sentences)):
@@ -431,8 +458,9 @@ class Document:
         masked = self.masked
         for span in self.focus:
             # A match lies within its stretch, so a stretch without a key holds none; the
-            # stretches are shorter than the post, so this also tests fewer characters.
-            if keys and not _holds_any_within(masked, keys, span.start, span.end):
+            # stretches are shorter than the post, so this also tests fewer characters (copying
+            # the stretch once costs less than a bounded find for every key).
+            if keys and not holds_any(masked[span.start : span.end], keys):
                 continue
             yield from pattern.finditer(masked, span.start, span.end)
 

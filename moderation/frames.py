@@ -128,9 +128,8 @@ _BUY_ELSEWHERE = re.compile(by_opening_letter(
     rf"(?:in|from|over|abroad) (?:{_ABROAD})?"
     r"|\bno (?:doc|doctor|gp|insurance|questions asked|id|rx|prior auth\w*)\b"
 ))
-# No keys: every match names a seller, a place abroad, cheapness or "no doctor", so many
-# words (some sixty) that testing each costs more than scanning with the pattern itself.
-_BUY_KEYS: tuple[str, ...] = ()
+# No keys for it: every match names a seller, a place abroad, cheapness or "no doctor", so
+# many words (some sixty) that testing each costs more than scanning with the pattern itself.
 
 
 # Stopping in other words: leaving it out, a break from it, going without.
@@ -236,7 +235,7 @@ def sourcing_in_other_words(ctx: Context) -> Iterator[Finding]:
         return
     found = [(m, True) for m in ctx.doc.scan(_SOURCE, _SOURCE_KEYS)]
     found.extend((m, True) for m in ctx.doc.scan(_OFFER, _OFFER_KEYS) if _offered(ctx, m.start()))
-    found.extend((m, False) for m in ctx.doc.scan(_BUY_ELSEWHERE, _BUY_KEYS))
+    found.extend((m, False) for m in ctx.doc.scan(_BUY_ELSEWHERE))
     for match, inherent in found:
         if ctx.stance.is_negated(match.start()):
             continue
@@ -319,5 +318,5 @@ FRAMES: tuple[Callable[[Context], Iterator[Finding]], ...] = (
 ACTS = {"exceed": (_EXCEED, _EXCEED_KEYS), "raise": (_RAISE, _RAISE_KEYS),
         "at_once": (_AT_ONCE, _AT_ONCE_KEYS), "trade": (_SOURCE, _SOURCE_KEYS),
         "offer": (_OFFER, _OFFER_KEYS),
-        "elsewhere": (_BUY_ELSEWHERE, _BUY_KEYS), "quit": (_QUIT, _QUIT_KEYS),
+        "elsewhere": (_BUY_ELSEWHERE, ()), "quit": (_QUIT, _QUIT_KEYS),
         "later_two": (_LATER_TWO, _LATER_KEYS), "pump_hack": (_PUMP_HACK, _PUMP_HACK_KEYS)}

@@ -170,35 +170,6 @@ def _paragraph_risk(text: str, model: RiskModel) -> float:
     return best
 
 
-# How people speak of taking a medicine without naming it: its units, its forms (tablet,
-# spray, patch, drops, jab, bolus), where it comes from (chemist, leaflet, prescription), its
-# limits, a pump's controls, a strength by its number ("three of the tens") and taking or
-# giving more of it ("take another", "give her a second one", "double up"), but not more of
-# something named ("take another look", "have a few drinks"). A reply often names
-# none of the medicines it is about. This only lets the model read the post.
-_DOSING_TALK = re.compile(
-    r"\b(?:mgs?|mcg|\u00b5g|ug|mls?|milligrams?|micrograms?|millilit(?:re|er)s?|"
-    r"sprays?|spraying|puffs?|patch(?:es)?|drops|syrup|solution|tabs|caps|gummies|edibles?|"
-    r"jabs?|injections?|vials?|syringes?|bolus(?:es)?|"
-    r"chemists?|pharmac(?:y|ies|ists?)|leaflets?|prescri(?:bed|ber|ption)s?|dosages?|dosing|"
-    r"overdos(?:e|ed|ing)|sedatives?|painkillers?|relaxants?|max|maximum|limits?|"
-    r"programmers?|handsets?|lockouts?|alarms?)\b"
-    r"|\b(?:of|the) (?:\d+s|twos|fours|fives|tens|twenties|twenty-fives|fifties)\b"
-    r"|\b(?:take|took|taking|have|had|pop|popped|add|added|give|gave|giving)"
-    r"(?: (?:him|her|them|yourself|myself))? (?:an? )?(?:another|extra|more|double|second|"
-    r"third|fourth|couple|few)(?: ones?| of (?:them|those|these|mine|yours|his|hers))?"
-    r"(?=\s*(?:[.,;:!?)]|$|(?:when|if|at|before|after|and|or|on|in|with|then|too)\b))"
-    r"|\bdoubl(?:e|ed|ing) (?:up|it|them|that)\b|\b(?:bump|bumped|top|topped) "
-    r"(?:it|them|him|her|yours?|mine) up\b")
-
-
-def _about_medicine(ctx: Context) -> bool:
-    """Tell whether a post names a medicine or speaks of medication, doses or a pump."""
-    doc = ctx.doc
-    return (bool(doc.mentions) or bool(doc.medicine_words)
-            or _DOSING_TALK.search(doc.low) is not None)
-
-
 def screen(text: str, *, thresholds: Thresholds = DEFAULT_THRESHOLDS,
            model: RiskModel | None | bool = True) -> Screening:
     """Screen a post for unsafe dosing advice and diversion of medicines.
@@ -212,7 +183,7 @@ def screen(text: str, *, thresholds: Thresholds = DEFAULT_THRESHOLDS,
     if model is True:
         model = shipped_model()
     risk = None
-    if model and _about_medicine(ctx):
+    if model and ctx.doc.speaks_of_medicine:
         risk = model.score(features_of(ctx.doc, cues(ctx, findings)))
         plain = model.text.score(text) if model.text is not None else None
         # Paragraphs are read only when they could still lift the post to a check.

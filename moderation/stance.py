@@ -197,13 +197,6 @@ NEGATION = re.compile(by_opening_letter(
 _AFTER_ACT = 2
 
 
-def _sentences_after(sentences: tuple[Span, ...], act: Span, later: Span) -> int:
-    """Return how many sentences `later` comes after `act` (0 when it is not after it)."""
-    if later.start <= act.start or act not in sentences or later not in sentences:
-        return 0
-    return sentences.index(later) - sentences.index(act)
-
-
 @dataclass(frozen=True)
 class Hit:
     """A cue found in the post."""
@@ -336,13 +329,21 @@ class Stance:
         sentence = doc.sentence_at(warning.start)
         if sentence == act:
             return True
-        if _AFTER_ACT >= _sentences_after(doc.sentences, act, sentence) > 0:
+        if self._comes_just_after(act, warning.start):
             return True  # what came of it, told just after: "Then I fell and broke my wrist."
         if any(sentence.start <= m.start < sentence.end for m in doc.medicines):
             return True
         if _WARN_IMPERATIVE.search(doc.masked, sentence.start, sentence.end) is not None:
             return True
         return self.is_advice(sentence)  # "be careful", "talk to your pharmacist": to the reader
+
+    def _comes_just_after(self, act: Span, pos: int) -> bool:
+        """Tell whether an offset lies in one of the `_AFTER_ACT` sentences after an act's."""
+        doc = self.doc
+        here, later = doc.sentence_index(act.start), doc.sentence_index(pos)
+        if here is None or later is None or doc.sentences[here] != act:
+            return False
+        return 0 < later - here <= _AFTER_ACT
 
     def advocates(self, start: int, *, inherent: bool = False) -> bool:
         """Tell whether the post recommends the act at an offset and says so as advice or with

@@ -156,9 +156,8 @@ def test_rejected_advice_is_someone_elses(text: str, held: bool) -> None:
 
 
 def test_a_single_tablet_or_pill_makes_a_post_about_medicine() -> None:
-    from moderation.findings import Context
-    from moderation.screening import _about_medicine
+    from moderation.document import Document
 
-    assert _about_medicine(Context("keep adding one more tablet a day"))
-    assert _about_medicine(Context("one pill at night"))
-    assert not _about_medicine(Context("a long walk at night with the dog"))
+    assert Document("keep adding one more tablet a day").speaks_of_medicine
+    assert Document("one pill at night").speaks_of_medicine
+    assert not Document("a long walk at night with the dog").speaks_of_medicine
