@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from moderation.evaluation import evaluate, rates, read_labelled  # noqa: E402
+from moderation.evaluation import Evaluation, evaluate, rates, read_labelled  # noqa: E402
 from moderation.screening import Thresholds, screen  # noqa: E402
 from moderation.training import fit, model_version  # noqa: E402
 
@@ -44,6 +44,13 @@ def benign_texts() -> list[str]:
             post = json.loads(line)
             texts.append(((post.get("title") or "") + "\n\n" + post["body"]).strip())
     return texts
+
+
+def _row(name: str, result: Evaluation) -> str:
+    """Return a file's held, then held-or-queued, precision, recall and F1 as a table row."""
+    both = result.held_or_queued
+    return (f"{name:<18} {result.precision:>7.2f} {result.recall:>6.2f} {result.f1:>6.2f}   "
+            f"{both['precision']:>13.2f} {both['recall']:>6.2f} {both['f1']:>6.2f}")
 
 
 def _figures(stem: str, caught: list[tuple[bool, bool]]) -> str:
@@ -89,10 +96,7 @@ def main() -> None:
         model = fit(train, version=model_version(train, 11), seed=11, extra_safe=extra)
         models[held_out] = model
         result = evaluate(every[held_out], partial(screen, thresholds=thresholds, model=model))
-        both = result.held_or_queued
-        print(f"{held_out.stem:<18} {result.precision:>7.2f} {result.recall:>6.2f} "
-              f"{result.f1:>6.2f}   {both['precision']:>13.2f} {both['recall']:>6.2f} "
-              f"{both['f1']:>6.2f}")
+        print(_row(held_out.stem, result))
         if args.errors == held_out.stem:
             unsafe = {r["id"] for r in every[held_out] if r["label"] == "unsafe"}
             print("  missed:", ", ".join(result.missed))
@@ -111,17 +115,15 @@ def main() -> None:
     model = fit(everything, version=model_version(everything, 11), seed=11, extra_safe=extra)
     for path in args.unseen:
         result = evaluate(read_labelled(path), partial(screen, thresholds=thresholds, model=model))
-        both = result.held_or_queued
-        print(f"{path.stem + ' (unseen)':<18} {result.precision:>7.2f} {result.recall:>6.2f} "
-              f"{result.f1:>6.2f}   {both['precision']:>13.2f} {both['recall']:>6.2f} "
-              f"{both['f1']:>6.2f}")
+        print(_row(path.stem + " (unseen)", result))
     held = queued = 0
-    for text in benign_texts():
+    benign = benign_texts()
+    for text in benign:
         result = screen(text, thresholds=thresholds, model=model)
         held += result.held
         queued += result.check_soon
     print(f"benign search corpus: held {held}, queued {queued} "
-          f"of {len(benign_texts())} (model trained on every training file)")
+          f"of {len(benign)} (model trained on every training file)")
 
 
 if __name__ == "__main__":
